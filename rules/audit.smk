@@ -1,0 +1,1 @@
+# Audit trail: data-quality log, ledger, disclosure log, provenance manifest.

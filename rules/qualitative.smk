@@ -1,0 +1,1 @@
+# Qualitative strand (themes, quotes, intercoder agreement, activity diaries).

@@ -1,0 +1,1 @@
+# Survey strand (mothers' questionnaire waves, practitioner survey).

@@ -1,0 +1,82 @@
+"""Validation of the run configuration (config.yaml plus --config overrides).
+
+Snakemake merges ``config.yaml``, ``--configfile`` and ``--config``; this
+module checks the result once, at workflow start, and says exactly which key
+is wrong and what it should be.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+
+
+class ConfigError(ValueError):
+    """A config key is missing or has a value the pipeline cannot use."""
+
+
+def slug(name: str) -> str:
+    """File-name-safe form of a display name: 'Eastwood Park' -> 'eastwood_park'."""
+    text = re.sub(r"[^0-9a-zA-Z]+", "_", str(name)).strip("_").lower()
+    if not text:
+        raise ConfigError(f"name {name!r} has no letters or digits to build a file name from")
+    return text
+
+
+def parse_iso_date(value, key: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"config key {key!r}: {value!r} is not a date; write YYYY-MM-DD") from None
+
+
+def _mapping(config: Mapping, key: str, *, required: bool = True) -> dict:
+    node = config
+    for part in key.split(":"):
+        if not isinstance(node, Mapping) or part not in node:
+            if required:
+                raise ConfigError(f"config key {key!r} is missing")
+            return {}
+        node = node[part]
+    if not isinstance(node, Mapping) or (required and not node):
+        raise ConfigError(f"config key {key!r} must map names to file paths, e.g. 'T1: data/raw/...'")
+    return dict(node)
+
+
+def validate_config(config: Mapping) -> dict:
+    """Check the merged config and return a normalised copy (dates as ISO text)."""
+    cfg = dict(config)
+    cfg["cutoff_date"] = parse_iso_date(cfg.get("cutoff_date", "2023-12-31"), "cutoff_date").isoformat()
+    cfg["project_start"] = parse_iso_date(cfg.get("project_start", "2021-04-01"), "project_start").isoformat()
+    low, high = cfg.get("valid_date_range", ["2015-01-01", "2030-12-31"])
+    low = parse_iso_date(low, "valid_date_range")
+    high = parse_iso_date(high, "valid_date_range")
+    if low >= high:
+        raise ConfigError("config key 'valid_date_range': the first date must be before the second")
+    cfg["valid_date_range"] = [low.isoformat(), high.isoformat()]
+
+    trackers = _mapping(cfg, "case_trackers")
+    slugs = [slug(name) for name in trackers]
+    if len(set(slugs)) != len(slugs):
+        raise ConfigError("config key 'case_trackers': two prison names give the same file name")
+    if "Total" in trackers:
+        raise ConfigError("config key 'case_trackers': 'Total' is reserved for the all-prisons column")
+    cfg["case_trackers"] = {str(k): str(v) for k, v in trackers.items()}
+
+    disclosure = dict(cfg.get("disclosure") or {})
+    min_cell = disclosure.get("min_cell")
+    if min_cell is not None and (isinstance(min_cell, bool) or not isinstance(min_cell, int) or min_cell < 2):
+        raise ConfigError(
+            f"config key 'disclosure: min_cell' is {min_cell!r}; use null (flag only) or a whole number of at least 2"
+        )
+    disclosure.setdefault("min_cell", None)
+    disclosure.setdefault("review_threshold", 5)
+    cfg["disclosure"] = disclosure
+    cfg.setdefault("bands", {})
+    cfg["bands"] = cfg["bands"] or {}
+    return cfg
