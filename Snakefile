@@ -23,4 +23,6 @@ include: "rules/audit.smk"
 rule all:
     default_target: True
     input:
+        REPORT_TABLES,
+        REPORT_FIGURES,
         FINAL_TARGETS,

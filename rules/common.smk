@@ -33,3 +33,6 @@ def package_code(*names):
 
 CODEBOOK_FILES = sorted(str(p) for p in Path("src/evaluation/codebook").glob("*.yaml"))
 COMMON_CODE = package_code("findings.py", "codebook/__init__.py", "config.py") + CODEBOOK_FILES
+
+
+from evaluation.logs import log_to

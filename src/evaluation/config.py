@@ -32,7 +32,9 @@ def parse_iso_date(value, key: str) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise ConfigError(f"config key {key!r}: {value!r} is not a date; write YYYY-MM-DD") from None
+        raise ConfigError(
+            f"config key {key!r}: {value!r} is not a date; write YYYY-MM-DD"
+        ) from None
 
 
 def _mapping(config: Mapping, key: str, *, required: bool = True) -> dict:
@@ -44,15 +46,21 @@ def _mapping(config: Mapping, key: str, *, required: bool = True) -> dict:
             return {}
         node = node[part]
     if not isinstance(node, Mapping) or (required and not node):
-        raise ConfigError(f"config key {key!r} must map names to file paths, e.g. 'T1: data/raw/...'")
+        raise ConfigError(
+            f"config key {key!r} must map names to file paths, e.g. 'T1: data/raw/...'"
+        )
     return dict(node)
 
 
 def validate_config(config: Mapping) -> dict:
     """Check the merged config and return a normalised copy (dates as ISO text)."""
     cfg = dict(config)
-    cfg["cutoff_date"] = parse_iso_date(cfg.get("cutoff_date", "2023-12-31"), "cutoff_date").isoformat()
-    cfg["project_start"] = parse_iso_date(cfg.get("project_start", "2021-04-01"), "project_start").isoformat()
+    cfg["cutoff_date"] = parse_iso_date(
+        cfg.get("cutoff_date", "2023-12-31"), "cutoff_date"
+    ).isoformat()
+    cfg["project_start"] = parse_iso_date(
+        cfg.get("project_start", "2021-04-01"), "project_start"
+    ).isoformat()
     low, high = cfg.get("valid_date_range", ["2015-01-01", "2030-12-31"])
     low = parse_iso_date(low, "valid_date_range")
     high = parse_iso_date(high, "valid_date_range")
@@ -65,12 +73,16 @@ def validate_config(config: Mapping) -> dict:
     if len(set(slugs)) != len(slugs):
         raise ConfigError("config key 'case_trackers': two prison names give the same file name")
     if "Total" in trackers:
-        raise ConfigError("config key 'case_trackers': 'Total' is reserved for the all-prisons column")
+        raise ConfigError(
+            "config key 'case_trackers': 'Total' is reserved for the all-prisons column"
+        )
     cfg["case_trackers"] = {str(k): str(v) for k, v in trackers.items()}
 
     disclosure = dict(cfg.get("disclosure") or {})
     min_cell = disclosure.get("min_cell")
-    if min_cell is not None and (isinstance(min_cell, bool) or not isinstance(min_cell, int) or min_cell < 2):
+    if min_cell is not None and (
+        isinstance(min_cell, bool) or not isinstance(min_cell, int) or min_cell < 2
+    ):
         raise ConfigError(
             f"config key 'disclosure: min_cell' is {min_cell!r}; use null (flag only) or a whole number of at least 2"
         )

@@ -79,7 +79,9 @@ class FindingLog:
 
     def add(self, severity: str, file: str | Path, message: str, **context) -> None:
         self.findings.append(
-            Finding(severity=severity, source=self.source, file=str(file), message=message, **context)
+            Finding(
+                severity=severity, source=self.source, file=str(file), message=message, **context
+            )
         )
 
     def error(self, file: str | Path, message: str, **context) -> None:
@@ -159,7 +161,9 @@ def ledger_balance(ledger: pd.DataFrame) -> pd.DataFrame:
     """Per source/file/sheet/step: read, used, excluded and whether they balance."""
     keys = ["source", "file", "sheet", "unit", "step"]
     wide = (
-        ledger.pivot_table(index=keys, columns="outcome", values="rows", aggfunc="sum", fill_value=0)
+        ledger.pivot_table(
+            index=keys, columns="outcome", values="rows", aggfunc="sum", fill_value=0
+        )
         .reindex(columns=[READ, USED, EXCLUDED], fill_value=0)
         .reset_index()
     )
@@ -169,4 +173,6 @@ def ledger_balance(ledger: pd.DataFrame) -> pd.DataFrame:
 
 def write_json(data, path: str | Path) -> None:
     """Write JSON deterministically (sorted keys, fixed indentation, newline)."""
-    Path(path).write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+    Path(path).write_text(
+        json.dumps(data, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8"
+    )

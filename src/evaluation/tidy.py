@@ -75,5 +75,10 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
 
 def read_csv(path: str | Path) -> pd.DataFrame:
     """Read a table written by :func:`write_csv` (text columns stay text)."""
-    frame = pd.read_csv(path, dtype={"row": "string", "column": "string", "item": "string"}, keep_default_na=False, na_values=[""])
+    frame = pd.read_csv(
+        path,
+        dtype={"row": "string", "column": "string", "item": "string"},
+        keep_default_na=False,
+        na_values=[""],
+    )
     return frame

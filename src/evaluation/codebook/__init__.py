@@ -139,7 +139,9 @@ class Band:
     def parse(cls, label: str, interval: str) -> Band:
         match = _INTERVAL.match(interval)
         if not match:
-            raise ValueError(f"band {label!r}: cannot read interval {interval!r}; write e.g. '[18, 24]'")
+            raise ValueError(
+                f"band {label!r}: cannot read interval {interval!r}; write e.g. '[18, 24]'"
+            )
         open_low, low, high, close_high = match.groups()
         return cls(
             label=label,
@@ -185,7 +187,9 @@ class Banding:
         unbanded = numeric.notna() & result.isna()
         if unbanded.any():
             bad = numeric[unbanded].tolist()
-            raise ValueError(f"band {self.name!r}: values {bad} fall in no band; check the band definitions")
+            raise ValueError(
+                f"band {self.name!r}: values {bad} fall in no band; check the band definitions"
+            )
         return result
 
 

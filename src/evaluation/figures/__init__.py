@@ -28,7 +28,12 @@ PALETTE = [
     "#999999",  # grey
 ]
 #: Diverging scale for agree / neutral / disagree style items.
-DIVERGING = {"negative": "#D55E00", "neutral": "#BBBBBB", "positive": "#0072B2", "not_applicable": "#EEEEEE"}
+DIVERGING = {
+    "negative": "#D55E00",
+    "neutral": "#BBBBBB",
+    "positive": "#0072B2",
+    "not_applicable": "#EEEEEE",
+}
 
 SYNTHETIC_MARK = "SYNTHETIC EXAMPLE DATA"
 
@@ -59,10 +64,20 @@ def new_figure(width: float = 7.0, height: float = 4.0):
 
 def mark_synthetic(fig) -> None:
     """Stamp the synthetic-data marking on a figure (top-right, and a faint diagonal)."""
-    fig.text(0.99, 0.99, SYNTHETIC_MARK, ha="right", va="top", fontsize=8, color="#B00020", weight="bold")
     fig.text(
-        0.5, 0.5, SYNTHETIC_MARK, ha="center", va="center", fontsize=28, color="#B00020",
-        alpha=0.08, rotation=25, weight="bold",
+        0.99, 0.99, SYNTHETIC_MARK, ha="right", va="top", fontsize=8, color="#B00020", weight="bold"
+    )
+    fig.text(
+        0.5,
+        0.5,
+        SYNTHETIC_MARK,
+        ha="center",
+        va="center",
+        fontsize=28,
+        color="#B00020",
+        alpha=0.08,
+        rotation=25,
+        weight="bold",
     )
 
 

@@ -1,0 +1,148 @@
+# Case-tracker strand: one workbook per prison -> validated Parquet (per
+# prison, cut-off independent) -> all prisons at the cut-off with derived
+# variables -> tidy tables and key facts -> figures drawn from the tables.
+
+import evaluation.tables as evaluation_tables
+
+CASE_TRACKER_TABLES = list(evaluation_tables.table_specs())
+CASE_TRACKER_FIGURES = list(evaluation_tables.figure_specs())
+PROCESSED_FRAMES = ["cases", "children", "needs", "reviews"]
+
+
+rule read_case_tracker:
+    input:
+        workbook=lambda wildcards: CONFIG["case_trackers"][PRISON_SLUGS[wildcards.prison]],
+        code=COMMON_CODE
+        + package_code("parsing.py", "readers", "steps/case_tracker.py", "tidy.py"),
+    output:
+        frames=expand(
+            "data/processed/case_tracker/{{prison}}/{frame}.parquet",
+            frame=PROCESSED_FRAMES,
+        ),
+        findings="data/processed/case_tracker/{prison}/findings.csv",
+        ledger="data/processed/case_tracker/{prison}/ledger.csv",
+    params:
+        prison=lambda wildcards: PRISON_SLUGS[wildcards.prison],
+        valid_date_range=CONFIG["valid_date_range"],
+    wildcard_constraints:
+        prison="|".join(PRISON_SLUGS),
+    log:
+        "logs/read_case_tracker/{prison}.log",
+    run:
+        from evaluation.steps.case_tracker import read_workbook
+
+        with log_to(log[0]):
+            read_workbook(
+                input.workbook,
+                params.prison,
+                str(Path(output.ledger).parent),
+                params.valid_date_range,
+            )
+
+
+rule case_tracker_at_cutoff:
+    input:
+        frames=expand(
+            "data/processed/case_tracker/{prison}/{frame}.parquet",
+            prison=PRISON_SLUGS,
+            frame=PROCESSED_FRAMES,
+        ),
+        ledgers=expand("data/processed/case_tracker/{prison}/ledger.csv", prison=PRISON_SLUGS),
+        findings=expand("data/processed/case_tracker/{prison}/findings.csv", prison=PRISON_SLUGS),
+        code=COMMON_CODE + package_code("cutoff.py", "derive.py", "steps/case_tracker.py"),
+    output:
+        mothers="data/processed/mothers.parquet",
+        children="data/processed/children.parquet",
+        needs="data/processed/needs.parquet",
+        reviews="data/processed/reviews.parquet",
+        all_case_ids="data/processed/case_tracker/all_case_ids.parquet",
+        ledger="data/processed/audit/ledger_case_tracker.csv",
+        findings="data/processed/audit/findings_case_tracker.csv",
+    params:
+        prison_dirs={
+            name: f"data/processed/case_tracker/{prison_slug}"
+            for prison_slug, name in PRISON_SLUGS.items()
+        },
+        cutoff=CUTOFF,
+        project_start=CONFIG["project_start"],
+        bands=CONFIG["bands"],
+    log:
+        "logs/case_tracker_at_cutoff.log",
+    run:
+        from evaluation.steps.case_tracker import apply_cutoff
+
+        with log_to(log[0]):
+            apply_cutoff(
+                params.prison_dirs,
+                output,
+                cutoff=params.cutoff,
+                project_start=params.project_start,
+                bands=params.bands,
+            )
+
+
+rule case_tracker_tables:
+    input:
+        mothers="data/processed/mothers.parquet",
+        children="data/processed/children.parquet",
+        needs="data/processed/needs.parquet",
+        code=COMMON_CODE + package_code("tables.py", "tidy.py", "steps/case_tracker.py"),
+    output:
+        tables=expand("report/tables/{table_id}.csv", table_id=CASE_TRACKER_TABLES),
+        key_facts="report/build/parts/key_facts_case_tracker.csv",
+    params:
+        prisons=PRISONS,
+        cutoff=CUTOFF,
+        project_start=CONFIG["project_start"],
+        bands=CONFIG["bands"],
+    log:
+        "logs/case_tracker_tables.log",
+    run:
+        from evaluation.steps.case_tracker import write_tables
+
+        with log_to(log[0]):
+            write_tables(
+                input.mothers,
+                input.children,
+                input.needs,
+                "report/tables",
+                output.key_facts,
+                prisons=params.prisons,
+                cutoff=params.cutoff,
+                project_start=params.project_start,
+                bands=params.bands,
+            )
+
+
+rule case_tracker_figures:
+    input:
+        tables=sorted(
+            {
+                f"report/tables/{spec['table']}.csv"
+                for spec in evaluation_tables.figure_specs().values()
+            }
+        ),
+        code=COMMON_CODE + package_code("figures", "tables.py"),
+    output:
+        png=expand("figures/{figure_id}.png", figure_id=CASE_TRACKER_FIGURES),
+        svg=expand("figures/{figure_id}.svg", figure_id=CASE_TRACKER_FIGURES),
+    params:
+        specs=evaluation_tables.figure_specs(),
+        synthetic=CONFIG["report"]["synthetic"],
+    log:
+        "logs/case_tracker_figures.log",
+    run:
+        from evaluation.figures.charts import draw_table_figures
+
+        with log_to(log[0]):
+            draw_table_figures(
+                params.specs, "report/tables", "figures", synthetic=params.synthetic
+            )
+
+
+REPORT_TABLES.extend(expand("report/tables/{table_id}.csv", table_id=CASE_TRACKER_TABLES))
+REPORT_FIGURES.extend(expand("figures/{figure_id}.png", figure_id=CASE_TRACKER_FIGURES))
+KEY_FACT_PARTS.append("report/build/parts/key_facts_case_tracker.csv")
+LEDGER_PARTS.append("data/processed/audit/ledger_case_tracker.csv")
+FINDING_PARTS.append("data/processed/audit/findings_case_tracker.csv")
+FINAL_TARGETS.extend(expand("figures/{figure_id}.svg", figure_id=CASE_TRACKER_FIGURES))

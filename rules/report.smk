@@ -1,0 +1,1 @@
+# Report: Jinja2 templates -> Markdown -> HTML and Word (pandoc).

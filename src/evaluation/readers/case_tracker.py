@@ -1,0 +1,561 @@
+"""Reader and validator of one prison's case-tracker workbook.
+
+Follows ``data-contract.md`` section 1 through the codebook: sheets
+``Baseline``, ``Children``, ``Triage coding`` and ``Reviews``; headers matched
+ignoring case and separators; categories normalised to canonical labels;
+dates from Excel dates, serial numbers or UK day-first text; sentence text to
+months. Every problem is a finding with file, sheet, Excel row, column and
+value; errors are raised together at the end. The result does not depend on
+the cut-off (one read serves every cut), and the work summaries are dropped
+here: only whether one was written is kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from evaluation import codebook
+from evaluation.findings import REDACTED, DataValidationError, FindingLog, Ledger
+from evaluation.parsing import DATE_EXPECTED, is_blank, parse_date, parse_integer, parse_sentence
+from evaluation.readers.excel import WorkbookError, match_sheet_name, open_workbook, read_sheet
+
+SOURCE = "case_tracker"
+SHEET_FRAMES = {
+    "Baseline": "cases",
+    "Children": "children",
+    "Triage coding": "needs",
+    "Reviews": "reviews",
+}
+NOT_STARTED = "referred but not started (no first_contact_date)"
+CASE_NOT_STARTED = "belongs to a case that was referred but not started"
+BLANK_ROW = "fully blank row"
+DUPLICATE_NEED = "need listed twice for the same case and source (counted once)"
+#: Baseline columns that may be blank without a warning (not used in a table).
+QUIET_BLANKS = {"referral_date", "local_authority", "sentence_length"}
+
+
+@dataclass
+class TrackerRead:
+    """The cleaned frames of one workbook, with its findings and ledger."""
+
+    prison: str
+    file: str
+    cases: pd.DataFrame
+    children: pd.DataFrame
+    needs: pd.DataFrame
+    reviews: pd.DataFrame
+    log: FindingLog
+    ledger: Ledger = field(default_factory=Ledger)
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        return {
+            "cases": self.cases,
+            "children": self.children,
+            "needs": self.needs,
+            "reviews": self.reviews,
+        }
+
+
+def _allowed(labels) -> str:
+    return "one of: " + "; ".join(labels)
+
+
+class _SheetParser:
+    """Converts the raw columns of one sheet to typed columns, logging each bad cell."""
+
+    def __init__(self, file: str, sheet: str, raw: pd.DataFrame, log: FindingLog, date_range):
+        self.file, self.sheet, self.raw, self.log = file, sheet, raw, log
+        self.date_range = date_range
+
+    def _report(
+        self, column, rows, values, message, expected, *, free_text=False, severity="error"
+    ):
+        for row, value in zip(rows, values, strict=True):
+            shown = None if free_text else (REDACTED if value is None else str(value).strip())
+            getattr(self.log, severity)(
+                self.file,
+                message,
+                sheet=self.sheet,
+                row=int(row),
+                column=column,
+                value=shown,
+                expected=expected,
+                check=f"{column}_{severity}",
+            )
+
+    def _by_unique(self, column: str, parse) -> tuple[pd.Series, pd.Series]:
+        """Parse each distinct raw value once; returns (parsed values, problem per row)."""
+        raw = self.raw[column]
+        keys = raw.map(lambda v: (type(v).__name__, v) if not is_blank(v) else None)
+        results = {k: parse(k[1]) for k in keys.dropna().unique()}
+        parsed = keys.map(lambda k: results[k][0] if k is not None else None)
+        problem = keys.map(lambda k: results[k][1] if k is not None else None)
+        return parsed, problem
+
+    def blank_warnings(self, column: str, label_if_table: str | None) -> None:
+        blank = self.raw[column].map(is_blank)
+        if blank.any() and label_if_table:
+            for row in self.raw.loc[blank, "excel_row"]:
+                self.log.warning(
+                    self.file,
+                    f"blank cell: counted as '{label_if_table}' in tables",
+                    sheet=self.sheet,
+                    row=int(row),
+                    column=column,
+                    check="blank_cell",
+                )
+
+    def category(self, column: str, value_set_name: str) -> pd.Series:
+        values = codebook.value_set(value_set_name)
+        parsed, _ = self._by_unique(column, lambda v: (values.match(v), None))
+        bad = parsed.isna() & ~self.raw[column].map(is_blank)
+        if bad.any():
+            self._report(
+                column,
+                self.raw.loc[bad, "excel_row"],
+                self.raw.loc[bad, column],
+                "value not in the codebook",
+                _allowed(values.labels),
+            )
+        return parsed.astype("string")
+
+    def date(self, column: str) -> pd.Series:
+        low, high = (dt.date.fromisoformat(d) for d in self.date_range)
+
+        def parse(value):
+            date, problem = parse_date(value)
+            if date is not None and not low <= date <= high:
+                return (
+                    None,
+                    f"a date from {low:%d/%m/%Y} to {high:%d/%m/%Y} (config valid_date_range)",
+                )
+            return date, problem
+
+        parsed, problem = self._by_unique(column, parse)
+        bad = problem.notna()
+        for message in problem[bad].unique():
+            rows = bad & (problem == message)
+            self._report(
+                column,
+                self.raw.loc[rows, "excel_row"],
+                self.raw.loc[rows, column],
+                "not a valid date"
+                if message.startswith(DATE_EXPECTED[:6])
+                else "date out of range",
+                message,
+            )
+        return pd.to_datetime(pd.Series(parsed, index=self.raw.index, dtype=object)).astype(
+            "datetime64[us]"
+        )
+
+    def integer(self, column: str, low: int, high: int) -> pd.Series:
+        parsed, problem = self._by_unique(column, lambda v: parse_integer(v, low, high))
+        bad = problem.notna()
+        if bad.any():
+            self._report(
+                column,
+                self.raw.loc[bad, "excel_row"],
+                self.raw.loc[bad, column],
+                "not a valid number",
+                problem[bad].iloc[0],
+            )
+        return pd.array(parsed.tolist(), dtype="Int64")
+
+    def sentence(self, column: str) -> tuple[pd.Series, pd.Series]:
+        parsed, problem = self._by_unique(column, parse_sentence)
+        bad = problem.notna()
+        if bad.any():
+            self._report(
+                column,
+                self.raw.loc[bad, "excel_row"],
+                self.raw.loc[bad, column],
+                "sentence length not understood",
+                problem[bad].iloc[0],
+            )
+        months = parsed.map(lambda p: p[0] if p else None)
+        indeterminate = parsed.map(lambda p: p[1] if p else None)
+        return (
+            pd.array(months.tolist(), dtype="Float64"),
+            pd.array(indeterminate.tolist(), dtype="boolean"),
+        )
+
+    def identifier(self, column: str) -> pd.Series:
+        values = self.raw[column].map(lambda v: None if is_blank(v) else str(v).strip())
+        blank = values.isna()
+        if blank.any():
+            self._report(
+                column,
+                self.raw.loc[blank, "excel_row"],
+                [None] * int(blank.sum()),
+                "identifier is blank",
+                "a pseudonymous case id such as EP-014",
+            )
+        return values.astype("string")
+
+    def text_list(self, column: str, separator: str) -> pd.Series:
+        def join(value):
+            if is_blank(value):
+                return None
+            parts = [" ".join(p.split()) for p in str(value).split(separator)]
+            return "; ".join(p for p in parts if p) or None
+
+        return self.raw[column].map(join).astype("string")
+
+
+def _convert(parser: _SheetParser, columns: dict, *, warn_blanks: bool) -> pd.DataFrame:
+    """Typed frame of one sheet following the codebook's column specs."""
+    out = pd.DataFrame({"excel_row": parser.raw["excel_row"].astype("int64")})
+    missing = codebook.missing_label()
+    for name, spec in columns.items():
+        kind = spec["type"]
+        if kind == "id":
+            out[name] = parser.identifier(name)
+        elif kind == "date":
+            out[name] = parser.date(name)
+        elif kind == "integer":
+            out[name] = parser.integer(name, spec["min"], spec["max"])
+        elif kind == "category" and "categories" in spec:
+            out[name] = parser.category(name, spec["categories"])
+        elif kind == "sentence":
+            out["sentence_months"], out["sentence_indeterminate"] = parser.sentence(name)
+        elif kind == "text_list":
+            out[name] = parser.text_list(name, spec["separator"])
+        elif kind == "free_text":
+            out[f"has_{name}"] = ~parser.raw[name].map(is_blank).astype(bool)
+        if (
+            warn_blanks
+            and kind in {"category", "integer"}
+            and name not in QUIET_BLANKS
+            and not spec.get("required")
+        ):
+            parser.blank_warnings(name, missing)
+    return out
+
+
+def _needs(parser: _SheetParser, columns: dict) -> pd.DataFrame:
+    """Triage coding: source first, then the need against the source's own list."""
+    out = pd.DataFrame({"excel_row": parser.raw["excel_row"].astype("int64")})
+    out["case_id"] = parser.identifier("case_id")
+    out["source"] = parser.category("source", columns["source"]["categories"])
+    by_source = columns["need"]["categories_by_source"]
+    need = pd.Series(pd.NA, index=out.index, dtype="string")
+    for source, set_name in by_source.items():
+        values = codebook.value_set(set_name)
+        rows = out["source"] == source
+        matched = parser.raw.loc[rows.fillna(False), "need"].map(
+            lambda v, values=values: values.match(v) if not is_blank(v) else None
+        )
+        need.loc[matched.index] = matched.astype("string")
+        bad = matched.isna()
+        if bad.any():
+            idx = matched.index[bad]
+            parser._report(
+                "need",
+                parser.raw.loc[idx, "excel_row"],
+                parser.raw.loc[idx, "need"],
+                f"need not in the codebook's list for source '{source}'",
+                _allowed(values.labels),
+            )
+    out["need"] = need
+    return out
+
+
+def _check_cross_sheet(read: TrackerRead) -> None:
+    """Checks across the sheets of one workbook (ids, children, reviews)."""
+    log, file = read.log, read.file
+    cases, children, needs, reviews = read.cases, read.children, read.needs, read.reviews
+
+    dup = cases["case_id"].duplicated(keep=False) & cases["case_id"].notna()
+    for _, row in cases[dup].iterrows():
+        log.error(
+            file,
+            "case_id appears more than once in Baseline",
+            sheet="Baseline",
+            row=int(row.excel_row),
+            column="case_id",
+            value=row.case_id,
+            expected="one row per mother",
+        )
+
+    known = set(cases["case_id"].dropna())
+    for sheet, frame in (("Children", children), ("Triage coding", needs), ("Reviews", reviews)):
+        orphan = frame["case_id"].notna() & ~frame["case_id"].isin(known)
+        for _, row in frame[orphan].iterrows():
+            log.error(
+                file,
+                "case_id not found in Baseline",
+                sheet=sheet,
+                row=int(row.excel_row),
+                column="case_id",
+                value=row.case_id,
+                expected="a case_id listed in the Baseline sheet",
+            )
+
+    dup_child = (
+        children.duplicated(["case_id", "child_ref"], keep=False) & children["child_ref"].notna()
+    )
+    for _, row in children[dup_child].iterrows():
+        log.error(
+            file,
+            "the same child_ref twice for this case",
+            sheet="Children",
+            row=int(row.excel_row),
+            column="child_ref",
+            value=str(row.child_ref),
+            expected="child_ref 1..n, once each within a case",
+        )
+
+    counted = children.groupby("case_id").size()
+    for _, row in cases.iterrows():
+        rows_here = int(counted.get(row.case_id, 0))
+        if pd.notna(row.n_children_under_18) and rows_here != int(row.n_children_under_18):
+            log.warning(
+                file,
+                f"n_children_under_18 is {row.n_children_under_18} but the Children sheet has "
+                f"{rows_here} row(s) for this case; family size uses n_children_under_18",
+                sheet="Baseline",
+                row=int(row.excel_row),
+                column="n_children_under_18",
+                value=str(row.n_children_under_18),
+                check="children_count_mismatch",
+            )
+
+    early = cases["first_contact_date"] < cases["referral_date"]
+    for _, row in cases[early.fillna(False)].iterrows():
+        log.warning(
+            file,
+            "first_contact_date is before referral_date",
+            sheet="Baseline",
+            row=int(row.excel_row),
+            column="first_contact_date",
+            value=f"{row.first_contact_date:%d/%m/%Y}",
+            check="contact_before_referral",
+        )
+
+    remand = cases["legal_status"] == "Remand"
+    has_sentence = cases["sentence_months"].notna() | cases["sentence_indeterminate"].fillna(False)
+    for _, row in cases[(remand & has_sentence).fillna(False)].iterrows():
+        log.warning(
+            file,
+            "sentence_length given for a mother on remand; it is not used",
+            sheet="Baseline",
+            row=int(row.excel_row),
+            column="sentence_length",
+            check="sentence_on_remand",
+        )
+    for _, row in cases[
+        (~remand.fillna(False)) & ~has_sentence & cases["legal_status"].notna()
+    ].iterrows():
+        log.warning(
+            file,
+            f"sentence_length is blank for a mother who is not on remand: counted as "
+            f"'{codebook.missing_label()}'",
+            sheet="Baseline",
+            row=int(row.excel_row),
+            column="sentence_length",
+            check="blank_cell",
+        )
+
+    first_contact = cases.set_index("case_id")["first_contact_date"]
+    first_contact = first_contact[~first_contact.index.duplicated()]
+    starts = reviews["case_id"].map(first_contact)
+    before = (reviews["review_date"] < starts).fillna(False)
+    for _, row in reviews[before].iterrows():
+        log.error(
+            file,
+            "review_date is before the case's first_contact_date",
+            sheet="Reviews",
+            row=int(row.excel_row),
+            column="review_date",
+            value=f"{row.review_date:%d/%m/%Y}",
+            expected=f"on or after {first_contact[row.case_id]:%d/%m/%Y}",
+        )
+    same_day = (
+        reviews.duplicated(["case_id", "review_date"], keep=False) & reviews["review_date"].notna()
+    )
+    for _, row in reviews[same_day].iterrows():
+        log.error(
+            file,
+            "two reviews of this case on the same date",
+            sheet="Reviews",
+            row=int(row.excel_row),
+            column="review_date",
+            value=f"{row.review_date:%d/%m/%Y}",
+            expected="one review per case per date",
+        )
+
+    closed = reviews["case_status"] == "Closed"
+    for column in ("closure_date", "closure_reason"):
+        for _, row in reviews[(closed & reviews[column].isna()).fillna(False)].iterrows():
+            log.error(
+                file,
+                f"{column} is required when case_status is Closed",
+                sheet="Reviews",
+                row=int(row.excel_row),
+                column=column,
+                value=None,
+                expected="a value for a closed case",
+            )
+    ordered = reviews.sort_values(["case_id", "review_date", "excel_row"], kind="stable")
+    closed_before = ordered.groupby("case_id")["case_status"].transform(
+        lambda s: (s == "Closed").fillna(False).astype(int).cumsum().shift(fill_value=0)
+    )
+    for _, row in ordered[closed_before > 0].iterrows():
+        log.warning(
+            file,
+            "review recorded after the case was closed",
+            sheet="Reviews",
+            row=int(row.excel_row),
+            column="review_date",
+            value=f"{row.review_date:%d/%m/%Y}",
+            check="review_after_closure",
+        )
+
+
+def read_case_tracker(
+    path: str | Path, prison: str, valid_date_range=("2015-01-01", "2030-12-31")
+) -> TrackerRead:
+    """Read and validate one prison's workbook; raise DataValidationError on any error."""
+    file = str(path)
+    log = FindingLog(source=SOURCE)
+    try:
+        workbook = open_workbook(path)
+    except WorkbookError as exc:
+        log.error(file, str(exc).split(": ", 1)[-1])
+        raise DataValidationError(log.errors) from None
+    available = [m.name for m in workbook.sheets_metadata]
+    sheets = codebook.case_tracker_sheets()
+    matched = {name: match_sheet_name(available, name) for name in sheets}
+    for name, found in matched.items():
+        if found is None:
+            log.error(
+                file,
+                f"sheet '{name}' not found (sheets in the file: {', '.join(available) or 'none'})",
+                sheet=name,
+                expected=", ".join(sheets),
+            )
+    for extra in sorted(set(available) - {m for m in matched.values() if m}):
+        log.warning(
+            file, "sheet not in the data contract is ignored", sheet=extra, check="ignored_sheet"
+        )
+    log.raise_if_errors()
+
+    ledger = Ledger()
+    frames: dict[str, pd.DataFrame] = {}
+    for name, spec in sheets.items():
+        columns = spec["columns"]
+        raw = read_sheet(
+            workbook, matched[name], file=file, columns=list(columns), log=log, contract_sheet=name
+        )
+        if raw is None:
+            continue
+        ledger.read(SOURCE, file, name, spec["unit"], raw.rows_read)
+        ledger.excluded(SOURCE, file, name, spec["unit"], BLANK_ROW, raw.blank_rows)
+        parser = _SheetParser(file, name, raw.frame, log, valid_date_range)
+        if name == "Triage coding":
+            frames[name] = _needs(parser, columns)
+        else:
+            frames[name] = _convert(parser, columns, warn_blanks=name in {"Baseline", "Children"})
+    log.raise_if_errors()
+
+    cases = frames["Baseline"]
+    cases.insert(0, "prison", prison)
+    cases.insert(1, "source_file", file)
+    children = frames["Children"].rename(columns={"age": "child_age"})
+    reviews = frames["Reviews"]
+    needs = frames["Triage coding"]
+    read = TrackerRead(
+        prison=prison,
+        file=file,
+        cases=cases,
+        children=children,
+        needs=needs,
+        reviews=reviews,
+        log=log,
+        ledger=ledger,
+    )
+    _check_cross_sheet(read)
+    log.raise_if_errors()
+    _drop_not_started(read)
+    _dedupe_needs(read)
+    for frame in (read.children, read.needs, read.reviews):
+        frame.insert(0, "prison", prison)
+    return rows_used(read)
+
+
+def _drop_not_started(read: TrackerRead) -> None:
+    """Referred but not started (blank first contact): excluded everywhere, counted."""
+    not_started = read.cases["first_contact_date"].isna()
+    ids = set(read.cases.loc[not_started, "case_id"])
+    units = {
+        "Baseline": "mother",
+        "Children": "child",
+        "Triage coding": "need",
+        "Reviews": "review",
+    }
+    read.ledger.excluded(
+        SOURCE, read.file, "Baseline", units["Baseline"], NOT_STARTED, int(not_started.sum())
+    )
+    read.cases = read.cases.loc[~not_started].reset_index(drop=True)
+    for sheet, attr in (
+        ("Children", "children"),
+        ("Triage coding", "needs"),
+        ("Reviews", "reviews"),
+    ):
+        frame = getattr(read, attr)
+        drop = frame["case_id"].isin(ids)
+        read.ledger.excluded(
+            SOURCE, read.file, sheet, units[sheet], CASE_NOT_STARTED, int(drop.sum())
+        )
+        setattr(read, attr, frame.loc[~drop].reset_index(drop=True))
+
+
+def _dedupe_needs(read: TrackerRead) -> None:
+    dup = read.needs.duplicated(["case_id", "source", "need"], keep="first")
+    for _, row in read.needs[dup].iterrows():
+        read.log.warning(
+            read.file,
+            "need listed twice for the same case and source; counted once",
+            sheet="Triage coding",
+            row=int(row.excel_row),
+            column="need",
+            value=row.need,
+            check="duplicate_need",
+        )
+    read.ledger.excluded(SOURCE, read.file, "Triage coding", "need", DUPLICATE_NEED, int(dup.sum()))
+    read.needs = read.needs.loc[~dup].reset_index(drop=True)
+
+
+def rows_used(read: TrackerRead) -> TrackerRead:
+    """Record the rows each sheet passes on (call after every exclusion at read time)."""
+    units = {
+        "cases": ("Baseline", "mother"),
+        "children": ("Children", "child"),
+        "needs": ("Triage coding", "need"),
+        "reviews": ("Reviews", "review"),
+    }
+    for attr, (sheet, unit) in units.items():
+        read.ledger.used(SOURCE, read.file, sheet, unit, len(getattr(read, attr)))
+    return read
+
+
+def write_tracker_read(read: TrackerRead, out_dir: str | Path) -> None:
+    """Processed Parquet per frame, plus the workbook's findings and ledger as CSV."""
+    from evaluation.tidy import write_csv
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, frame in read.frames().items():
+        frame.to_parquet(out / f"{name}.parquet", index=False)
+    write_csv(read.log.to_frame(), out / "findings.csv")
+    write_csv(read.ledger.to_frame(), out / "ledger.csv")
+
+
+def load_tracker_read(directory: str | Path, prison: str) -> dict[str, pd.DataFrame]:
+    """The processed frames written by :func:`write_tracker_read`."""
+    directory = Path(directory)
+    return {name: pd.read_parquet(directory / f"{name}.parquet") for name in SHEET_FRAMES.values()}

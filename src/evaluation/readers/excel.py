@@ -1,0 +1,155 @@
+"""Reading worksheets into raw frames, with header matching from the codebook.
+
+A worksheet becomes a frame of raw cell values (object dtype) whose columns
+are the codebook's column names and whose ``excel_row`` column holds the row
+number a researcher sees in Excel. Header problems (missing, duplicated or
+unknown columns) are findings; blank rows are counted, never silently lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from evaluation.codebook import normalise_header
+from evaluation.findings import FindingLog
+from evaluation.parsing import is_blank
+
+
+class WorkbookError(Exception):
+    """The file cannot be opened as a workbook at all."""
+
+
+def open_workbook(path: str | Path):
+    """Open an .xlsx/.xls/.ods workbook with calamine (fast, reads cached formula values)."""
+    from python_calamine import CalamineWorkbook
+
+    path = Path(path)
+    if not path.exists():
+        raise WorkbookError(f"{path}: file not found; check the path in config.yaml")
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for every bad file
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise WorkbookError(
+            f"{path}: cannot be read as an Excel workbook ({reason}). Save it as .xlsx "
+            "(not password-protected) and try again"
+        ) from None
+
+
+@dataclass
+class RawSheet:
+    """A worksheet's rows as raw values, columns renamed to the codebook's names."""
+
+    frame: pd.DataFrame
+    rows_read: int
+    blank_rows: int
+
+
+def match_sheet_name(available: list[str], wanted: str) -> str | None:
+    """The workbook's name for a sheet, matched ignoring case, spacing and underscores."""
+    key = normalise_header(wanted)
+    for name in available:
+        if normalise_header(name) == key:
+            return name
+    return None
+
+
+def read_sheet(
+    workbook,
+    sheet_name: str,
+    *,
+    file: str,
+    columns: list[str],
+    log: FindingLog,
+    contract_sheet: str,
+) -> RawSheet | None:
+    """Read one sheet; map headers to ``columns``; None when the headers are unusable."""
+    rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+    if not rows:
+        log.error(
+            file,
+            "the sheet is empty: the first row must hold the column names",
+            sheet=contract_sheet,
+            expected=", ".join(columns),
+        )
+        return None
+    errors_before = len(log.errors)
+    header = rows[0]
+    wanted = {normalise_header(c): c for c in columns}
+    position: dict[str, int] = {}
+    ignored: list[str] = []
+    for index, raw_name in enumerate(header):
+        if is_blank(raw_name):
+            has_data = any(index < len(r) and not is_blank(r[index]) for r in rows[1:])
+            if has_data:
+                log.warning(
+                    file,
+                    "a column without a header holds values; it is ignored",
+                    sheet=contract_sheet,
+                    row=1,
+                    column=_column_letter(index),
+                )
+            continue
+        key = normalise_header(raw_name)
+        if key not in wanted:
+            ignored.append(str(raw_name).strip())
+            continue
+        name = wanted[key]
+        if name in position:
+            log.error(
+                file,
+                f"column '{name}' appears twice (columns {_column_letter(position[name])} "
+                f"and {_column_letter(index)}); keep one",
+                sheet=contract_sheet,
+                row=1,
+                column=name,
+                value=str(raw_name),
+            )
+            continue
+        position[name] = index
+    for name in ignored:
+        log.warning(
+            file,
+            "column not in the codebook is ignored",
+            sheet=contract_sheet,
+            row=1,
+            column=name,
+            check="ignored_column",
+        )
+    missing = [c for c in columns if c not in position]
+    if missing:
+        found = ", ".join(str(h).strip() for h in header if not is_blank(h))
+        for name in missing:
+            log.error(
+                file,
+                f"required column '{name}' not found in the header row (found: {found})",
+                sheet=contract_sheet,
+                row=1,
+                column=name,
+                expected=", ".join(columns),
+            )
+    if missing or len(log.errors) > errors_before:
+        return None
+
+    body = rows[1:]
+    data = {name: [r[i] if i < len(r) else None for r in body] for name, i in position.items()}
+    frame = pd.DataFrame(data, columns=columns, dtype=object)
+    frame["excel_row"] = range(2, len(body) + 2)
+    blank = frame[columns].map(is_blank).all(axis=1)
+    return RawSheet(
+        frame=frame.loc[~blank].reset_index(drop=True),
+        rows_read=len(body),
+        blank_rows=int(blank.sum()),
+    )
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters

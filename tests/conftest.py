@@ -1,0 +1,190 @@
+"""Shared fixtures: a small valid case-tracker workbook built inline, and the example data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+BASELINE_HEADER = [
+    "case_id",
+    "referral_date",
+    "first_contact_date",
+    "case_origin",
+    "referral_source",
+    "age",
+    "ethnicity",
+    "relationship_status",
+    "known_to_social_services_as_child",
+    "domestic_abuse_history",
+    "socially_isolated",
+    "acct",
+    "legal_status",
+    "sentence_length",
+    "incarceration_count",
+    "offence_category",
+    "offence_against_own_child",
+    "n_children_under_18",
+    "care_arrangement",
+    "social_workers_involved",
+    "family_court_status",
+    "contact_at_start",
+    "local_authority",
+]
+CHILDREN_HEADER = ["case_id", "child_ref", "age", "placement", "has_social_worker"]
+TRIAGE_HEADER = ["case_id", "source", "need"]
+REVIEWS_HEADER = [
+    "case_id",
+    "review_date",
+    "case_status",
+    "closure_date",
+    "closure_reason",
+    "contact_with_children",
+    "contact_outcome",
+    "mbu",
+    "legal_support",
+    "work_summary",
+]
+
+
+def baseline_row(case_id="T-001", **changes):
+    row = {
+        "case_id": case_id,
+        "referral_date": dt.datetime(2021, 5, 1),
+        "first_contact_date": dt.datetime(2021, 5, 10),
+        "case_origin": "New referral",
+        "referral_source": "Self",
+        "age": 31,
+        "ethnicity": "White British",
+        "relationship_status": "Single",
+        "known_to_social_services_as_child": "No",
+        "domestic_abuse_history": "Yes",
+        "socially_isolated": "No",
+        "acct": "No",
+        "legal_status": "Sentenced",
+        "sentence_length": "2 years 6 months",
+        "incarceration_count": 1,
+        "offence_category": "Fraud",
+        "offence_against_own_child": "No",
+        "n_children_under_18": 2,
+        "care_arrangement": "Foster care placement/s",
+        "social_workers_involved": 1,
+        "family_court_status": "Family Court proceedings ongoing",
+        "contact_at_start": "None",
+        "local_authority": "Northshire",
+    }
+    row.update(changes)
+    return row
+
+
+def small_tracker_sheets():
+    """Two mothers (one not started), their children, needs and reviews: a valid workbook."""
+    return {
+        "Baseline": [
+            baseline_row("T-001"),
+            baseline_row(
+                "T-002",
+                first_contact_date="03/11/2021",
+                age="40",
+                legal_status="remand",
+                sentence_length=None,
+                n_children_under_18=1,
+                local_authority="Westvale; northshire ",
+            ),
+            baseline_row("T-003", first_contact_date=None),
+        ],
+        "Children": [
+            {
+                "case_id": "T-001",
+                "child_ref": 1,
+                "age": 2,
+                "placement": "Foster care",
+                "has_social_worker": "Y",
+            },
+            {
+                "case_id": "T-001",
+                "child_ref": 2,
+                "age": 7,
+                "placement": "kinship",
+                "has_social_worker": "yes",
+            },
+            {
+                "case_id": "T-002",
+                "child_ref": 1,
+                "age": 12,
+                "placement": "Father",
+                "has_social_worker": "N/K",
+            },
+            {
+                "case_id": "T-003",
+                "child_ref": 1,
+                "age": 4,
+                "placement": "Foster care",
+                "has_social_worker": "No",
+            },
+        ],
+        "Triage coding": [
+            {"case_id": "T-001", "source": "Mother", "need": "Support with adoption transition"},
+            {"case_id": "T-001", "source": "Social worker", "need": "Contact agreement"},
+            {"case_id": "T-002", "source": "Mother", "need": "Support with adoption transition"},
+        ],
+        "Reviews": [
+            {
+                "case_id": "T-001",
+                "review_date": dt.datetime(2021, 11, 10),
+                "case_status": "Open",
+                "contact_with_children": "Indirect only",
+                "contact_outcome": "Unresolved",
+                "mbu": "No",
+                "legal_support": "Yes",
+                "work_summary": "synthetic note: met the mother",
+            },
+            {
+                "case_id": "T-001",
+                "review_date": 44700,
+                "case_status": "Closed",
+                "closure_date": "20/05/2022",
+                "closure_reason": "Released",
+                "contact_with_children": "Direct",
+                "contact_outcome": "Contact plan in place",
+                "mbu": "No",
+                "legal_support": "No",
+                "work_summary": "synthetic note: closed",
+            },
+        ],
+    }
+
+
+def write_tracker(path: Path, sheets: dict | None = None, headers: dict | None = None) -> Path:
+    """Write a case-tracker workbook from row dicts (missing keys = blank cells)."""
+    sheets = small_tracker_sheets() if sheets is None else sheets
+    default_headers = {
+        "Baseline": BASELINE_HEADER,
+        "Children": CHILDREN_HEADER,
+        "Triage coding": TRIAGE_HEADER,
+        "Reviews": REVIEWS_HEADER,
+    }
+    headers = {**default_headers, **(headers or {})}
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for name, rows in sheets.items():
+        sheet = workbook.create_sheet(name)
+        header = headers.get(name) or sorted({k for r in rows for k in r})
+        sheet.append(header)
+        for row in rows:
+            sheet.append([row.get(_key(h)) for h in header])
+    workbook.save(path)
+    return path
+
+
+def _key(header: str) -> str:
+    return header.strip().lower().replace(" ", "_").replace("-", "_")
+
+
+@pytest.fixture
+def tracker_path(tmp_path):
+    return write_tracker(tmp_path / "tracker.xlsx")
