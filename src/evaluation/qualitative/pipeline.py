@@ -1,0 +1,252 @@
+"""Entry points of the qualitative rules: read and validate, then analyse at the cut-off.
+
+Each function is what one Snakemake rule calls, with paths and config values
+as arguments; nothing here reads config.yaml itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from evaluation.findings import FindingLog, Ledger, findings_frame, write_json
+from evaluation.identifiers import check_texts, read_disallowed_names
+from evaluation.qualitative import agreement as agreement_module
+from evaluation.qualitative import analysis, readers
+from evaluation.tidy import percent, write_csv
+
+SOURCE = "qualitative"
+FORMATS = ("tidy", "qualcoder", "taguette")
+
+
+def load_segments(
+    fmt: str, coded_segments, participant_map, participants, themes, log, ledger
+) -> pd.DataFrame:
+    """Coded segments in the tidy form, from the configured format."""
+    if fmt not in FORMATS:
+        raise ValueError(
+            f"config key 'qualitative: format' is {fmt!r}; use one of {', '.join(FORMATS)}"
+        )
+    if fmt == "tidy":
+        return readers.read_segments_tidy(coded_segments, participants, themes, log, ledger)
+    if not participant_map:
+        raise ValueError(
+            f"format {fmt!r} needs a participant map: set config key 'qualitative: participant_map' to a CSV "
+            "with columns source, participant_id"
+        )
+    mapping = readers.read_participant_map(participant_map, participants, log)
+    if fmt == "qualcoder":
+        return readers.read_qualcoder(coded_segments, mapping, participants, themes, log, ledger)
+    return readers.read_taguette(
+        readers.taguette_paths(coded_segments), mapping, participants, themes, log, ledger
+    )
+
+
+def guard_items(
+    themes: pd.DataFrame,
+    participants: pd.DataFrame,
+    segments: pd.DataFrame,
+    themes_file: str,
+    participants_file: str,
+) -> Iterable[tuple[dict, str]]:
+    """(where, text) for every text of the inputs that can reach an output."""
+    for seg in segments.itertuples(index=False):
+        yield (
+            {
+                "file": seg.file,
+                "row": int(seg.line),
+                "column": "excerpt",
+                "segment": seg.segment_id,
+            },
+            seg.excerpt,
+        )
+    for theme, label in zip(themes["theme"], themes["label"], strict=True):
+        yield ({"file": f"{themes_file} (theme {theme})", "column": "label"}, label)
+    for pid, line in zip(participants["participant_id"], participants["line"], strict=True):
+        yield ({"file": participants_file, "row": int(line), "column": "participant_id"}, pid)
+
+
+def read_qualitative(
+    *,
+    themes: str,
+    participants: str,
+    coded_segments,
+    fmt: str = "tidy",
+    participant_map: str | None = None,
+    disallowed_names: str | None = None,
+    prisons: list[str] | None = None,
+    valid_date_range: tuple[str, str] = ("2015-01-01", "2030-12-31"),
+    out_themes: str,
+    out_participants: str,
+    out_segments: str,
+    out_findings: str,
+    out_ledger: str,
+) -> None:
+    """Read and validate the qualitative files; write tidy Parquet, findings and ledger.
+
+    Stops with every error at once (unknown participant or theme, bad dates,
+    identifiers in any excerpt ...).
+    """
+    log, ledger = FindingLog(SOURCE), Ledger()
+    theme_frame = readers.read_themes(themes, log, ledger)
+    participant_frame = readers.read_participants(
+        participants, log, ledger, prisons=prisons, valid_range=tuple(valid_date_range)
+    )
+    segments = load_segments(
+        fmt, coded_segments, participant_map, participant_frame, theme_frame, log, ledger
+    )
+    names = read_disallowed_names(disallowed_names)
+    log.extend(
+        check_texts(
+            guard_items(theme_frame, participant_frame, segments, str(themes), str(participants)),
+            names,
+            source=SOURCE,
+            raise_on_hit=False,
+        )
+    )
+    log.raise_if_errors()
+    for frame, path in (
+        (theme_frame, out_themes),
+        (participant_frame, out_participants),
+        (segments, out_segments),
+    ):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        frame.to_parquet(path, index=False)
+    write_csv(log.to_frame(), out_findings)
+    write_csv(ledger.to_frame(), out_ledger)
+
+
+def build_qualitative_tables(
+    *,
+    themes: str,
+    participants: str,
+    segments: str,
+    read_findings: str,
+    read_ledger: str,
+    integration: str,
+    disallowed_names: str | None,
+    cutoff: str,
+    primary_coder: str | None,
+    quote_max_words: int | None,
+    participants_file: str,
+    outputs: Mapping[str, str],
+) -> None:
+    """At the cut-off: theme matrix, agreement, quote bank, joint display, context, audit parts.
+
+    ``outputs`` keys: theme_matrix, intercoder_agreement, quote_bank,
+    joint_display, context, ledger, findings.
+    """
+    theme_frame = pd.read_parquet(themes)
+    participant_frame = pd.read_parquet(participants)
+    segment_frame = pd.read_parquet(segments)
+    log = FindingLog(SOURCE)
+    ledger = Ledger()
+    kept, in_run = analysis.apply_cutoff(
+        participant_frame, segment_frame, cutoff, ledger, participants_file=participants_file
+    )
+    coder = analysis.choose_primary_coder(in_run, primary_coder)
+    matrix = analysis.theme_matrix(theme_frame, kept, in_run, coder)
+    agreement, summary = (
+        agreement_module.agreement_table(theme_frame, in_run, coder)
+        if coder
+        else (
+            pd.DataFrame(columns=agreement_module.AGREEMENT_COLUMNS),
+            {"double_coded_segments": 0},
+        )
+    )
+    quotes = analysis.quote_bank(theme_frame, kept, in_run, coder, quote_max_words)
+    integration_rows = analysis.read_integration(integration, theme_frame, log)
+    joint = analysis.joint_display(integration_rows, theme_frame, kept, in_run, coder)
+    log.raise_if_errors()
+
+    # every text written below passes the guard again, as it is written
+    names = read_disallowed_names(disallowed_names)
+    items = [
+        ({"file": outputs["quote_bank"], "column": column, "segment": seg}, text)
+        for seg, excerpt, who in zip(
+            quotes["segment_id"], quotes["excerpt"], quotes["participant"], strict=True
+        )
+        for column, text in (("excerpt", excerpt), ("participant", who))
+    ]
+    items += [
+        ({"file": str(integration), "column": "sentence"}, f"{rq}: {text}")
+        for rq, text in zip(joint["research_question"], joint["explanation"], strict=True)
+    ]
+    check_texts(items, names, source=SOURCE)
+
+    write_csv(matrix, outputs["theme_matrix"])
+    write_csv(agreement, outputs["intercoder_agreement"])
+    write_csv(quotes, outputs["quote_bank"])
+    write_csv(joint, outputs["joint_display"])
+    write_json(
+        _context(
+            theme_frame,
+            participant_frame,
+            kept,
+            in_run,
+            coder,
+            summary,
+            quotes,
+            joint,
+            cutoff,
+            quote_max_words,
+        ),
+        outputs["context"],
+    )
+
+    read_log = pd.read_csv(read_findings, dtype=str, keep_default_na=False)
+    findings = pd.concat(
+        [read_log.astype(object), log.to_frame().astype(object)], ignore_index=True
+    )
+    write_csv(findings.reindex(columns=findings_frame([]).columns), outputs["findings"])
+    read_rows = pd.read_csv(read_ledger, dtype={"sheet": str}, keep_default_na=False)
+    write_csv(pd.concat([read_rows, ledger.to_frame()], ignore_index=True), outputs["ledger"])
+
+
+def _context(
+    themes,
+    all_participants,
+    participants,
+    segments,
+    coder,
+    summary,
+    quotes,
+    joint,
+    cutoff,
+    quote_max_words,
+) -> dict:
+    groups = analysis.participant_summary(participants)
+    coded = segments[segments["coder"] == coder] if coder else segments.iloc[0:0]
+    n_segments = int(coded["segment_id"].nunique())
+    double = int(summary.get("double_coded_segments", 0))
+    meta_counts = {
+        m: int((joint["meta_inference"] == m).sum()) for m in sorted(set(joint["meta_inference"]))
+    }
+    return {
+        "cutoff_date": str(cutoff),
+        "groups": groups,
+        "participants_by_group": {g["group"]: g["participants"] for g in groups},
+        "interviews_by_group": {g["group"]: g["interviews"] for g in groups},
+        "participants_total": int(len(participants)),
+        "interviews_total": int(participants["interviews"].sum()),
+        "participants_after_cutoff": int(len(all_participants) - len(participants)),
+        "themes_total": int(len(themes)),
+        "themes_top_level": int(themes["parent"].isna().sum()),
+        "subthemes": int(themes["parent"].notna().sum()),
+        "coders": sorted(segments["coder"].unique().tolist()),
+        "primary_coder": coder,
+        "second_coder": summary.get("second_coder"),
+        "segments_primary": n_segments,
+        "codes_primary": int(len(coded)),
+        "double_coded_segments": double,
+        "double_coded_pct": percent(double, n_segments),
+        "alpha": summary.get("alpha"),
+        "agreement_pct": summary.get("agreement_pct"),
+        "quotes": int(len(quotes)),
+        "quotes_shortened": int(quotes["shortened"].sum()) if len(quotes) else 0,
+        "quote_max_words": quote_max_words,
+        "joint_display_rows": int(len(joint)),
+        "meta_inference_counts": meta_counts,
+    }
