@@ -16,8 +16,8 @@ include: "rules/common.smk"
 include: "rules/case_tracker.smk"
 include: "rules/surveys.smk"
 include: "rules/qualitative.smk"
-include: "rules/report.smk"
 include: "rules/audit.smk"
+include: "rules/report.smk"
 
 
 rule all:

@@ -146,3 +146,33 @@ KEY_FACT_PARTS.append("report/build/parts/key_facts_case_tracker.csv")
 LEDGER_PARTS.append("data/processed/audit/ledger_case_tracker.csv")
 FINDING_PARTS.append("data/processed/audit/findings_case_tracker.csv")
 FINAL_TARGETS.extend(expand("figures/{figure_id}.svg", figure_id=CASE_TRACKER_FIGURES))
+
+
+rule case_tracker_context:
+    input:
+        mothers="data/processed/mothers.parquet",
+        children="data/processed/children.parquet",
+        ledger="data/processed/audit/ledger_case_tracker.csv",
+        code=COMMON_CODE + package_code("steps/report.py"),
+    output:
+        "report/build/context/case_tracker.json",
+    params:
+        prisons=PRISONS,
+        cutoff=CUTOFF,
+    log:
+        "logs/case_tracker_context.log",
+    run:
+        from evaluation.steps.report import case_tracker_context
+
+        with log_to(log[0]):
+            case_tracker_context(
+                input.mothers,
+                input.children,
+                input.ledger,
+                output[0],
+                prisons=params.prisons,
+                cutoff=params.cutoff,
+            )
+
+
+REPORT_CONTEXT.append("report/build/context/case_tracker.json")

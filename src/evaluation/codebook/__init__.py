@@ -216,3 +216,26 @@ def _check_no_overlap(name: str, bands: tuple[Band, ...]) -> None:
     hits = sum(b.contains(series).astype(int) for b in bands)
     if (hits > 1).any():
         raise ValueError(f"bands of {name!r} overlap; each value must fall in one band")
+
+
+def _collect(key: str) -> dict[str, dict]:
+    """A mapping merged across codebook files (e.g. every file's ``tables:``), no id twice."""
+    merged: dict[str, dict] = {}
+    for part in load_codebook().values():
+        if not isinstance(part, dict):
+            continue
+        for item_id, spec in (part.get(key) or {}).items():
+            if item_id in merged:
+                raise ValueError(f"{key[:-1]} id {item_id!r} is defined twice in the codebook")
+            merged[item_id] = spec
+    return merged
+
+
+def all_table_specs() -> dict[str, dict]:
+    """Every table id the codebook defines (all strands), with its title."""
+    return _collect("tables")
+
+
+def all_figure_specs() -> dict[str, dict]:
+    """Every figure id the codebook defines (all strands), with title and alt text."""
+    return _collect("figures")

@@ -1,0 +1,1 @@
+"""The report: Jinja2 templates -> Markdown -> HTML and Word through pandoc."""

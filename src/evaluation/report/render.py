@@ -1,0 +1,239 @@
+"""Render the report's Markdown from the Jinja2 templates and the computed results.
+
+Templates never hold numbers: they call the helpers registered here
+(``table``, ``figure``, ``ref``, ``fact``, ``count``, ``fmt``) and read
+``results`` (each strand's context JSON). Tables and figures are numbered in
+the order they first appear; ``ref('id')`` gives "Table 3" / "Figure 2"
+wherever it is used, because the template is rendered twice (the first pass
+only records the order).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+
+from evaluation import codebook
+from evaluation.report import formatting as fmt
+from evaluation.tidy import read_csv
+
+COUNT_COLUMNS = {"row", "column", "n", "denominator", "pct"}
+
+
+class ReportError(Exception):
+    """A template asks for something that the results do not have."""
+
+
+@dataclass
+class Numbering:
+    tables: list[str] = field(default_factory=list)
+    figures: list[str] = field(default_factory=list)
+
+    def number(self, kind: str, item_id: str) -> int:
+        seen = self.tables if kind == "table" else self.figures
+        if item_id not in seen:
+            seen.append(item_id)
+        return seen.index(item_id) + 1
+
+
+def _md_cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _pipe_table(header: list[str], rows: list[list[str]], align: list[str]) -> str:
+    marks = {"l": ":---", "r": "---:"}
+    lines = [
+        "| " + " | ".join(_md_cell(h) for h in header) + " |",
+        "|" + "|".join(marks[a] for a in align) + "|",
+    ]
+    lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def count_table_markdown(frame: pd.DataFrame) -> str:
+    """A tidy count table as a wide Markdown table: one column per group, cells 'n (p%)'."""
+    columns = list(dict.fromkeys(frame["column"]))
+    stacked = "item" in frame.columns
+    header = (["Item"] if stacked else []) + ["Category"]
+    for column in columns:
+        bases = frame.loc[frame["column"] == column, "denominator"].dropna().unique()
+        header.append(
+            f"{column} (n={fmt.count(bases[0])})" if len(bases) == 1 and not stacked else column
+        )
+    keys = ["item", "row"] if stacked else ["row"]
+    rows = []
+    for key, group in frame.groupby(keys, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        cells = group.set_index("column")
+        row = [str(k) for k in key]
+        for column in columns:
+            if column not in cells.index:
+                row.append("")
+                continue
+            n, base = cells.at[column, "n"], cells.at[column, "denominator"]
+            row.append(
+                fmt.count(n)
+                if pd.isna(base) and not pd.isna(n)
+                else fmt.count_pct(None if pd.isna(n) else n, base)
+            )
+        rows.append(row)
+    return _pipe_table(header, rows, ["l"] * len(keys) + ["r"] * len(columns))
+
+
+def stats_table_markdown(frame: pd.DataFrame) -> str:
+    """A table of statistics: columns as they are, numbers formatted (2 decimals for non-integers)."""
+
+    def cell(value):
+        if isinstance(value, float):
+            if pd.isna(value):
+                return fmt.DASH
+            return fmt.count(value) if value.is_integer() else fmt.number(value, 2)
+        if isinstance(value, int):
+            return fmt.count(value)
+        return str(value)
+
+    align = ["r" if pd.api.types.is_numeric_dtype(frame[c]) else "l" for c in frame.columns]
+    header = [c.replace("_", " ").capitalize() for c in frame.columns]
+    return _pipe_table(
+        header, [[cell(v) for v in row] for row in frame.itertuples(index=False)], align
+    )
+
+
+@dataclass
+class ReportInputs:
+    """Everything the templates can show, loaded from the pipeline's outputs."""
+
+    table_dir: Path
+    figure_dir: Path
+    key_facts: pd.DataFrame
+    results: dict
+    settings: dict
+    audit: dict
+
+
+def load_inputs(
+    table_dir, figure_dir, key_facts_csv, context_files, settings, audit=None
+) -> ReportInputs:
+    results = {
+        Path(p).stem: json.loads(Path(p).read_text(encoding="utf-8")) for p in sorted(context_files)
+    }
+    return ReportInputs(
+        Path(table_dir), Path(figure_dir), read_csv(key_facts_csv), results, settings, audit or {}
+    )
+
+
+class Helpers:
+    """The functions templates call; one instance per rendering pass."""
+
+    def __init__(self, inputs: ReportInputs, numbering: Numbering):
+        self.inputs, self.numbering = inputs, numbering
+        self.table_specs = codebook.all_table_specs()
+        self.figure_specs = codebook.all_figure_specs()
+        self.facts = {(r.fact, r.column): r for r in inputs.key_facts.itertuples(index=False)}
+
+    def table(self, table_id: str, note: str = "") -> str:
+        path = self.inputs.table_dir / f"{table_id}.csv"
+        if not path.exists():
+            raise ReportError(f"template asks for table {table_id!r} but {path} does not exist")
+        spec = self.table_specs.get(table_id, {})
+        title = spec.get("title", table_id.replace("_", " ").capitalize())
+        number = self.numbering.number("table", table_id)
+        frame = read_csv(path)
+        body = (
+            count_table_markdown(frame)
+            if set(frame.columns) >= COUNT_COLUMNS
+            else stats_table_markdown(frame)
+        )
+        caption = (
+            f"Table: Table {number}: {title}"
+            + (f" {note}" if note else "")
+            + f" {{#tbl-{table_id}}}"
+        )
+        return f"\n{body}\n\n{caption}\n"
+
+    def figure(self, figure_id: str) -> str:
+        spec = self.figure_specs.get(figure_id)
+        if spec is None:
+            raise ReportError(
+                f"template asks for figure {figure_id!r}, which the codebook does not define"
+            )
+        path = self.inputs.figure_dir / f"{figure_id}.png"
+        if not path.exists():
+            raise ReportError(f"template asks for figure {figure_id!r} but {path} does not exist")
+        number = self.numbering.number("figure", figure_id)
+        alt = spec.get("alt", spec["title"]).replace('"', "'")
+        return f'\n![Figure {number}: {spec["title"]}]({path.as_posix()}){{#fig-{figure_id} fig-alt="{alt}" width=95%}}\n'
+
+    def ref(self, item_id: str) -> str:
+        if item_id in self.figure_specs:
+            return f"Figure {self.numbering.number('figure', item_id)}"
+        return f"Table {self.numbering.number('table', item_id)}"
+
+    def _fact(self, fact_id: str, column: str):
+        try:
+            return self.facts[(fact_id, column)]
+        except KeyError:
+            raise ReportError(
+                f"template asks for key fact {fact_id!r} ({column}), which was not computed"
+            ) from None
+
+    def fact(self, fact_id: str, column: str = "Total") -> str:
+        row = self._fact(fact_id, column)
+        if pd.isna(row.denominator):
+            return fmt.count(row.n)
+        return fmt.count_pct(None if pd.isna(row.n) else row.n, row.denominator)
+
+    def count(self, fact_id: str, column: str = "Total") -> str:
+        return fmt.count(self._fact(fact_id, column).n)
+
+    def fact_pct(self, fact_id: str, column: str = "Total") -> str:
+        row = self._fact(fact_id, column)
+        return fmt.pct_of(row.n, row.denominator)
+
+    def base(self, fact_id: str, column: str = "Total") -> str:
+        return fmt.count(self._fact(fact_id, column).denominator)
+
+
+def make_environment(template_dir: str | Path) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_dir)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+
+
+def render_markdown(
+    template_dir: str | Path, inputs: ReportInputs, template: str = "report.md.j2"
+) -> str:
+    """Render the report twice: the first pass numbers tables and figures, the second writes."""
+    env = make_environment(template_dir)
+    numbering = Numbering()
+    text = ""
+    for _ in range(2):
+        helpers = Helpers(inputs, numbering)
+        context = {
+            "table": helpers.table,
+            "figure": helpers.figure,
+            "ref": helpers.ref,
+            "fact": helpers.fact,
+            "count": helpers.count,
+            "fact_pct": helpers.fact_pct,
+            "base": helpers.base,
+            "fmt": fmt,
+            "results": inputs.results,
+            "settings": inputs.settings,
+            "audit": inputs.audit,
+            "has_section": lambda name: (
+                (Path(template_dir) / "sections" / f"{name}.md.j2").exists()
+                and name in inputs.results
+            ),
+        }
+        text = env.get_template(template).render(**context)
+    return text

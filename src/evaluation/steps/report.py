@@ -1,0 +1,187 @@
+"""Rule entry points of the report: merged key facts, audit summaries, rendering."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from evaluation import codebook
+from evaluation.findings import ledger_balance, write_json
+from evaluation.tidy import read_csv, write_csv
+
+
+def merge_csv_parts(parts: list[str], output: str, sort_by: list[str] | None = None) -> None:
+    """Concatenate CSV parts of the strands (key facts, ledgers, data-quality logs) into one file."""
+    frames = [read_csv(p) for p in parts]
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if sort_by:
+        frame = frame.sort_values(sort_by, kind="stable")
+    write_csv(frame, output)
+
+
+def case_tracker_context(
+    mothers: str, children: str, ledger: str, output: str, *, prisons: list[str], cutoff: str
+) -> None:
+    """Counts the report's prose needs about the case tracker at the cut-off."""
+    mothers_frame = pd.read_parquet(mothers, columns=["prison", "case_id"])
+    children_frame = pd.read_parquet(children, columns=["prison"])
+    ledger_frame = read_csv(ledger)
+    excluded = ledger_frame.loc[
+        (ledger_frame["outcome"] == "excluded") & (ledger_frame["sheet"] == "Baseline")
+    ]
+    by_reason = excluded.groupby("reason")["rows"].sum().to_dict()
+    per_prison = mothers_frame.groupby("prison").size()
+    kids = children_frame.groupby("prison").size()
+    write_json(
+        {
+            "cutoff": cutoff,
+            "prisons": prisons,
+            "n_prisons": len(prisons),
+            "mothers": {
+                "Total": int(len(mothers_frame)),
+                **{p: int(per_prison.get(p, 0)) for p in prisons},
+            },
+            "children": {
+                "Total": int(len(children_frame)),
+                **{p: int(kids.get(p, 0)) for p in prisons},
+            },
+            "excluded_mothers": {str(k): int(v) for k, v in sorted(by_reason.items())},
+        },
+        output,
+    )
+
+
+def data_dictionary() -> list[dict]:
+    """Sheets and columns of the case tracker with labels, types and allowed values (for the appendix)."""
+    sheets = []
+    for sheet, spec in codebook.case_tracker_sheets().items():
+        columns = []
+        for name, column in spec["columns"].items():
+            if "categories" in column:
+                allowed = "; ".join(codebook.value_set(column["categories"]).labels)
+            elif "categories_by_source" in column:
+                allowed = "by source: " + "; ".join(
+                    f"{src} list ({len(codebook.value_set(vs).labels)} needs)"
+                    for src, vs in column["categories_by_source"].items()
+                )
+            elif column["type"] == "integer":
+                allowed = f"{column['min']} to {column['max']}"
+            else:
+                allowed = column["type"].replace("_", " ")
+            columns.append(
+                {
+                    "name": name,
+                    "label": column["label"],
+                    "type": column["type"],
+                    "description": column["description"],
+                    "allowed": allowed,
+                }
+            )
+        sheets.append({"sheet": sheet, "description": spec["description"], "columns": columns})
+    return sheets
+
+
+def derivations(band_overrides: dict | None) -> list[dict]:
+    """Each derived variable and band, as the codebook defines it (for the appendix)."""
+    spec = codebook.derived()
+    items = []
+    for name in spec["bands"]:
+        banding = codebook.banding(name, band_overrides)
+        bands = "; ".join(f"{b.label} {b.describe()}" for b in banding.bands)
+        if banding.indeterminate_label:
+            bands += f"; {banding.indeterminate_label} = indeterminate"
+        items.append(
+            {"name": name, "description": " ".join(banding.description.split()), "bands": bands}
+        )
+    items.append(
+        {
+            "name": "start_quarter",
+            "description": " ".join(spec["start_quarter"]["description"].split()),
+            "bands": "",
+        }
+    )
+    for name, entry in spec["derived"].items():
+        items.append(
+            {"name": name, "description": " ".join(entry["description"].split()), "bands": ""}
+        )
+    return items
+
+
+def audit_summary(ledger: str, findings: str) -> dict:
+    """Ledger balance per source and sheet, and data-quality findings counted by check."""
+    ledger_frame = read_csv(ledger)
+    balance = ledger_balance(ledger_frame) if len(ledger_frame) else pd.DataFrame()
+    exclusions = (
+        (
+            ledger_frame.loc[ledger_frame["outcome"] == "excluded"]
+            .groupby(["source", "sheet", "step", "reason"], sort=True)["rows"]
+            .sum()
+            .reset_index()
+        )
+        if len(ledger_frame)
+        else pd.DataFrame(columns=["source", "sheet", "step", "reason", "rows"])
+    )
+    findings_frame = read_csv(findings)
+    if len(findings_frame):
+        findings_frame["check"] = findings_frame["check"].fillna("").replace("", "other")
+        counts = (
+            findings_frame.groupby(["source", "severity", "check"], sort=True)
+            .size()
+            .reset_index(name="n")
+        )
+        ignored = sorted(
+            set(findings_frame.loc[findings_frame["check"] == "ignored_column", "column"].dropna())
+        )
+    else:
+        counts, ignored = pd.DataFrame(columns=["source", "severity", "check", "n"]), []
+    return {
+        "balance": balance.to_dict("records"),
+        "all_balanced": bool(balance["balanced"].all()) if len(balance) else True,
+        "exclusions": exclusions.to_dict("records"),
+        "finding_counts": counts.to_dict("records"),
+        "n_warnings": int((findings_frame["severity"] == "warning").sum())
+        if len(findings_frame)
+        else 0,
+        "ignored_columns": ignored,
+    }
+
+
+def build_report(
+    *,
+    template_dir: str,
+    table_dir: str,
+    figure_dir: str,
+    key_facts: str,
+    context_files: list[str],
+    ledger: str,
+    findings: str,
+    raw_inputs: list[str],
+    settings: dict,
+    reference_docs: dict,
+    output,
+) -> None:
+    """rule report: Markdown from the templates, then HTML and Word through pandoc."""
+    from evaluation import __version__
+    from evaluation.provenance import data_fingerprint, git_state
+    from evaluation.report.convert import to_docx, to_html
+    from evaluation.report.render import load_inputs, render_markdown
+
+    git = git_state()
+    full_settings = {
+        **settings,
+        "package_version": __version__,
+        "git_commit": git["short"],
+        "git_dirty": git["dirty"],
+        "data_version": data_fingerprint(raw_inputs),
+    }
+    audit = audit_summary(ledger, findings)
+    audit["dictionary"] = data_dictionary()
+    audit["derivations"] = derivations(settings.get("bands"))
+    inputs = load_inputs(table_dir, figure_dir, key_facts, context_files, full_settings, audit)
+    markdown = render_markdown(template_dir, inputs)
+    Path(output.md).parent.mkdir(parents=True, exist_ok=True)
+    Path(output.md).write_text(markdown, encoding="utf-8")
+    to_html(markdown, output.html, title=settings["title"], cutoff=settings["cutoff_date"])
+    reference = reference_docs["synthetic" if settings.get("synthetic") else "plain"]
+    to_docx(markdown, output.docx, reference_doc=reference, cutoff=settings["cutoff_date"])
