@@ -115,7 +115,8 @@ def combine_at_cutoff(
     )
     closed = joined["reviews"].loc[joined["reviews"]["case_status"] == "Closed"]
     closure = closed.groupby("case_id")["closure_date"].max()
-    mothers["closure_date"] = mothers["case_id"].map(closure).astype("datetime64[us]")
+    closure = closure.astype("datetime64[us]").rename("closure_date")
+    mothers = mothers.merge(closure, left_on="case_id", right_index=True, how="left")
     mothers.loc[mothers["closure_date"] > cut, "closure_date"] = pd.NaT
     children = derive_children(joined["children"], band_overrides)
     return TrackerAtCut(

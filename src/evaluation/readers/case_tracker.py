@@ -20,7 +20,7 @@ import pandas as pd
 
 from evaluation import codebook
 from evaluation.findings import REDACTED, DataValidationError, FindingLog, Ledger
-from evaluation.parsing import DATE_EXPECTED, is_blank, parse_date, parse_integer, parse_sentence
+from evaluation.parsing import is_blank, parse_date, parse_integer, parse_sentence
 from evaluation.readers.excel import WorkbookError, match_sheet_name, open_workbook, read_sheet
 
 SOURCE = "case_tracker"
@@ -143,9 +143,7 @@ class _SheetParser:
                 column,
                 self.raw.loc[rows, "excel_row"],
                 self.raw.loc[rows, column],
-                "not a valid date"
-                if message.startswith(DATE_EXPECTED[:6])
-                else "date out of range",
+                "date out of range" if "valid_date_range" in message else "not a valid date",
                 message,
             )
         return pd.to_datetime(pd.Series(parsed, index=self.raw.index, dtype=object)).astype(
