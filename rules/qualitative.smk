@@ -1,1 +1,203 @@
-# Qualitative strand (themes, quotes, intercoder agreement, activity diaries).
+# Qualitative strand: themes, participants and coded segments (tidy CSVs or a
+# QualCoder / Taguette export with a participant map) -> validated Parquet
+# (cut-off independent, every text through the identifier guard) -> theme
+# matrix, intercoder agreement, quote bank and joint display at the cut-off
+# -> figures. Activity diaries: diary -> Parquet -> minutes by activity,
+# hours per month and caseload per month (from the tracker) -> figures.
+
+QUALITATIVE = CONFIG.get("qualitative", {})
+QUALITATIVE_TABLES = ["theme_matrix", "intercoder_agreement", "quote_bank", "joint_display"]
+QUALITATIVE_FIGURES = ["theme_coverage"]
+ACTIVITY_TABLES = ["activity_minutes", "activity_hours_by_month", "caseload_by_month"]
+QUALITATIVE_MODULES = [
+    f"qualitative/{name}.py"
+    for name in ("__init__", "readers", "analysis", "agreement", "pipeline")
+]
+ACTIVITY_FIGURES = ["activity_time_by_prison", "activity_hours_by_month", "caseload_by_month"]
+
+
+_SEGMENTS = QUALITATIVE.get("coded_segments", "data/raw/qualitative/coded_segments.csv")
+# one path, or coder -> export file for Taguette
+QUALITATIVE_SEGMENT_FILES = list(_SEGMENTS.values()) if isinstance(_SEGMENTS, dict) else [_SEGMENTS]
+QUALITATIVE_CODERS = list(_SEGMENTS) if isinstance(_SEGMENTS, dict) else []
+# optional inputs: [] when not configured or absent
+PARTICIPANT_MAP = [
+    p for p in [QUALITATIVE.get("participant_map")] if p and Path(p).exists()
+]
+DISALLOWED_NAMES = [
+    p for p in [QUALITATIVE.get("disallowed_names")] if p and Path(p).exists()
+]
+
+
+rule qualitative_read:
+    input:
+        themes=QUALITATIVE.get("themes", "data/raw/qualitative/themes.csv"),
+        participants=QUALITATIVE.get("participants", "data/raw/qualitative/participants.csv"),
+        segments=QUALITATIVE_SEGMENT_FILES,
+        participant_map=PARTICIPANT_MAP,
+        disallowed_names=DISALLOWED_NAMES,
+        code=COMMON_CODE
+        + package_code("parsing.py", "identifiers.py", "tidy.py")
+        + package_code(*QUALITATIVE_MODULES),
+    output:
+        themes="data/processed/qualitative/themes.parquet",
+        participants="data/processed/qualitative/participants.parquet",
+        segments="data/processed/qualitative/segments.parquet",
+        findings="data/processed/qualitative/read_findings.csv",
+        ledger="data/processed/qualitative/read_ledger.csv",
+    params:
+        fmt=QUALITATIVE.get("format", "tidy"),
+        coders=QUALITATIVE_CODERS,
+        prisons=PRISONS,
+        valid_date_range=CONFIG["valid_date_range"],
+    log:
+        "logs/qualitative_read.log",
+    run:
+        from evaluation.qualitative.pipeline import run_read_rule
+
+        with log_to(log[0]):
+            run_read_rule(input, output, params)
+
+
+rule qualitative_tables:
+    input:
+        themes="data/processed/qualitative/themes.parquet",
+        participants="data/processed/qualitative/participants.parquet",
+        segments="data/processed/qualitative/segments.parquet",
+        findings="data/processed/qualitative/read_findings.csv",
+        ledger="data/processed/qualitative/read_ledger.csv",
+        integration=QUALITATIVE.get("integration", "data/raw/qualitative/integration.yaml"),
+        disallowed_names=DISALLOWED_NAMES,
+        code=COMMON_CODE
+        + package_code("identifiers.py", "tidy.py", *QUALITATIVE_MODULES),
+    output:
+        theme_matrix="report/tables/theme_matrix.csv",
+        intercoder_agreement="report/tables/intercoder_agreement.csv",
+        quote_bank="report/tables/quote_bank.csv",
+        joint_display="report/tables/joint_display.csv",
+        context="report/build/context/qualitative.json",
+        ledger="data/processed/audit/ledger_qualitative.csv",
+        findings="data/processed/audit/findings_qualitative.csv",
+    params:
+        cutoff=CUTOFF,
+        primary_coder=QUALITATIVE.get("primary_coder"),
+        quote_max_words=QUALITATIVE.get("quote_max_words", 60),
+        participants_file=QUALITATIVE.get(
+            "participants", "data/raw/qualitative/participants.csv"
+        ),
+    log:
+        "logs/qualitative_tables.log",
+    run:
+        from evaluation.qualitative.pipeline import run_tables_rule
+
+        with log_to(log[0]):
+            run_tables_rule(input, output, params)
+
+
+rule qualitative_figures:
+    input:
+        tables="report/tables/theme_matrix.csv",
+        code=COMMON_CODE + package_code("figures", "tidy.py", "qualitative/figures.py"),
+    output:
+        png=expand("figures/{figure_id}.png", figure_id=QUALITATIVE_FIGURES),
+        svg=expand("figures/{figure_id}.svg", figure_id=QUALITATIVE_FIGURES),
+    params:
+        synthetic=CONFIG["report"]["synthetic"],
+    log:
+        "logs/qualitative_figures.log",
+    run:
+        from evaluation.qualitative.figures import draw_qualitative_figures
+
+        with log_to(log[0]):
+            draw_qualitative_figures("report/tables", "figures", synthetic=params.synthetic)
+
+
+rule activity_read:
+    input:
+        log=CONFIG.get("activity", {}).get("log", "data/raw/activity/activity_log.xlsx"),
+        all_case_ids="data/processed/case_tracker/all_case_ids.parquet",
+        code=COMMON_CODE
+        + package_code("parsing.py", "readers/excel.py", "tidy.py", "activity.py"),
+    output:
+        entries="data/processed/activity/activity_log.parquet",
+        findings="data/processed/activity/read_findings.csv",
+        ledger="data/processed/activity/read_ledger.csv",
+    params:
+        prisons=PRISONS,
+        valid_date_range=CONFIG["valid_date_range"],
+    log:
+        "logs/activity_read.log",
+    run:
+        from evaluation.activity import run_read_rule
+
+        with log_to(log[0]):
+            run_read_rule(input, output, params)
+
+
+rule activity_tables:
+    input:
+        entries="data/processed/activity/activity_log.parquet",
+        mothers="data/processed/mothers.parquet",
+        findings="data/processed/activity/read_findings.csv",
+        ledger="data/processed/activity/read_ledger.csv",
+        code=COMMON_CODE + package_code("tidy.py", "activity.py"),
+    output:
+        activity_minutes="report/tables/activity_minutes.csv",
+        activity_hours_by_month="report/tables/activity_hours_by_month.csv",
+        caseload_by_month="report/tables/caseload_by_month.csv",
+        context="report/build/context/activity.json",
+        ledger="data/processed/audit/ledger_activity.csv",
+        findings="data/processed/audit/findings_activity.csv",
+    params:
+        log_file=CONFIG.get("activity", {}).get("log", "data/raw/activity/activity_log.xlsx"),
+        prisons=PRISONS,
+        project_start=CONFIG["project_start"],
+        cutoff=CUTOFF,
+    log:
+        "logs/activity_tables.log",
+    run:
+        from evaluation.activity import run_tables_rule
+
+        with log_to(log[0]):
+            run_tables_rule(input, output, params)
+
+
+rule activity_figures:
+    input:
+        tables=expand("report/tables/{table_id}.csv", table_id=ACTIVITY_TABLES),
+        code=COMMON_CODE + package_code("figures", "tidy.py", "qualitative/figures.py"),
+    output:
+        png=expand("figures/{figure_id}.png", figure_id=ACTIVITY_FIGURES),
+        svg=expand("figures/{figure_id}.svg", figure_id=ACTIVITY_FIGURES),
+    params:
+        synthetic=CONFIG["report"]["synthetic"],
+    log:
+        "logs/activity_figures.log",
+    run:
+        from evaluation.qualitative.figures import draw_activity_figures
+
+        with log_to(log[0]):
+            draw_activity_figures("report/tables", "figures", synthetic=params.synthetic)
+
+
+REPORT_TABLES.extend(
+    expand("report/tables/{table_id}.csv", table_id=QUALITATIVE_TABLES + ACTIVITY_TABLES)
+)
+REPORT_FIGURES.extend(
+    expand("figures/{figure_id}.png", figure_id=QUALITATIVE_FIGURES + ACTIVITY_FIGURES)
+)
+REPORT_CONTEXT.extend(
+    ["report/build/context/qualitative.json", "report/build/context/activity.json"]
+)
+LEDGER_PARTS.extend(
+    ["data/processed/audit/ledger_qualitative.csv", "data/processed/audit/ledger_activity.csv"]
+)
+FINDING_PARTS.extend(
+    [
+        "data/processed/audit/findings_qualitative.csv",
+        "data/processed/audit/findings_activity.csv",
+    ]
+)
+FINAL_TARGETS.extend(
+    expand("figures/{figure_id}.svg", figure_id=QUALITATIVE_FIGURES + ACTIVITY_FIGURES)
+)

@@ -250,3 +250,49 @@ def _context(
         "joint_display_rows": int(len(joint)),
         "meta_inference_counts": meta_counts,
     }
+
+
+# --------------------------------------------------------------------------- rule adapters
+
+
+def _first(files) -> str | None:
+    return str(files[0]) if len(files) else None
+
+
+def run_read_rule(input, output, params) -> None:
+    """rule qualitative_read: unpack Snakemake's input/output/params into :func:`read_qualitative`."""
+    read_qualitative(
+        themes=input.themes,
+        participants=input.participants,
+        coded_segments=dict(zip(params.coders, input.segments, strict=True))
+        if params.coders
+        else input.segments[0],
+        fmt=params.fmt,
+        participant_map=_first(input.participant_map),
+        disallowed_names=_first(input.disallowed_names),
+        prisons=list(params.prisons),
+        valid_date_range=tuple(params.valid_date_range),
+        out_themes=output.themes,
+        out_participants=output.participants,
+        out_segments=output.segments,
+        out_findings=output.findings,
+        out_ledger=output.ledger,
+    )
+
+
+def run_tables_rule(input, output, params) -> None:
+    """rule qualitative_tables: unpack Snakemake's input/output/params into :func:`build_qualitative_tables`."""
+    build_qualitative_tables(
+        themes=input.themes,
+        participants=input.participants,
+        segments=input.segments,
+        read_findings=input.findings,
+        read_ledger=input.ledger,
+        integration=input.integration,
+        disallowed_names=_first(input.disallowed_names),
+        cutoff=params.cutoff,
+        primary_coder=params.primary_coder,
+        quote_max_words=params.quote_max_words,
+        participants_file=params.participants_file,
+        outputs={key: str(value) for key, value in output.items()},
+    )

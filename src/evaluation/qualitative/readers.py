@@ -21,7 +21,7 @@ import pandas as pd
 
 from evaluation.codebook import load_codebook, normalise_header, normalise_text, value_set
 from evaluation.findings import FindingLog, Ledger
-from evaluation.qualitative.dates import parse_date
+from evaluation.parsing import DATE_EXPECTED, parse_date
 
 SOURCE = "qualitative"
 SEGMENT_COLUMNS = [
@@ -341,38 +341,36 @@ def read_participants(
                 check="category",
             )
         raw_date = table.values(row, "interview_date")
-        date = None
-        try:
-            date = parse_date(raw_date)
-        except ValueError:
+        date, problem = parse_date(raw_date)
+        if problem:
             log.error(
                 table.path,
                 "interview_date is not a date",
                 row=line,
                 column="interview_date",
                 value=raw_date,
-                expected="a day-first date such as 03/11/2021 or 2021-11-03",
+                expected=problem,
                 check="date",
             )
-        else:
-            if date is None:
-                log.error(
-                    table.path,
-                    "interview_date is blank; the cut-off needs it",
-                    row=line,
-                    column="interview_date",
-                    check="required",
-                )
-            elif not low <= date <= high:
-                log.error(
-                    table.path,
-                    "interview_date is outside the valid date range",
-                    row=line,
-                    column="interview_date",
-                    value=raw_date,
-                    expected=f"{low} to {high}",
-                    check="date_range",
-                )
+        elif date is None:
+            log.error(
+                table.path,
+                "interview_date is blank; the cut-off needs it",
+                row=line,
+                column="interview_date",
+                expected=DATE_EXPECTED,
+                check="required",
+            )
+        elif not low <= date <= high:
+            log.error(
+                table.path,
+                "interview_date is outside the valid date range",
+                row=line,
+                column="interview_date",
+                value=raw_date,
+                expected=f"{low} to {high}",
+                check="date_range",
+            )
         raw_rounds = table.values(row, "rounds")
         rounds = "1"
         if not raw_rounds:
