@@ -13,11 +13,7 @@ rule audit_logs:
     log:
         "logs/audit_logs.log",
     run:
-        from evaluation.steps.report import merge_csv_parts
-
-        with log_to(log[0]):
-            merge_csv_parts(input.ledgers, output.ledger)
-            merge_csv_parts(input.findings, output.findings)
+        run_step("report.audit_logs", input, output, params, log)
 
 
 FINAL_TARGETS.extend(rules.audit_logs.output)

@@ -11,7 +11,9 @@ PROCESSED_FRAMES = ["cases", "children", "needs", "reviews"]
 
 rule read_case_tracker:
     input:
-        workbook=lambda wildcards: CONFIG["case_trackers"][PRISON_SLUGS[wildcards.prison]],
+        workbook=lambda wildcards: CONFIG["case_trackers"][
+            PRISON_SLUGS[wildcards.prison]
+        ],
         code=COMMON_CODE
         + package_code("parsing.py", "readers", "steps/case_tracker.py", "tidy.py"),
     output:
@@ -21,23 +23,15 @@ rule read_case_tracker:
         ),
         findings="data/processed/case_tracker/{prison}/findings.csv",
         ledger="data/processed/case_tracker/{prison}/ledger.csv",
+    log:
+        "logs/read_case_tracker/{prison}.log",
+    wildcard_constraints:
+        prison="|".join(PRISON_SLUGS),
     params:
         prison=lambda wildcards: PRISON_SLUGS[wildcards.prison],
         valid_date_range=CONFIG["valid_date_range"],
-    wildcard_constraints:
-        prison="|".join(PRISON_SLUGS),
-    log:
-        "logs/read_case_tracker/{prison}.log",
     run:
-        from evaluation.steps.case_tracker import read_workbook
-
-        with log_to(log[0]):
-            read_workbook(
-                input.workbook,
-                params.prison,
-                str(Path(output.ledger).parent),
-                params.valid_date_range,
-            )
+        run_step("case_tracker.read_workbook", input, output, params, log)
 
 
 rule case_tracker_at_cutoff:
@@ -47,9 +41,14 @@ rule case_tracker_at_cutoff:
             prison=PRISON_SLUGS,
             frame=PROCESSED_FRAMES,
         ),
-        ledgers=expand("data/processed/case_tracker/{prison}/ledger.csv", prison=PRISON_SLUGS),
-        findings=expand("data/processed/case_tracker/{prison}/findings.csv", prison=PRISON_SLUGS),
-        code=COMMON_CODE + package_code("cutoff.py", "derive.py", "steps/case_tracker.py"),
+        ledgers=expand(
+            "data/processed/case_tracker/{prison}/ledger.csv", prison=PRISON_SLUGS
+        ),
+        findings=expand(
+            "data/processed/case_tracker/{prison}/findings.csv", prison=PRISON_SLUGS
+        ),
+        code=COMMON_CODE
+        + package_code("cutoff.py", "derive.py", "steps/case_tracker.py"),
     output:
         mothers="data/processed/mothers.parquet",
         children="data/processed/children.parquet",
@@ -58,6 +57,8 @@ rule case_tracker_at_cutoff:
         all_case_ids="data/processed/case_tracker/all_case_ids.parquet",
         ledger="data/processed/audit/ledger_case_tracker.csv",
         findings="data/processed/audit/findings_case_tracker.csv",
+    log:
+        "logs/case_tracker_at_cutoff.log",
     params:
         prison_dirs={
             name: f"data/processed/case_tracker/{prison_slug}"
@@ -66,19 +67,8 @@ rule case_tracker_at_cutoff:
         cutoff=CUTOFF,
         project_start=CONFIG["project_start"],
         bands=CONFIG["bands"],
-    log:
-        "logs/case_tracker_at_cutoff.log",
     run:
-        from evaluation.steps.case_tracker import apply_cutoff
-
-        with log_to(log[0]):
-            apply_cutoff(
-                params.prison_dirs,
-                output,
-                cutoff=params.cutoff,
-                project_start=params.project_start,
-                bands=params.bands,
-            )
+        run_step("case_tracker.apply_cutoff", input, output, params, log)
 
 
 rule case_tracker_tables:
@@ -90,28 +80,15 @@ rule case_tracker_tables:
     output:
         tables=expand("report/tables/{table_id}.csv", table_id=CASE_TRACKER_TABLES),
         key_facts="report/build/parts/key_facts_case_tracker.csv",
+    log:
+        "logs/case_tracker_tables.log",
     params:
         prisons=PRISONS,
         cutoff=CUTOFF,
         project_start=CONFIG["project_start"],
         bands=CONFIG["bands"],
-    log:
-        "logs/case_tracker_tables.log",
     run:
-        from evaluation.steps.case_tracker import write_tables
-
-        with log_to(log[0]):
-            write_tables(
-                input.mothers,
-                input.children,
-                input.needs,
-                "report/tables",
-                output.key_facts,
-                prisons=params.prisons,
-                cutoff=params.cutoff,
-                project_start=params.project_start,
-                bands=params.bands,
-            )
+        run_step("case_tracker.write_tables", input, output, params, log)
 
 
 rule case_tracker_figures:
@@ -126,21 +103,18 @@ rule case_tracker_figures:
     output:
         png=expand("figures/{figure_id}.png", figure_id=CASE_TRACKER_FIGURES),
         svg=expand("figures/{figure_id}.svg", figure_id=CASE_TRACKER_FIGURES),
+    log:
+        "logs/case_tracker_figures.log",
     params:
         specs=evaluation_tables.figure_specs(),
         synthetic=CONFIG["report"]["synthetic"],
-    log:
-        "logs/case_tracker_figures.log",
     run:
-        from evaluation.figures.charts import draw_table_figures
-
-        with log_to(log[0]):
-            draw_table_figures(
-                params.specs, "report/tables", "figures", synthetic=params.synthetic
-            )
+        run_step("case_tracker.draw_figures", input, output, params, log)
 
 
-REPORT_TABLES.extend(expand("report/tables/{table_id}.csv", table_id=CASE_TRACKER_TABLES))
+REPORT_TABLES.extend(
+    expand("report/tables/{table_id}.csv", table_id=CASE_TRACKER_TABLES)
+)
 REPORT_FIGURES.extend(expand("figures/{figure_id}.png", figure_id=CASE_TRACKER_FIGURES))
 KEY_FACT_PARTS.append("report/build/parts/key_facts_case_tracker.csv")
 LEDGER_PARTS.append("data/processed/audit/ledger_case_tracker.csv")
@@ -156,23 +130,13 @@ rule case_tracker_context:
         code=COMMON_CODE + package_code("steps/report.py"),
     output:
         "report/build/context/case_tracker.json",
+    log:
+        "logs/case_tracker_context.log",
     params:
         prisons=PRISONS,
         cutoff=CUTOFF,
-    log:
-        "logs/case_tracker_context.log",
     run:
-        from evaluation.steps.report import case_tracker_context
-
-        with log_to(log[0]):
-            case_tracker_context(
-                input.mothers,
-                input.children,
-                input.ledger,
-                output[0],
-                prisons=params.prisons,
-                cutoff=params.cutoff,
-            )
+        run_step("case_tracker.write_context", input, output, params, log)
 
 
 REPORT_CONTEXT.append("report/build/context/case_tracker.json")

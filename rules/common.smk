@@ -5,6 +5,8 @@ import re
 from pathlib import Path
 
 import evaluation.config as evaluation_config
+from evaluation.logs import log_to  # noqa: F401  (used by run: blocks)
+from evaluation.steps import run_step
 
 CONFIG = evaluation_config.validate_config(config)
 PRISONS = list(CONFIG["case_trackers"])
@@ -27,12 +29,35 @@ def package_code(*names):
     files = []
     for name in names:
         path = base / name
-        files.extend(sorted(str(p) for p in path.rglob("*.py")) if path.is_dir() else [str(path)])
+        files.extend(
+            sorted(str(p) for p in path.rglob("*.py")) if path.is_dir() else [str(path)]
+        )
     return files
 
 
 CODEBOOK_FILES = sorted(str(p) for p in Path("src/evaluation/codebook").glob("*.yaml"))
-COMMON_CODE = package_code("findings.py", "codebook/__init__.py", "config.py") + CODEBOOK_FILES
+COMMON_CODE = (
+    package_code("findings.py", "codebook/__init__.py", "config.py") + CODEBOOK_FILES
+)
 
 
-from evaluation.logs import log_to
+def raw_inputs():
+    """Every configured raw file that exists (its hash is the report's data version)."""
+    paths = list(CONFIG["case_trackers"].values())
+    for instrument in ("mothers", "practitioners"):
+        paths += list(
+            CONFIG.get("surveys", {}).get(instrument, {}).get("waves", {}).values()
+        )
+    qualitative = CONFIG.get("qualitative", {})
+    for key in (
+        "themes",
+        "participants",
+        "coded_segments",
+        "integration",
+        "disallowed_names",
+    ):
+        if qualitative.get(key):
+            paths.append(qualitative[key])
+    if CONFIG.get("activity", {}).get("log"):
+        paths.append(CONFIG["activity"]["log"])
+    return sorted(p for p in set(paths) if Path(p).exists())

@@ -3,20 +3,6 @@
 # (a template edit re-runs only this job).
 
 
-def raw_inputs():
-    """Every configured raw file that exists (its hash is the report's data version)."""
-    paths = list(CONFIG["case_trackers"].values())
-    for instrument in ("mothers", "practitioners"):
-        paths += list(CONFIG.get("surveys", {}).get(instrument, {}).get("waves", {}).values())
-    qualitative = CONFIG.get("qualitative", {})
-    for key in ("themes", "participants", "coded_segments", "integration", "disallowed_names"):
-        if qualitative.get(key):
-            paths.append(qualitative[key])
-    if CONFIG.get("activity", {}).get("log"):
-        paths.append(CONFIG["activity"]["log"])
-    return sorted(p for p in set(paths) if Path(p).exists())
-
-
 rule key_facts:
     input:
         parts=KEY_FACT_PARTS,
@@ -26,10 +12,7 @@ rule key_facts:
     log:
         "logs/key_facts.log",
     run:
-        from evaluation.steps.report import merge_csv_parts
-
-        with log_to(log[0]):
-            merge_csv_parts(input.parts, output[0])
+        run_step("report.key_facts", input, output, params, log)
 
 
 rule render_report:
@@ -40,8 +23,10 @@ rule render_report:
         key_facts="report/tables/key_facts.csv",
         ledger="data/processed/audit/ledger.csv",
         findings="data/processed/audit/data_quality_log.csv",
+        main_template="report/templates/report.md.j2",
         templates=sorted(str(p) for p in Path("report/templates").rglob("*.j2")),
-        reference_docs=["report/reference.docx", "report/reference-synthetic.docx"],
+        reference_plain="report/reference.docx",
+        reference_synthetic="report/reference-synthetic.docx",
         raw=raw_inputs(),
         code=COMMON_CODE
         + package_code("report", "steps/report.py", "provenance.py", "tidy.py"),
@@ -53,6 +38,8 @@ rule render_report:
             category="Report",
         ),
         docx="report/build/report.docx",
+    log:
+        "logs/report.log",
     params:
         settings={
             **CONFIG["report"],
@@ -62,28 +49,8 @@ rule render_report:
             "disclosure": CONFIG["disclosure"],
             "bands": CONFIG["bands"],
         },
-    log:
-        "logs/report.log",
     run:
-        from evaluation.steps.report import build_report
-
-        with log_to(log[0]):
-            build_report(
-                template_dir="report/templates",
-                table_dir="report/tables",
-                figure_dir="figures",
-                key_facts=input.key_facts,
-                context_files=input.context,
-                ledger=input.ledger,
-                findings=input.findings,
-                raw_inputs=input.raw,
-                settings=params.settings,
-                reference_docs={
-                    "plain": "report/reference.docx",
-                    "synthetic": "report/reference-synthetic.docx",
-                },
-                output=output,
-            )
+        run_step("report.build_report", input, output, params, log)
 
 
 FINAL_TARGETS.extend(rules.render_report.output)

@@ -1,4 +1,8 @@
-"""Rule entry points of the case-tracker strand (read -> cut-off -> tables)."""
+"""Rule entry points of the case-tracker strand (read -> cut-off -> tables -> figures).
+
+Each function takes the rule's ``input``, ``output`` and ``params`` and calls
+the pure functions of the package.
+"""
 
 from __future__ import annotations
 
@@ -7,72 +11,87 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaluation.cutoff import combine_at_cutoff
 from evaluation.findings import Ledger
-from evaluation.readers.case_tracker import SHEET_FRAMES, read_case_tracker, write_tracker_read
-from evaluation.tables import build_key_facts, build_tables
 from evaluation.tidy import read_csv, write_csv
 
 
-def read_workbook(workbook: str, prison: str, out_dir: str, valid_date_range) -> None:
+def read_workbook(input, output, params) -> None:
     """rule read_case_tracker: validate one workbook into Parquet frames + findings + ledger."""
-    write_tracker_read(read_case_tracker(workbook, prison, valid_date_range), out_dir)
+    from evaluation.readers.case_tracker import read_case_tracker, write_tracker_read
+
+    read = read_case_tracker(input.workbook, params.prison, params.valid_date_range)
+    write_tracker_read(read, Path(output.ledger).parent)
 
 
-def apply_cutoff(
-    prison_dirs: dict[str, str], output, *, cutoff: str, project_start: str, bands: dict | None
-) -> None:
+def apply_cutoff(input, output, params) -> None:
     """rule case_tracker_at_cutoff: combine prisons, apply the cut-off, derive variables."""
+    from evaluation.cutoff import combine_at_cutoff
+    from evaluation.readers.case_tracker import SHEET_FRAMES
+
+    prison_dirs = params.prison_dirs
     frames = {
         prison: {
-            name: pd.read_parquet(Path(directory) / f"{name}.parquet")
+            name: pd.read_parquet(Path(folder) / f"{name}.parquet")
             for name in SHEET_FRAMES.values()
         }
-        for prison, directory in prison_dirs.items()
+        for prison, folder in prison_dirs.items()
     }
     at_cut = combine_at_cutoff(
         frames,
-        cutoff=dt.date.fromisoformat(cutoff),
-        project_start=dt.date.fromisoformat(project_start),
-        band_overrides=bands,
+        cutoff=dt.date.fromisoformat(params.cutoff),
+        project_start=dt.date.fromisoformat(params.project_start),
+        band_overrides=params.bands,
     )
-    at_cut.mothers.to_parquet(output.mothers, index=False)
-    at_cut.children.to_parquet(output.children, index=False)
-    at_cut.needs.to_parquet(output.needs, index=False)
-    at_cut.reviews.to_parquet(output.reviews, index=False)
-    at_cut.all_case_ids.to_parquet(output.all_case_ids, index=False)
-    read_ledgers = [read_csv(Path(d) / "ledger.csv") for d in prison_dirs.values()]
+    for name in ("mothers", "children", "needs", "reviews", "all_case_ids"):
+        getattr(at_cut, name).to_parquet(getattr(output, name), index=False)
+    read_ledgers = [read_csv(Path(folder) / "ledger.csv") for folder in prison_dirs.values()]
     ledger = pd.concat([*read_ledgers, at_cut.ledger.to_frame()], ignore_index=True)
     write_csv(ledger[Ledger().to_frame().columns], output.ledger)
-    findings = pd.concat(
-        [read_csv(Path(d) / "findings.csv") for d in prison_dirs.values()], ignore_index=True
-    )
-    write_csv(findings, output.findings)
+    findings = [read_csv(Path(folder) / "findings.csv") for folder in prison_dirs.values()]
+    write_csv(pd.concat(findings, ignore_index=True), output.findings)
 
 
-def write_tables(
-    mothers: str,
-    children: str,
-    needs: str,
-    table_dir: str,
-    key_facts: str,
-    *,
-    prisons: list[str],
-    cutoff: str,
-    project_start: str,
-    bands: dict | None,
-) -> None:
+def write_tables(input, output, params) -> None:
     """rule case_tracker_tables: every case-tracker table and key fact as tidy CSV."""
-    mothers_frame = pd.read_parquet(mothers)
+    from evaluation.tables import build_key_facts, build_tables
+
+    mothers = pd.read_parquet(input.mothers)
     tables = build_tables(
-        mothers_frame,
-        pd.read_parquet(children),
-        pd.read_parquet(needs),
-        prisons=prisons,
-        project_start=dt.date.fromisoformat(project_start),
-        cutoff=dt.date.fromisoformat(cutoff),
-        band_overrides=bands,
+        mothers,
+        pd.read_parquet(input.children),
+        pd.read_parquet(input.needs),
+        prisons=params.prisons,
+        project_start=dt.date.fromisoformat(params.project_start),
+        cutoff=dt.date.fromisoformat(params.cutoff),
+        band_overrides=params.bands,
     )
+    table_dir = Path(output.tables[0]).parent
     for table_id, frame in tables.items():
-        write_csv(frame, Path(table_dir) / f"{table_id}.csv")
-    write_csv(build_key_facts(mothers_frame, prisons=prisons), key_facts)
+        write_csv(frame, table_dir / f"{table_id}.csv")
+    write_csv(build_key_facts(mothers, prisons=params.prisons), output.key_facts)
+
+
+def draw_figures(input, output, params) -> None:
+    """rule case_tracker_figures: every case-tracker figure from its table file."""
+    from evaluation.figures.charts import draw_table_figures
+
+    draw_table_figures(
+        params.specs,
+        Path(input.tables[0]).parent,
+        Path(output.png[0]).parent,
+        synthetic=params.synthetic,
+    )
+
+
+def write_context(input, output, params) -> None:
+    """rule case_tracker_context: counts the report's prose needs."""
+    from evaluation.steps.report import case_tracker_context
+
+    case_tracker_context(
+        input.mothers,
+        input.children,
+        input.ledger,
+        output[0],
+        prisons=params.prisons,
+        cutoff=params.cutoff,
+    )

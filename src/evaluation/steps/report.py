@@ -147,41 +147,43 @@ def audit_summary(ledger: str, findings: str) -> dict:
     }
 
 
-def build_report(
-    *,
-    template_dir: str,
-    table_dir: str,
-    figure_dir: str,
-    key_facts: str,
-    context_files: list[str],
-    ledger: str,
-    findings: str,
-    raw_inputs: list[str],
-    settings: dict,
-    reference_docs: dict,
-    output,
-) -> None:
-    """rule report: Markdown from the templates, then HTML and Word through pandoc."""
+def key_facts(input, output, params) -> None:
+    """rule key_facts: the strands' key facts in one file."""
+    merge_csv_parts(input.parts, output[0])
+
+
+def audit_logs(input, output, params) -> None:
+    """rule audit_logs: one ledger and one data-quality log for all sources."""
+    merge_csv_parts(input.ledgers, output.ledger)
+    merge_csv_parts(input.findings, output.findings)
+
+
+def build_report(input, output, params) -> None:
+    """rule render_report: Markdown from the templates, then HTML and Word through pandoc."""
     from evaluation import __version__
     from evaluation.provenance import data_fingerprint, git_state
     from evaluation.report.convert import to_docx, to_html
     from evaluation.report.render import load_inputs, render_markdown
 
+    settings = params.settings
     git = git_state()
     full_settings = {
         **settings,
         "package_version": __version__,
         "git_commit": git["short"],
         "git_dirty": git["dirty"],
-        "data_version": data_fingerprint(raw_inputs),
+        "data_version": data_fingerprint(input.raw),
     }
-    audit = audit_summary(ledger, findings)
+    audit = audit_summary(input.ledger, input.findings)
     audit["dictionary"] = data_dictionary()
     audit["derivations"] = derivations(settings.get("bands"))
-    inputs = load_inputs(table_dir, figure_dir, key_facts, context_files, full_settings, audit)
-    markdown = render_markdown(template_dir, inputs)
+    table_dir, figure_dir = Path(input.key_facts).parent, Path(input.figures[0]).parent
+    inputs = load_inputs(
+        table_dir, figure_dir, input.key_facts, input.context, full_settings, audit
+    )
+    markdown = render_markdown(Path(input.main_template).parent, inputs)
     Path(output.md).parent.mkdir(parents=True, exist_ok=True)
     Path(output.md).write_text(markdown, encoding="utf-8")
     to_html(markdown, output.html, title=settings["title"], cutoff=settings["cutoff_date"])
-    reference = reference_docs["synthetic" if settings.get("synthetic") else "plain"]
+    reference = input.reference_synthetic if settings.get("synthetic") else input.reference_plain
     to_docx(markdown, output.docx, reference_doc=reference, cutoff=settings["cutoff_date"])

@@ -1,0 +1,39 @@
+"""Helpers to run the real Snakemake workflow in a scratch copy of the repository."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SKIP = {".git", ".snakemake", "logs", "figures", ".pytest_cache", ".ruff_cache", "benchmarks"}
+SKIP_PATHS = {"data/processed", "report/tables", "report/build"}
+
+
+def copy_project(destination: Path) -> Path:
+    """Copy the workflow, config, package sources and raw data (no outputs) to ``destination``."""
+
+    def ignore(directory, names):
+        rel = Path(directory).resolve().relative_to(REPO)
+        skipped = set()
+        for name in names:
+            path = (rel / name).as_posix()
+            if name in SKIP or path in SKIP_PATHS or name == "__pycache__":
+                skipped.add(name)
+        return skipped
+
+    shutil.copytree(REPO, destination, ignore=ignore, dirs_exist_ok=True)
+    for folder in ("figures", "data/processed", "report/tables"):
+        (destination / folder).mkdir(parents=True, exist_ok=True)
+    return destination
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run snakemake in ``workdir`` with two cores; raise with its output when it fails and ``check``."""
+    command = [sys.executable, "-m", "snakemake", "--cores", "2", "--quiet", "all", *args]
+    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}")
+    return result
