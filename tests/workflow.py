@@ -8,8 +8,15 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SKIP = {".git", ".snakemake", "logs", "figures", ".pytest_cache", ".ruff_cache", "benchmarks"}
-SKIP_PATHS = {"data/processed", "report/tables", "report/build"}
+SKIP = {".git", ".snakemake", ".pytest_cache", ".ruff_cache", "__pycache__"}
+SKIP_PATHS = {
+    "data/processed",
+    "report/tables",
+    "report/build",
+    "figures",
+    "logs",
+    "benchmarks/runs",
+}
 
 
 def copy_project(destination: Path) -> Path:
@@ -32,8 +39,10 @@ def copy_project(destination: Path) -> Path:
 
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     """Run snakemake in ``workdir`` with two cores; raise with its output when it fails and ``check``."""
-    command = [sys.executable, "-m", "snakemake", "--cores", "2", "--quiet", "all", *args]
+    command = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
     result = subprocess.run(command, cwd=workdir, capture_output=True, text=True)
     if check and result.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}")
+        raise AssertionError(
+            f"snakemake {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}"
+        )
     return result

@@ -1,0 +1,212 @@
+"""The real Snakemake workflow on the bundled example data, in scratch copies of the repository.
+
+Checks the published figures at both cuts (reference_figures.py), the
+outputs a run must produce, a no-op rerun, reruns after code and config
+changes, and a third prison added with one config line.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+import reference_figures as ref
+import yaml
+from conftest import write_tracker
+from workflow import REPO, copy_project, snakemake
+
+from evaluation.findings import ledger_balance
+from evaluation.tidy import read_csv
+
+pytestmark = pytest.mark.skipif(
+    not (REPO / "data/raw/case_tracker/eastwood_park.xlsx").exists(),
+    reason="example data not generated",
+)
+
+
+@pytest.fixture(scope="module")
+def final_run(tmp_path_factory):
+    """A full default run (cut 2023-12-31): every output including the report."""
+    workdir = copy_project(tmp_path_factory.mktemp("final"))
+    snakemake(workdir)
+    return workdir
+
+
+@pytest.fixture(scope="module")
+def interim_run(tmp_path_factory):
+    """The case-tracker tables at the interim cut (2022-05-31)."""
+    workdir = copy_project(tmp_path_factory.mktemp("interim"))
+    snakemake(workdir, "--config", f"cutoff_date={ref.INTERIM_CUT}", "--", "case_tracker_tables")
+    return workdir
+
+
+def table(workdir, table_id):
+    return read_csv(workdir / "report" / "tables" / f"{table_id}.csv").set_index(["row", "column"])
+
+
+def interim_facts(workdir):
+    return read_csv(workdir / "report/build/parts/key_facts_case_tracker.csv").set_index(
+        ["fact", "column"]
+    )
+
+
+@pytest.mark.parametrize("table_id", sorted(ref.INTERIM_TABLES))
+def test_interim_tables_reproduce_the_published_counts(interim_run, table_id):
+    frame = table(interim_run, table_id)
+    for row, columns in ref.INTERIM_TABLES[table_id].items():
+        for column, expected in columns.items():
+            assert frame.loc[(row, column), "n"] == expected, (table_id, row, column)
+
+
+def test_interim_denominators(interim_run):
+    legal = table(interim_run, "legal_status")
+    sentence = table(interim_run, "sentence_length")
+    for column, mothers in ref.INTERIM_MOTHERS.items():
+        assert legal.loc[("Sentenced", column), "denominator"] == mothers
+        assert sentence.loc[("Life", column), "denominator"] == ref.INTERIM_SENTENCE_BASE[column]
+
+
+def test_interim_relationship_groups(interim_run):
+    frame = table(interim_run, "relationship_status")
+    for rows, expected in ref.INTERIM_RELATIONSHIP_GROUPS.items():
+        assert sum(frame.loc[(row, "Total"), "n"] for row in rows) == expected
+
+
+def test_interim_key_facts(interim_run):
+    facts = interim_facts(interim_run)
+    for (fact, column), expected in ref.INTERIM_FACTS.items():
+        assert facts.loc[(fact, column), "n"] == expected, (fact, column)
+
+
+def test_final_key_facts_reproduce_the_summary(final_run):
+    facts = read_csv(final_run / "report/tables/key_facts.csv").set_index(["fact", "column"])
+    for fact, (n, denominator, published_pct) in ref.FINAL_FACTS.items():
+        row = facts.loc[(fact, "Total")]
+        assert (row["n"], row["denominator"]) == (n, denominator), fact
+        if published_pct is not None:
+            assert round(row["pct"] + 1e-9) == published_pct, fact
+    assert facts.loc[("local_authorities", "Total"), "n"] == ref.FINAL_LOCAL_AUTHORITIES
+    by_prison = table(final_run, "legal_support_by_prison")
+    for prison, (n, pct) in ref.FINAL_LEGAL_SUPPORT_BY_PRISON.items():
+        assert by_prison.loc[(prison, "Total"), "n"] == n
+        assert round(by_prison.loc[(prison, "Total"), "pct"]) == pct
+
+
+def test_final_run_mothers_per_prison(final_run):
+    legal = table(final_run, "legal_status")
+    for column, mothers in ref.FINAL_MOTHERS.items():
+        assert legal.loc[("Sentenced", column), "denominator"] == mothers
+
+
+def test_final_run_writes_every_output(final_run):
+    for path in [
+        "report/build/report.html",
+        "report/build/report.docx",
+        "report/build/report.md",
+        "data/processed/mothers.parquet",
+        "data/processed/audit/ledger.csv",
+        "data/processed/audit/data_quality_log.csv",
+        "figures/fig_age_group.png",
+        "figures/fig_age_group.svg",
+    ]:
+        assert (final_run / path).stat().st_size > 0, path
+
+
+def test_ledger_balances_for_every_source(final_run):
+    ledger = read_csv(final_run / "data/processed/audit/ledger.csv")
+    balance = ledger_balance(ledger)
+    assert len(balance) and balance["balanced"].all(), balance[~balance["balanced"]]
+    tracker = ledger[(ledger["source"] == "case_tracker") & (ledger["step"] == "read")]
+    not_started = tracker[
+        tracker["reason"].str.contains("not started", na=False) & (tracker["sheet"] == "Baseline")
+    ]
+    assert not_started["rows"].sum() == 3
+
+
+def test_work_summaries_never_reach_an_output(final_run):
+    marker = "synthetic note"
+    for folder in ["report", "figures", "data/processed"]:
+        for path in (final_run / folder).rglob("*"):
+            if path.is_file() and path.suffix in {
+                ".csv",
+                ".md",
+                ".html",
+                ".json",
+                ".svg",
+                ".parquet",
+            }:
+                assert marker not in path.read_bytes().decode("utf-8", "ignore").lower(), path
+
+
+def test_report_is_marked_synthetic_and_has_no_unresolved_references(final_run):
+    html = (final_run / "report/build/report.html").read_text()
+    assert "SYNTHETIC EXAMPLE DATA" in html
+    assert "{{" not in html and "{%" not in html and "Table ?" not in html
+    assert 'src="figures/' not in html  # images embedded
+
+
+def test_no_op_rerun(final_run):
+    result = snakemake(final_run, "--dry-run")
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_editing_package_code_reruns_the_rules_that_use_it(final_run, tmp_path):
+    workdir = tmp_path / "copy"
+    shutil.copytree(final_run, workdir, symlinks=True)
+    tables_py = workdir / "src/evaluation/tables.py"
+    tables_py.write_text(tables_py.read_text() + "\n# edited\n")
+    dry = snakemake(workdir, "--dry-run").stdout
+    assert "case_tracker_tables" in dry and "read_case_tracker" not in dry
+
+
+def test_editing_a_template_reruns_only_the_report(final_run, tmp_path):
+    workdir = tmp_path / "copy"
+    shutil.copytree(final_run, workdir, symlinks=True)
+    template = workdir / "report/templates/sections/limitations.md.j2"
+    template.write_text(template.read_text() + "\nAn added sentence.\n")
+    dry = snakemake(workdir, "--dry-run").stdout
+    jobs = [
+        line.split()[0]
+        for line in dry.splitlines()
+        if line.strip()
+        and line.split()[-1].isdigit()
+        and line.split()[0] not in {"Job", "total", "job"}
+    ]
+    assert set(jobs) <= {"render_report", "all"}, jobs
+
+
+def test_a_third_prison_is_one_config_line(tmp_path):
+    workdir = copy_project(tmp_path / "third")
+    write_tracker(workdir / "data/raw/case_tracker/low_newton.xlsx")
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    config["case_trackers"]["Low Newton"] = "data/raw/case_tracker/low_newton.xlsx"
+    (workdir / "three.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    snakemake(workdir, "--configfile", "three.yaml", "--", "case_tracker_tables")
+    legal = read_csv(workdir / "report/tables/legal_status.csv")
+    assert list(dict.fromkeys(legal["column"])) == ["Eastwood Park", "Send", "Low Newton", "Total"]
+    total = legal[(legal["column"] == "Total")]["denominator"].iloc[0]
+    assert total == ref.FINAL_MOTHERS["Total"] + 2
+
+
+def test_bad_workbook_stops_the_run_with_an_actionable_message(tmp_path):
+    workdir = copy_project(tmp_path / "bad")
+    (workdir / "data/raw/case_tracker/send.xlsx").write_bytes(b"not a workbook")
+    result = snakemake(workdir, "--", "case_tracker_tables", check=False)
+    assert result.returncode != 0
+    assert "send.xlsx" in result.stdout + result.stderr
+    assert (
+        "cannot be read as an Excel workbook"
+        in (workdir / "logs/read_case_tracker/send.log").read_text()
+    )
+    assert not (workdir / "data/processed/case_tracker/send/cases.parquet").exists()
+
+
+def test_snakemake_lint_is_clean():
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--lint"], cwd=REPO, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
