@@ -7,13 +7,17 @@
 
 QUALITATIVE = CONFIG.get("qualitative", {})
 QUALITATIVE_TABLES = ["theme_matrix", "intercoder_agreement", "quote_bank", "joint_display"]
-QUALITATIVE_FIGURES = ["theme_coverage"]
+QUALITATIVE_FIGURES = ["fig_theme_coverage"]
 ACTIVITY_TABLES = ["activity_minutes", "activity_hours_by_month", "caseload_by_month"]
 QUALITATIVE_MODULES = [
     f"qualitative/{name}.py"
     for name in ("__init__", "readers", "analysis", "agreement", "pipeline")
 ]
-ACTIVITY_FIGURES = ["activity_time_by_prison", "activity_hours_by_month", "caseload_by_month"]
+ACTIVITY_FIGURES = [
+    "fig_activity_time_by_prison",
+    "fig_activity_hours_by_month",
+    "fig_caseload_by_month",
+]
 
 
 _SEGMENTS = QUALITATIVE.get("coded_segments", "data/raw/qualitative/coded_segments.csv")
@@ -76,6 +80,7 @@ rule qualitative_tables:
         quote_bank="report/tables/quote_bank.csv",
         joint_display="report/tables/joint_display.csv",
         context="report/build/context/qualitative.json",
+        integration_context="report/build/context/integration.json",
         ledger="data/processed/audit/ledger_qualitative.csv",
         findings="data/processed/audit/findings_qualitative.csv",
     params:
@@ -187,7 +192,11 @@ REPORT_FIGURES.extend(
     expand("figures/{figure_id}.png", figure_id=QUALITATIVE_FIGURES + ACTIVITY_FIGURES)
 )
 REPORT_CONTEXT.extend(
-    ["report/build/context/qualitative.json", "report/build/context/activity.json"]
+    [
+        "report/build/context/qualitative.json",
+        "report/build/context/integration.json",
+        "report/build/context/activity.json",
+    ]
 )
 LEDGER_PARTS.extend(
     ["data/processed/audit/ledger_qualitative.csv", "data/processed/audit/ledger_activity.csv"]

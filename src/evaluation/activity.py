@@ -382,8 +382,16 @@ def build_activity_tables(
     write_csv(read_log.reindex(columns=findings_frame([]).columns), outputs["findings"])
 
 
+def _month_label(month: str) -> str:
+    """'2023-05' -> 'May 2023'."""
+    return pd.Period(month, freq="M").strftime("%B %Y")
+
+
 def activity_context(diary, minutes, monthly, caseload, prisons, cutoff) -> dict:
     """Numbers the report's prose uses (results.activity.*)."""
+    prose = {
+        e["label"]: e.get("prose", e["label"]) for e in codebook()["value_sets"]["diary_activity"]
+    }
     per_prison = []
     for prison in _columns(prisons):
         part = minutes[minutes["column"] == prison]
@@ -406,9 +414,11 @@ def activity_context(diary, minutes, monthly, caseload, prisons, cutoff) -> dict
                 if len(months)
                 else None,
                 "top_activity": None if top is None else top["row"],
+                "top_activity_prose": None if top is None else prose.get(top["row"], top["row"]),
                 "top_activity_pct": None if top is None else top["pct"],
                 "peak_caseload": None if peak is None else int(peak["n"]),
                 "peak_caseload_month": None if peak is None else peak["row"],
+                "peak_caseload_month_label": None if peak is None else _month_label(peak["row"]),
                 "caseload_at_cutoff": int(load["n"].iloc[-1]) if len(load) else None,
             }
         )
@@ -420,7 +430,8 @@ def activity_context(diary, minutes, monthly, caseload, prisons, cutoff) -> dict
         "hours_total": _hours(int(diary["minutes"].sum())),
         "first_entry": None if dated.empty else dated.min().date().isoformat(),
         "last_entry": None if dated.empty else dated.max().date().isoformat(),
-        "prisons": per_prison,
+        "prisons": per_prison[:-1],
+        "total": per_prison[-1],
         "by_prison": {p["prison"]: p for p in per_prison},
     }
 

@@ -159,7 +159,8 @@ def check_texts(
     """Scan (where, text) pairs; each hit is an error naming where and the kind, not the text.
 
     ``where`` is a description ("quote bank, segment S012") or a mapping with
-    Finding context (``file``, ``row``, ``column``, ``sheet``, ``segment``).
+    Finding context (``file``, ``row``, ``column``, ``sheet``) plus ``segment``
+    (a segment id) or ``field`` (what the text is, e.g. "the sentence of RQ3").
     Raises DataValidationError listing every hit unless ``raise_on_hit`` is false.
     """
     names = list(disallowed_names)
@@ -171,9 +172,10 @@ def check_texts(
             continue
         context = dict(where) if isinstance(where, Mapping) else {"file": str(where)}
         label = context.pop("segment", None)
+        field_name = context.pop("field", None)
         file = context.pop("file", "")
         found = ", ".join(descriptions.get(k, k) for k in kinds)
-        subject = f"segment {label}" if label else "this text"
+        subject = f"segment {label}" if label else (field_name or "this text")
         log.error(
             file,
             f"{subject} contains {found}; remove or pseudonymise it in the source file "

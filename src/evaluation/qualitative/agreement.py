@@ -16,7 +16,6 @@ from evaluation.tidy import percent, round_half_away
 
 AGREEMENT_COLUMNS = [
     "theme",
-    "theme_id",
     "double_coded_segments",
     "coded_by_either",
     "agreement",
@@ -118,7 +117,6 @@ def agreement_table(
             rows.append(
                 {
                     "theme": labels[theme],
-                    "theme_id": theme,
                     "double_coded_segments": 0,
                     "coded_by_either": 0,
                     "agreement": None,
@@ -135,7 +133,6 @@ def agreement_table(
         rows.append(
             {
                 "theme": labels[theme],
-                "theme_id": theme,
                 "double_coded_segments": n,
                 "coded_by_either": int((a | b).sum()),
                 "agreement": percent(agree, n),
@@ -159,7 +156,6 @@ def agreement_table(
     rows.append(
         {
             "theme": overall_label,
-            "theme_id": None,
             "double_coded_segments": n,
             "coded_by_either": int(subset["segment_id"].nunique()) if n else 0,
             "agreement": percent(agree_total, decisions) if decisions else None,

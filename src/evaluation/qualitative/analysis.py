@@ -33,9 +33,8 @@ JOINT_COLUMNS = [
     "research_question",
     "question",
     "quantitative",
-    "quantitative_titles",
+    "statistics",
     "themes",
-    "theme_evidence",
     "meta_inference",
     "explanation",
 ]
@@ -350,7 +349,12 @@ def joint_display(
     segments: pd.DataFrame,
     coder: str | None,
 ) -> pd.DataFrame:
-    """One row per research question: linked result ids and titles, themes with their reach, meta-inference."""
+    """One row per research question: linked statistics, themes with their reach, meta-inference.
+
+    ``quantitative`` lists the linked table and key-fact ids, ``statistics``
+    their titles; ``themes`` gives each linked theme with the participants
+    (primary coder) who contributed to it, out of all participants at the cut.
+    """
     questions = {
         e["label"]: e.get("question", "")
         for e in load_codebook()["qualitative"]["value_sets"]["qual_research_question"]
@@ -362,22 +366,40 @@ def joint_display(
     reach = coded.groupby("theme")["participant_id"].nunique()
     rows = []
     for entry in integration:
-        evidence = [
-            f"{labels[t]} ({int(reach.get(t, 0))} of {total} participants)" for t in entry["themes"]
-        ]
         rows.append(
             {
                 "research_question": entry["research_question"],
                 "question": questions.get(entry["research_question"], ""),
                 "quantitative": "; ".join(entry["quantitative"]),
-                "quantitative_titles": "; ".join(known.get(r, r) for r in entry["quantitative"]),
-                "themes": "; ".join(labels[t] for t in entry["themes"]),
-                "theme_evidence": "; ".join(evidence),
+                "statistics": "; ".join(known.get(r, r) for r in entry["quantitative"]),
+                "themes": "; ".join(
+                    f"{labels[t]} ({int(reach.get(t, 0))} of {total} participants)"
+                    for t in entry["themes"]
+                ),
                 "meta_inference": entry["meta_inference"],
                 "explanation": entry["sentence"],
             }
         )
     return pd.DataFrame(rows, columns=JOINT_COLUMNS)
+
+
+def report_quotes(quotes: pd.DataFrame, per_theme: int | None) -> list[dict]:
+    """The first ``per_theme`` quotes of each theme (quote-bank order) for the report's prose."""
+    out = []
+    for theme in dict.fromkeys(quotes["theme"]):
+        chosen = quotes[quotes["theme"] == theme]
+        if per_theme is not None:
+            chosen = chosen.head(per_theme)
+        out.append(
+            {
+                "theme": theme,
+                "quotes": [
+                    {"excerpt": e, "attribution": a}
+                    for e, a in zip(chosen["excerpt"], chosen["participant"], strict=True)
+                ],
+            }
+        )
+    return out
 
 
 def participant_summary(participants: pd.DataFrame) -> list[dict]:

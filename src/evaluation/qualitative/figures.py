@@ -15,7 +15,7 @@ def _figure_spec(strand: str, figure_id: str) -> dict:
 
 def draw_theme_coverage(table_path: str, png_path: str, svg_path: str, *, synthetic: bool) -> None:
     """Heat map of theme_matrix.csv: coverage per theme (rows) and participant group (columns)."""
-    spec = _figure_spec("qualitative", "theme_coverage")
+    spec = _figure_spec("qualitative", "fig_theme_coverage")
     table = read_csv(table_path)
     rows = list(dict.fromkeys(table["row"]))
     columns = list(dict.fromkeys(table["column"]))
@@ -56,7 +56,7 @@ def draw_theme_coverage(table_path: str, png_path: str, svg_path: str, *, synthe
 
 def draw_activity_time(table_path: str, png_path: str, svg_path: str, *, synthetic: bool) -> None:
     """Horizontal bars of hours per activity, one bar per prison (activity_minutes.csv)."""
-    spec = _figure_spec("activity", "activity_time_by_prison")
+    spec = _figure_spec("activity", "fig_activity_time_by_prison")
     table = read_csv(table_path)
     rows = list(dict.fromkeys(table["row"]))
     prisons = [c for c in dict.fromkeys(table["column"]) if c != TOTAL]
@@ -122,7 +122,7 @@ def draw_hours_by_month(table_path: str, png_path: str, svg_path: str, *, synthe
         svg_path,
         value="hours",
         ylabel="Hours recorded",
-        spec=_figure_spec("activity", "activity_hours_by_month"),
+        spec=_figure_spec("activity", "fig_activity_hours_by_month"),
         synthetic=synthetic,
     )
 
@@ -135,7 +135,7 @@ def draw_caseload(table_path: str, png_path: str, svg_path: str, *, synthetic: b
         svg_path,
         value="n",
         ylabel="Open cases",
-        spec=_figure_spec("activity", "caseload_by_month"),
+        spec=_figure_spec("activity", "fig_caseload_by_month"),
         synthetic=synthetic,
     )
 
@@ -143,7 +143,7 @@ def draw_caseload(table_path: str, png_path: str, svg_path: str, *, synthetic: b
 def draw_qualitative_figures(table_dir: str, figure_dir: str, *, synthetic: bool) -> None:
     """Every figure of the qualitative codebook from ``table_dir``."""
     for figure_id, spec in load_codebook()["qualitative"]["figures"].items():
-        draw = {"theme_coverage": draw_theme_coverage}[figure_id]
+        draw = {"fig_theme_coverage": draw_theme_coverage}[figure_id]
         draw(
             f"{table_dir}/{spec['table']}.csv",
             f"{figure_dir}/{figure_id}.png",
@@ -155,9 +155,9 @@ def draw_qualitative_figures(table_dir: str, figure_dir: str, *, synthetic: bool
 def draw_activity_figures(table_dir: str, figure_dir: str, *, synthetic: bool) -> None:
     """Every figure of the activity codebook from ``table_dir``."""
     drawers = {
-        "activity_time_by_prison": draw_activity_time,
-        "activity_hours_by_month": draw_hours_by_month,
-        "caseload_by_month": draw_caseload,
+        "fig_activity_time_by_prison": draw_activity_time,
+        "fig_activity_hours_by_month": draw_hours_by_month,
+        "fig_caseload_by_month": draw_caseload,
     }
     for figure_id, spec in load_codebook()["activity"]["figures"].items():
         drawers[figure_id](

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from evaluation.codebook import load_codebook, value_set
 from evaluation.findings import FindingLog, Ledger, findings_frame, write_json
 from evaluation.identifiers import check_texts, read_disallowed_names
 from evaluation.qualitative import agreement as agreement_module
@@ -63,9 +64,20 @@ def guard_items(
             seg.excerpt,
         )
     for theme, label in zip(themes["theme"], themes["label"], strict=True):
-        yield ({"file": f"{themes_file} (theme {theme})", "column": "label"}, label)
+        yield (
+            {"file": themes_file, "column": "label", "field": f"the label of theme {theme}"},
+            label,
+        )
     for pid, line in zip(participants["participant_id"], participants["line"], strict=True):
-        yield ({"file": participants_file, "row": int(line), "column": "participant_id"}, pid)
+        yield (
+            {
+                "file": participants_file,
+                "row": int(line),
+                "column": "participant_id",
+                "field": "a participant id",
+            },
+            pid,
+        )
 
 
 def read_qualitative(
@@ -133,10 +145,11 @@ def build_qualitative_tables(
     participants_file: str,
     outputs: Mapping[str, str],
 ) -> None:
-    """At the cut-off: theme matrix, agreement, quote bank, joint display, context, audit parts.
+    """At the cut-off: theme matrix, agreement, quote bank, joint display, contexts, audit parts.
 
     ``outputs`` keys: theme_matrix, intercoder_agreement, quote_bank,
-    joint_display, context, ledger, findings.
+    joint_display, context (qualitative.json), integration_context
+    (integration.json), ledger, findings.
     """
     theme_frame = pd.read_parquet(themes)
     participant_frame = pd.read_parquet(participants)
@@ -171,7 +184,7 @@ def build_qualitative_tables(
         for column, text in (("excerpt", excerpt), ("participant", who))
     ]
     items += [
-        ({"file": str(integration), "column": "sentence"}, f"{rq}: {text}")
+        ({"file": str(integration), "column": "sentence", "field": f"the sentence of {rq}"}, text)
         for rq, text in zip(joint["research_question"], joint["explanation"], strict=True)
     ]
     check_texts(items, names, source=SOURCE)
@@ -195,6 +208,7 @@ def build_qualitative_tables(
         ),
         outputs["context"],
     )
+    write_json(_integration_context(joint), outputs["integration_context"])
 
     read_log = pd.read_csv(read_findings, dtype=str, keep_default_na=False)
     findings = pd.concat(
@@ -203,6 +217,29 @@ def build_qualitative_tables(
     write_csv(findings.reindex(columns=findings_frame([]).columns), outputs["findings"])
     read_rows = pd.read_csv(read_ledger, dtype={"sheet": str}, keep_default_na=False)
     write_csv(pd.concat([read_rows, ledger.to_frame()], ignore_index=True), outputs["ledger"])
+
+
+def _integration_context(joint: pd.DataFrame) -> dict:
+    """What the integration section's prose uses (results.integration.*)."""
+    inferences = value_set("qual_meta_inference").labels
+    entries = load_codebook()["qualitative"]["value_sets"]["qual_meta_inference"]
+    return {
+        "meta_inferences": [
+            {
+                "label": e["label"],
+                "phrase": e.get("phrase", e["label"].lower()),
+                "n": int((joint["meta_inference"] == e["label"]).sum()),
+            }
+            for e in entries
+        ],
+        "rows": joint.to_dict(orient="records"),
+        "research_questions": int(len(joint)),
+        "meta_inference_counts": {m: int((joint["meta_inference"] == m).sum()) for m in inferences},
+        "without_statistics": sorted(joint.loc[joint["quantitative"] == "", "research_question"]),
+        "discordant": sorted(
+            joint.loc[joint["meta_inference"] == inferences[-1], "research_question"]
+        ),
+    }
 
 
 def _context(
@@ -221,9 +258,7 @@ def _context(
     coded = segments[segments["coder"] == coder] if coder else segments.iloc[0:0]
     n_segments = int(coded["segment_id"].nunique())
     double = int(summary.get("double_coded_segments", 0))
-    meta_counts = {
-        m: int((joint["meta_inference"] == m).sum()) for m in sorted(set(joint["meta_inference"]))
-    }
+    per_theme = load_codebook()["qualitative"]["quote_bank"].get("report_per_theme")
     return {
         "cutoff_date": str(cutoff),
         "groups": groups,
@@ -248,7 +283,7 @@ def _context(
         "quotes_shortened": int(quotes["shortened"].sum()) if len(quotes) else 0,
         "quote_max_words": quote_max_words,
         "joint_display_rows": int(len(joint)),
-        "meta_inference_counts": meta_counts,
+        "report_quotes": analysis.report_quotes(quotes, per_theme),
     }
 
 

@@ -323,15 +323,14 @@ EXCERPTS = {
         "Travel to the prison is a full day and costs a fortune.",
     ],
 }
-LEAD_INS = ["", "", "", "Honestly, ", "I think ", "To be fair, ", "Looking back, ", "I would say "]
+LEAD_INS = ["", "", "", "Honestly, ", "To be fair, ", "Looking back, "]
 TAILS = [
     "",
     "",
     "",
-    " That meant a lot.",
-    " It made a real difference.",
-    " It was not easy though.",
     " That is the main thing for me.",
+    " That is how I saw it.",
+    " I remember that clearly.",
 ]
 
 
@@ -340,20 +339,24 @@ def _voice(group: str) -> str:
 
 
 def _excerpt(rng, theme: str, voice: str, used: set) -> str:
+    """An invented excerpt: a statement not used before where possible, with a lead-in or tail."""
     bank = (
         EXCERPTS.get((theme, voice))
         or EXCERPTS.get((theme, "professional"))
         or EXCERPTS[("barriers", voice)]
     )
+    fresh = [core for core in bank if core not in used]
     for _ in range(200):
-        core = bank[int(rng.integers(len(bank)))]
+        pool = fresh or bank
+        core = pool[int(rng.integers(len(pool)))]
         lead = LEAD_INS[int(rng.integers(len(LEAD_INS)))]
         tail = TAILS[int(rng.integers(len(TAILS)))]
+        starts_with_i = core.startswith("I ")
         text = (
-            lead + core[0].lower() + core[1:] if lead and not core.startswith("I ") else lead + core
+            lead + core[0].lower() + core[1:] if lead and not starts_with_i else lead + core
         ) + tail
         if text not in used:
-            used.add(text)
+            used.update({text, core})
             return text
     raise RuntimeError(f"excerpt bank for {theme}/{voice} is exhausted")
 
@@ -382,23 +385,14 @@ def _segments(rng, participants: list[tuple]) -> list[dict]:
             segment_id = f"S{number:04d}"
             first = theme_ids[int(rng.choice(len(theme_ids), p=weights / weights.sum()))]
             themes = [first]
-            if rng.random() < 0.15:
-                extra = (
-                    parent[first]
-                    or theme_ids[int(rng.choice(len(theme_ids), p=weights / weights.sum()))]
-                )
-                if extra != first:
-                    themes.append(extra)
+            if parent[first] and rng.random() < 0.3:  # a sub-theme also coded to its parent
+                themes.append(parent[first])
             text = _excerpt(rng, first, voice, used)
-            if rng.random() < 0.06:  # a long answer: two statements run together
-                text = (
-                    text
-                    + " "
-                    + _excerpt(rng, first, voice, used)
-                    + " "
-                    + _excerpt(rng, themes[-1], voice, used)
-                )
-                text += " " + _excerpt(rng, first, voice, used)
+            if rng.random() < 0.06:  # a long answer: several statements run together
+                bank = EXCERPTS.get((first, voice)) or EXCERPTS[(first, "professional")]
+                picks = rng.permutation(len(bank))[: min(3, len(bank))]
+                extra = [bank[int(i)] for i in picks if bank[int(i)].lower() not in text.lower()]
+                text = " ".join([text, *extra])
             exemplar = rng.random() < 0.3
             for theme in themes:
                 rows.append(
@@ -411,29 +405,34 @@ def _segments(rng, participants: list[tuple]) -> list[dict]:
                         "exemplar": exemplar,
                     }
                 )
-            if rng.random() < DOUBLE_SHARE:
-                second = []
-                for theme in themes:
-                    roll = rng.random()
-                    if roll < 0.8:
-                        second.append(theme)
-                    elif parent[theme]:
-                        second.append(parent[theme])
-                    else:
-                        second.append(theme_ids[int(rng.integers(len(theme_ids)))])
-                if rng.random() < 0.1:
-                    second.append(theme_ids[int(rng.integers(len(theme_ids)))])
-                for theme in sorted(set(second), key=second.index):
-                    rows.append(
-                        {
-                            "segment_id": segment_id,
-                            "participant_id": pid,
-                            "theme": theme,
-                            "coder": SECOND,
-                            "excerpt": text,
-                            "exemplar": False,
-                        }
-                    )
+    both = rows + _second_coding(np.random.default_rng(SEED + 2), rows)
+    return sorted(both, key=lambda r: (r["segment_id"], r["coder"] != PRIMARY))
+
+
+def _second_coding(rng, primary: list[dict]) -> list[dict]:
+    """A second coder's codes for a fifth of the segments, agreeing about four times in five."""
+    theme_ids = [t[0] for t in THEMES]
+    parent = {t[0]: t[2] for t in THEMES}
+    segments = list(dict.fromkeys(r["segment_id"] for r in primary))
+    chosen = sorted(
+        rng.choice(len(segments), size=round(DOUBLE_SHARE * len(segments)), replace=False)
+    )
+    rows = []
+    for index in chosen:
+        codes = [r for r in primary if r["segment_id"] == segments[int(index)]]
+        second = []
+        for code in codes:
+            roll = rng.random()
+            if roll < 0.8:
+                second.append(code["theme"])
+            elif parent[code["theme"]]:
+                second.append(parent[code["theme"]])
+            else:
+                second.append(theme_ids[int(rng.integers(len(theme_ids)))])
+        if rng.random() < 0.1:
+            second.append(theme_ids[int(rng.integers(len(theme_ids)))])
+        for theme in sorted(set(second), key=second.index):
+            rows.append({**codes[0], "theme": theme, "coder": SECOND, "exemplar": False})
     return rows
 
 
