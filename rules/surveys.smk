@@ -1,1 +1,214 @@
-# Survey strand (mothers' questionnaire waves, practitioner survey).
+# Survey strand: the mothers' questionnaire (one .sav/.csv per wave) and the
+# community practitioner survey (one CSV export per wave).
+#   read each wave (cut-off independent) -> all waves at the cut-off (case ids
+#   checked, WAI-SR scored) -> tidy tables, key fact, context -> figures.
+# A new wave is one file and one config line under `surveys:`; only the jobs
+# that depend on that survey re-run.
+
+import evaluation.surveys.spec as survey_spec
+
+SURVEYS = survey_spec.survey_settings(CONFIG.get("surveys"))
+MOTHER_WAVES = survey_spec.wave_slugs(SURVEYS.mother_waves)
+PRACTITIONER_WAVES = survey_spec.wave_slugs(SURVEYS.practitioner_waves)
+SURVEY_READ = "data/processed/surveys/read"
+SURVEY_CODE = COMMON_CODE + package_code(
+    "parsing.py", "tidy.py", "surveys", "steps/surveys.py"
+)
+SURVEY_MOTHER_TABLES = survey_spec.mothers_table_ids()
+SURVEY_PRACTITIONER_TABLES = survey_spec.practitioner_table_ids()
+SURVEY_FIGURES = survey_spec.figure_specs()
+
+
+rule survey_read_mothers:
+    input:
+        raw=lambda wildcards: SURVEYS.mother_waves[MOTHER_WAVES[wildcards.wave]],
+        code=SURVEY_CODE,
+    output:
+        answers=f"{SURVEY_READ}/mothers_{{wave}}.parquet",
+        findings=f"{SURVEY_READ}/mothers_{{wave}}_findings.csv",
+        ledger=f"{SURVEY_READ}/mothers_{{wave}}_ledger.csv",
+    params:
+        wave=lambda wildcards: MOTHER_WAVES[wildcards.wave],
+        position=lambda wildcards: SURVEYS.wave_position(MOTHER_WAVES[wildcards.wave]),
+        valid_date_range=CONFIG["valid_date_range"],
+    wildcard_constraints:
+        wave="|".join(MOTHER_WAVES) or "no-wave",
+    log:
+        "logs/surveys/read_mothers_{wave}.log",
+    run:
+        run_step("surveys.read_mothers", input, output, params, log)
+
+
+rule survey_mothers_at_cutoff:
+    input:
+        waves=expand(f"{SURVEY_READ}/mothers_{{wave}}.parquet", wave=MOTHER_WAVES),
+        case_ids="data/processed/case_tracker/all_case_ids.parquet",
+        code=SURVEY_CODE,
+    output:
+        responses="data/processed/surveys/mothers_responses.parquet",
+        answers="data/processed/surveys/mothers_answers.parquet",
+        findings="data/processed/surveys/audit/mothers_cutoff_findings.csv",
+        ledger="data/processed/surveys/audit/mothers_cutoff_ledger.csv",
+    params:
+        wave_answers={
+            label: f"{SURVEY_READ}/mothers_{wave}.parquet"
+            for wave, label in MOTHER_WAVES.items()
+        },
+        cutoff=CUTOFF,
+        wai_rule=SURVEYS.wai_rule,
+        wai_max_missing=SURVEYS.wai_max_missing,
+    log:
+        "logs/surveys/mothers_at_cutoff.log",
+    run:
+        run_step("surveys.mothers_at_cutoff", input, output, params, log)
+
+
+rule survey_mothers_tables:
+    input:
+        responses="data/processed/surveys/mothers_responses.parquet",
+        answers="data/processed/surveys/mothers_answers.parquet",
+        code=SURVEY_CODE,
+    output:
+        tables=expand("report/tables/{table_id}.csv", table_id=SURVEY_MOTHER_TABLES),
+        key_facts="report/build/parts/key_facts_surveys.csv",
+        context="data/processed/surveys/context_mothers.json",
+    params:
+        surveys={
+            "mothers": {
+                "waves": SURVEYS.mother_waves,
+                "wai_missing_rule": SURVEYS.wai_rule,
+                "wai_max_missing_per_subscale": SURVEYS.wai_max_missing,
+            }
+        },
+        cutoff=CUTOFF,
+    log:
+        "logs/surveys/mothers_tables.log",
+    run:
+        run_step("surveys.mothers_tables", input, output, params, log)
+
+
+rule survey_read_practitioners:
+    input:
+        raw=lambda wildcards: SURVEYS.practitioner_waves[PRACTITIONER_WAVES[wildcards.wave]],
+        code=SURVEY_CODE,
+    output:
+        answers=f"{SURVEY_READ}/practitioners_{{wave}}.parquet",
+        findings=f"{SURVEY_READ}/practitioners_{{wave}}_findings.csv",
+        ledger=f"{SURVEY_READ}/practitioners_{{wave}}_ledger.csv",
+    params:
+        wave=lambda wildcards: PRACTITIONER_WAVES[wildcards.wave],
+        valid_date_range=CONFIG["valid_date_range"],
+    wildcard_constraints:
+        wave="|".join(PRACTITIONER_WAVES) or "no-wave",
+    log:
+        "logs/surveys/read_practitioners_{wave}.log",
+    run:
+        run_step("surveys.read_practitioners", input, output, params, log)
+
+
+rule survey_practitioners_at_cutoff:
+    input:
+        waves=expand(f"{SURVEY_READ}/practitioners_{{wave}}.parquet", wave=PRACTITIONER_WAVES),
+        code=SURVEY_CODE,
+    output:
+        answers="data/processed/surveys/practitioner_answers.parquet",
+        findings="data/processed/surveys/audit/practitioners_cutoff_findings.csv",
+        ledger="data/processed/surveys/audit/practitioners_cutoff_ledger.csv",
+    params:
+        wave_answers={
+            label: f"{SURVEY_READ}/practitioners_{wave}.parquet"
+            for wave, label in PRACTITIONER_WAVES.items()
+        },
+        cutoff=CUTOFF,
+    log:
+        "logs/surveys/practitioners_at_cutoff.log",
+    run:
+        run_step("surveys.practitioners_at_cutoff", input, output, params, log)
+
+
+rule survey_practitioner_tables:
+    input:
+        answers="data/processed/surveys/practitioner_answers.parquet",
+        code=SURVEY_CODE,
+    output:
+        tables=expand("report/tables/{table_id}.csv", table_id=SURVEY_PRACTITIONER_TABLES),
+        context="data/processed/surveys/context_practitioners.json",
+    params:
+        waves=list(SURVEYS.practitioner_waves),
+    log:
+        "logs/surveys/practitioner_tables.log",
+    run:
+        run_step("surveys.practitioner_tables", input, output, params, log)
+
+
+rule survey_audit:
+    input:
+        ledgers=expand(f"{SURVEY_READ}/mothers_{{wave}}_ledger.csv", wave=MOTHER_WAVES)
+        + ["data/processed/surveys/audit/mothers_cutoff_ledger.csv"]
+        + expand(f"{SURVEY_READ}/practitioners_{{wave}}_ledger.csv", wave=PRACTITIONER_WAVES)
+        + ["data/processed/surveys/audit/practitioners_cutoff_ledger.csv"],
+        findings=expand(f"{SURVEY_READ}/mothers_{{wave}}_findings.csv", wave=MOTHER_WAVES)
+        + ["data/processed/surveys/audit/mothers_cutoff_findings.csv"]
+        + expand(f"{SURVEY_READ}/practitioners_{{wave}}_findings.csv", wave=PRACTITIONER_WAVES)
+        + ["data/processed/surveys/audit/practitioners_cutoff_findings.csv"],
+        code=SURVEY_CODE,
+    output:
+        ledger="data/processed/audit/ledger_surveys.csv",
+        findings="data/processed/audit/findings_surveys.csv",
+    log:
+        "logs/surveys/audit.log",
+    run:
+        run_step("surveys.audit", input, output, params, log)
+
+
+rule survey_context:
+    input:
+        mothers="data/processed/surveys/context_mothers.json",
+        practitioners="data/processed/surveys/context_practitioners.json",
+        ledger="data/processed/audit/ledger_surveys.csv",
+        findings="data/processed/audit/findings_surveys.csv",
+        code=SURVEY_CODE,
+    output:
+        "report/build/context/surveys.json",
+    log:
+        "logs/surveys/context.log",
+    run:
+        run_step("surveys.context", input, output, params, log)
+
+
+rule survey_figure:
+    input:
+        tables=lambda wildcards: [
+            f"report/tables/{table_id}.csv"
+            for table_id in survey_spec.figure_tables(wildcards.figure_id)
+        ],
+        code=SURVEY_CODE + package_code("figures/__init__.py"),
+    output:
+        png="figures/{figure_id}.png",
+        svg="figures/{figure_id}.svg",
+    params:
+        figure_id=lambda wildcards: wildcards.figure_id,
+        synthetic=CONFIG["report"]["synthetic"],
+    wildcard_constraints:
+        figure_id="|".join(SURVEY_FIGURES),
+    log:
+        "logs/surveys/figure_{figure_id}.log",
+    run:
+        run_step("surveys.figure", input, output, params, log)
+
+
+SURVEY_TABLE_FILES = expand(
+    "report/tables/{table_id}.csv",
+    table_id=SURVEY_MOTHER_TABLES + SURVEY_PRACTITIONER_TABLES,
+)
+REPORT_TABLES.extend(SURVEY_TABLE_FILES)
+REPORT_FIGURES.extend(expand("figures/{figure_id}.png", figure_id=SURVEY_FIGURES))
+REPORT_CONTEXT.append("report/build/context/surveys.json")
+KEY_FACT_PARTS.append("report/build/parts/key_facts_surveys.csv")
+LEDGER_PARTS.append("data/processed/audit/ledger_surveys.csv")
+FINDING_PARTS.append("data/processed/audit/findings_surveys.csv")
+FINAL_TARGETS.extend(
+    expand("figures/{figure_id}.{ext}", figure_id=SURVEY_FIGURES, ext=["png", "svg"])
+    + ["report/build/context/surveys.json", "report/build/parts/key_facts_surveys.csv"]
+    + ["data/processed/audit/ledger_surveys.csv", "data/processed/audit/findings_surveys.csv"]
+)

@@ -1,0 +1,150 @@
+"""Rule entry points of the survey strand: read each wave -> the cut-off -> tables -> context.
+
+Each function takes the rule's ``input``, ``output`` and ``params`` (see
+``rules/surveys.smk``), calls the pure functions of ``evaluation.surveys`` and
+writes the outputs. Figures are drawn by :mod:`evaluation.surveys.figures`,
+imported only inside :func:`figure` (the only step that needs matplotlib).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from evaluation.findings import FindingLog, Ledger, write_json
+from evaluation.surveys import spec
+from evaluation.surveys.mothers import mothers_at_cut, read_mothers_wave
+from evaluation.surveys.practitioners import practitioners_at_cut, read_practitioner_wave
+from evaluation.surveys.tables import (
+    build_mothers_tables,
+    build_practitioner_tables,
+    mothers_context,
+    practitioner_context,
+    supported_inside_fact,
+)
+from evaluation.tidy import read_csv, write_csv
+
+LEDGER_COLUMNS = list(Ledger().to_frame().columns)
+FINDING_COLUMNS = list(FindingLog("").to_frame().columns)
+
+
+def _write_audit(
+    findings: FindingLog, ledger: Ledger, findings_path: str, ledger_path: str
+) -> None:
+    write_csv(findings.to_frame(), findings_path)
+    write_csv(ledger.to_frame(), ledger_path)
+
+
+def _write_parquet(frame: pd.DataFrame, path: str) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(path, index=False)
+
+
+def read_mothers(input, output, params) -> None:
+    """rule survey_read_mothers: validate one wave file into long Parquet + findings + ledger."""
+    read = read_mothers_wave(input.raw, params.wave, params.position, params.valid_date_range)
+    _write_parquet(read.answers, output.answers)
+    _write_audit(read.findings, read.ledger, output.findings, output.ledger)
+
+
+def mothers_at_cutoff(input, output, params) -> None:
+    """rule survey_mothers_at_cutoff: every wave at the cut-off, ids checked, WAI-SR scored."""
+    known = pd.read_parquet(input.case_ids)
+    waves = {wave: pd.read_parquet(path) for wave, path in params.wave_answers.items()}
+    at_cut = mothers_at_cut(
+        waves,
+        dt.date.fromisoformat(params.cutoff),
+        known,
+        wai_rule=params.wai_rule,
+        wai_max_missing=params.wai_max_missing,
+    )
+    _write_parquet(at_cut.responses, output.responses)
+    _write_parquet(at_cut.answers, output.answers)
+    _write_audit(at_cut.findings, at_cut.ledger, output.findings, output.ledger)
+
+
+def mothers_tables(input, output, params) -> None:
+    """rule survey_mothers_tables: the mothers' tables, the key fact and the context part."""
+    settings = spec.survey_settings(params.surveys)
+    waves = list(settings.mother_waves)
+    responses = pd.read_parquet(input.responses)
+    answers = pd.read_parquet(input.answers)
+    tables = build_mothers_tables(responses, answers, waves)
+    table_dir = Path(output.tables[0]).parent
+    for table_id, frame in tables.items():
+        write_csv(frame, table_dir / f"{table_id}.csv")
+    write_csv(supported_inside_fact(answers, waves), output.key_facts)
+    Path(output.context).parent.mkdir(parents=True, exist_ok=True)
+    write_json(mothers_context(responses, answers, tables, settings, params.cutoff), output.context)
+
+
+def read_practitioners(input, output, params) -> None:
+    """rule survey_read_practitioners: validate one export into long Parquet + findings + ledger."""
+    read = read_practitioner_wave(input.raw, params.wave, params.valid_date_range)
+    _write_parquet(read.answers, output.answers)
+    _write_audit(read.findings, read.ledger, output.findings, output.ledger)
+
+
+def practitioners_at_cutoff(input, output, params) -> None:
+    """rule survey_practitioners_at_cutoff: every wave's responses that ended by the cut-off."""
+    waves = {wave: pd.read_parquet(path) for wave, path in params.wave_answers.items()}
+    at_cut = practitioners_at_cut(waves, dt.date.fromisoformat(params.cutoff))
+    _write_parquet(at_cut.answers, output.answers)
+    _write_audit(at_cut.findings, at_cut.ledger, output.findings, output.ledger)
+
+
+def practitioner_tables(input, output, params) -> None:
+    """rule survey_practitioner_tables: the practitioner tables and the context part."""
+    answers = pd.read_parquet(input.answers)
+    waves = list(params.waves)
+    tables = build_practitioner_tables(answers, waves)
+    table_dir = Path(output.tables[0]).parent
+    for table_id, table in tables.items():
+        write_csv(table, table_dir / f"{table_id}.csv")
+    Path(output.context).parent.mkdir(parents=True, exist_ok=True)
+    write_json(practitioner_context(answers, tables, waves), output.context)
+
+
+def audit(input, output, params) -> None:
+    """rule survey_audit: one ledger and one data-quality log for the whole survey strand."""
+    ledger = pd.concat([read_csv(p) for p in input.ledgers], ignore_index=True)
+    findings = [read_csv(p) for p in input.findings]
+    findings = (
+        pd.concat(findings, ignore_index=True)
+        if findings
+        else pd.DataFrame(columns=FINDING_COLUMNS)
+    )
+    write_csv(ledger[LEDGER_COLUMNS], output.ledger)
+    write_csv(findings.reindex(columns=FINDING_COLUMNS), output.findings)
+
+
+def exclusion_counts(ledger: pd.DataFrame) -> dict:
+    """source -> reason -> rows excluded, from the survey ledger."""
+    excluded = ledger.loc[ledger["outcome"] == "excluded"]
+    out: dict = {}
+    for (source, reason), rows in excluded.groupby(["source", "reason"])["rows"].sum().items():
+        out.setdefault(source, {})[reason] = int(rows)
+    return out
+
+
+def context(input, output, params) -> None:
+    """rule survey_context: report/build/context/surveys.json (the template's ``results.surveys``)."""
+    merged = json.loads(Path(input.mothers).read_text(encoding="utf-8"))
+    merged["practitioners"] = json.loads(Path(input.practitioners).read_text(encoding="utf-8"))
+    merged["excluded"] = exclusion_counts(read_csv(input.ledger))
+    findings = read_csv(input.findings)
+    merged["warnings"] = int((findings["severity"] == "warning").sum()) if len(findings) else 0
+    Path(output[0]).parent.mkdir(parents=True, exist_ok=True)
+    write_json(merged, output[0])
+
+
+def figure(input, output, params) -> None:
+    """rule survey_figure: one survey figure, drawn from its table files."""
+    from evaluation.surveys.figures import draw_survey_figure
+
+    draw_survey_figure(
+        params.figure_id, list(input.tables), output.png, output.svg, synthetic=params.synthetic
+    )

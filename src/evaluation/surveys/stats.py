@@ -1,0 +1,118 @@
+"""Small-sample statistics: Wilson intervals, Wilcoxon signed-rank, Stuart-Maxwell test.
+
+Each test returns its method statement with the result, so the report can
+say exactly what was computed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from evaluation.surveys import spec
+
+Z_95 = 1.959963984540054
+#: Up to this many non-zero differences the permutation distribution is enumerated in full.
+EXHAUSTIVE_MAX_N = 20
+SAMPLED_RESAMPLES = 100_000
+PERMUTATION_SEED = 20210401
+
+
+def wilson_interval(n: int, denominator: int, z: float = Z_95) -> tuple[float, float] | None:
+    """Wilson score interval for n successes of ``denominator`` (as proportions); None if empty."""
+    if not denominator:
+        return None
+    p = n / denominator
+    z2 = z * z
+    centre = (p + z2 / (2 * denominator)) / (1 + z2 / denominator)
+    half = (
+        z
+        * math.sqrt(p * (1 - p) / denominator + z2 / (4 * denominator**2))
+        / (1 + z2 / denominator)
+    )
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass(frozen=True)
+class TestResult:
+    statistic: float | None
+    p_value: float | None
+    method: str
+    df: int | None = None
+
+
+def wilcoxon_paired(first, later) -> TestResult:
+    """Two-sided Wilcoxon signed-rank test of later - first (zero differences dropped).
+
+    Exact null distribution when the differences have no ties and no zeros;
+    otherwise ``scipy.stats.permutation_test`` on the signed ranks (midranks for
+    ties), whose sign flips give the statistic's null distribution: enumerated in
+    full up to ``EXHAUSTIVE_MAX_N`` non-zero differences, else sampled with a fixed seed.
+    """
+    diff = np.asarray(later, dtype=float) - np.asarray(first, dtype=float)
+    nonzero = diff[diff != 0]
+    if nonzero.size == 0:
+        return TestResult(None, None, spec.method_text("wilcoxon_none"))
+    has_zeros = nonzero.size < diff.size
+    has_ties = np.unique(np.abs(nonzero)).size < nonzero.size
+    if not has_zeros and not has_ties:
+        result = stats.wilcoxon(nonzero, method="exact")
+        return TestResult(
+            float(result.statistic), float(result.pvalue), spec.method_text("wilcoxon_exact")
+        )
+    ranks = stats.rankdata(np.abs(nonzero))
+    signed_ranks = np.sign(nonzero) * ranks
+    r_plus = float(ranks[nonzero > 0].sum())
+    statistic = min(r_plus, float(ranks.sum()) - r_plus)
+    if nonzero.size <= EXHAUSTIVE_MAX_N:
+        resamples = 2**nonzero.size
+        text = spec.method_text("wilcoxon_permutation_exhaustive", resamples=f"{resamples:,}")
+        rng = None
+    else:
+        resamples = SAMPLED_RESAMPLES
+        text = spec.method_text(
+            "wilcoxon_permutation_sampled", resamples=f"{resamples:,}", seed=PERMUTATION_SEED
+        )
+        rng = np.random.default_rng(PERMUTATION_SEED)
+    result = stats.permutation_test(
+        (signed_ranks,),
+        _positive_rank_sum,
+        permutation_type="samples",
+        vectorized=True,
+        n_resamples=resamples,
+        batch=2**15,
+        alternative="two-sided",
+        rng=rng,
+    )
+    return TestResult(statistic, min(1.0, float(result.pvalue)), text)
+
+
+def _positive_rank_sum(signed_ranks, axis=-1):
+    """Sum of the ranks of the positive differences (the sign-flip permutation statistic)."""
+    return np.sum(np.where(signed_ranks > 0, signed_ranks, 0.0), axis=axis)
+
+
+def stuart_maxwell(table) -> TestResult:
+    """Stuart-Maxwell test of marginal homogeneity of a square k x k table (rows = first wave).
+
+    Statistic d' S^- d on the first k-1 marginal differences d, with S their
+    covariance (S_ii = n_i. + n_.i - 2 n_ii, S_ij = -(n_ij + n_ji)); chi-square with
+    df = rank(S). A generalised inverse handles categories nobody moved in or out of.
+    """
+    counts = np.asarray(table, dtype=float)
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1]:
+        raise ValueError("the Stuart-Maxwell test needs a square table")
+    rows, cols = counts.sum(axis=1), counts.sum(axis=0)
+    covariance = -(counts + counts.T)
+    np.fill_diagonal(covariance, rows + cols - 2 * np.diag(counts))
+    d = (rows - cols)[:-1]
+    reduced = covariance[:-1, :-1]
+    rank = int(np.linalg.matrix_rank(reduced)) if reduced.size else 0
+    if rank == 0:
+        return TestResult(None, None, spec.method_text("stuart_maxwell_none"))
+    statistic = float(d @ np.linalg.pinv(reduced) @ d)
+    p_value = float(stats.chi2.sf(statistic, rank))
+    return TestResult(statistic, p_value, spec.method_text("stuart_maxwell"), df=rank)
