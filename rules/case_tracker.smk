@@ -78,7 +78,7 @@ rule case_tracker_tables:
         needs="data/processed/needs.parquet",
         code=COMMON_CODE + package_code("tables.py", "tidy.py", "steps/case_tracker.py"),
     output:
-        tables=expand("report/tables/{table_id}.csv", table_id=CASE_TRACKER_TABLES),
+        tables=expand("data/processed/tables/{table_id}.csv", table_id=CASE_TRACKER_TABLES),
         key_facts="report/build/parts/key_facts_case_tracker.csv",
     log:
         "logs/case_tracker_tables.log",
@@ -112,6 +112,9 @@ rule case_tracker_figures:
         run_step("case_tracker.draw_figures", input, output, params, log)
 
 
+COMPUTED_TABLES.extend(
+    expand("data/processed/tables/{table_id}.csv", table_id=CASE_TRACKER_TABLES)
+)
 REPORT_TABLES.extend(
     expand("report/tables/{table_id}.csv", table_id=CASE_TRACKER_TABLES)
 )

@@ -8,11 +8,29 @@ rule key_facts:
         parts=KEY_FACT_PARTS,
         code=COMMON_CODE + package_code("steps/report.py", "tidy.py"),
     output:
-        "report/tables/key_facts.csv",
+        "data/processed/tables/key_facts.csv",
     log:
         "logs/key_facts.log",
     run:
         run_step("report.key_facts", input, output, params, log)
+
+
+rule publish_tables:
+    input:
+        tables=COMPUTED_TABLES + ["data/processed/tables/key_facts.csv"],
+        code=COMMON_CODE + package_code("disclosure.py", "steps/report.py", "tidy.py"),
+    output:
+        tables=[
+            path.replace("data/processed/tables/", "report/tables/")
+            for path in COMPUTED_TABLES + ["data/processed/tables/key_facts.csv"]
+        ],
+        log_json="report/build/disclosure_log.json",
+    params:
+        disclosure=CONFIG["disclosure"],
+    log:
+        "logs/publish_tables.log",
+    run:
+        run_step("report.publish_tables", input, output, params, log)
 
 
 rule render_report:
@@ -23,13 +41,14 @@ rule render_report:
         key_facts="report/tables/key_facts.csv",
         ledger="data/processed/audit/ledger.csv",
         findings="data/processed/audit/data_quality_log.csv",
+        disclosure_log="report/build/disclosure_log.json",
         main_template="report/templates/report.md.j2",
         templates=sorted(str(p) for p in Path("report/templates").rglob("*.j2")),
         reference_plain="report/reference.docx",
         reference_synthetic="report/reference-synthetic.docx",
         raw=raw_inputs(),
         code=COMMON_CODE
-        + package_code("report", "steps/report.py", "provenance.py", "tidy.py"),
+        + package_code("report", "steps/report.py", "provenance.py", "tidy.py", "disclosure.py"),
     output:
         md="report/build/report.md",
         html=report(

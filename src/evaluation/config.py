@@ -80,6 +80,13 @@ def validate_config(config: Mapping) -> dict:
 
     disclosure = dict(cfg.get("disclosure") or {})
     min_cell = disclosure.get("min_cell")
+    if isinstance(min_cell, str):  # --config passes nested values as text
+        text = min_cell.strip().lower()
+        min_cell = (
+            None if text in {"", "null", "none", "~"} else int(text) if text.isdigit() else min_cell
+        )
+    disclosure["min_cell"] = min_cell
+    disclosure["review_threshold"] = int(disclosure.get("review_threshold", 5))
     if min_cell is not None and (
         isinstance(min_cell, bool) or not isinstance(min_cell, int) or min_cell < 2
     ):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -158,6 +159,45 @@ def audit_logs(input, output, params) -> None:
     merge_csv_parts(input.findings, output.findings)
 
 
+def publish_tables(input, output, params) -> None:
+    """rule publish_tables: every computed table through disclosure control, with the log."""
+    from evaluation.disclosure import DisclosureSettings, protect
+
+    settings = DisclosureSettings.from_config(params.disclosure)
+    entries = []
+    for source, target in zip(input.tables, output.tables, strict=True):
+        output_id = Path(source).stem
+        protected, entry = protect(read_csv(source), settings, output_id)
+        write_csv(protected, target)
+        entries.append(entry)
+    write_json(
+        {
+            "min_cell": settings.min_cell,
+            "review_threshold": settings.review_threshold,
+            "outputs": entries,
+        },
+        output.log_json,
+    )
+
+
+def disclosure_summary(path: str) -> dict:
+    """The disclosure log for the appendix: settings, and the outputs that are not a plain pass."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    outputs = data["outputs"]
+    return {
+        "min_cell": data["min_cell"],
+        "review_threshold": data["review_threshold"],
+        "n_outputs": len(outputs),
+        "n_review": sum(o["status"] == "review" for o in outputs),
+        "n_fail": sum(o["status"] == "fail" for o in outputs),
+        "flagged_cells": sum(o["flagged"] for o in outputs),
+        "suppressed_cells": sum(
+            o["suppressed_primary"] + o["suppressed_secondary"] for o in outputs
+        ),
+        "not_pass": [o for o in outputs if o["status"] != "pass"],
+    }
+
+
 def build_report(input, output, params) -> None:
     """rule render_report: Markdown from the templates, then HTML and Word through pandoc."""
     from evaluation import __version__
@@ -175,6 +215,7 @@ def build_report(input, output, params) -> None:
         "data_version": data_fingerprint(input.raw),
     }
     audit = audit_summary(input.ledger, input.findings)
+    audit["disclosure"] = disclosure_summary(input.disclosure_log)
     audit["dictionary"] = data_dictionary()
     audit["derivations"] = derivations(settings.get("bands"))
     table_dir, figure_dir = Path(input.key_facts).parent, Path(input.figures[0]).parent
