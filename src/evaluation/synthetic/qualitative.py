@@ -361,6 +361,19 @@ def _excerpt(rng, theme: str, voice: str, used: set) -> str:
     raise RuntimeError(f"excerpt bank for {theme}/{voice} is exhausted")
 
 
+def _long_answer(rng, text: str, theme: str, voice: str) -> str:
+    """Run statements on from the same voice until the answer passes 65 words."""
+    banks = [b for (t, v), b in sorted(EXCERPTS.items()) if v == voice and t != theme]
+    own = EXCERPTS.get((theme, voice)) or EXCERPTS[(theme, "professional")]
+    candidates = [*own, *(bank[0] for bank in banks)]
+    for i in rng.permutation(len(candidates)):
+        if len(text.split()) > 65:
+            break
+        if candidates[int(i)].lower() not in text.lower():
+            text = f"{text} {candidates[int(i)]}"
+    return text
+
+
 def _participants(scale: int) -> list[tuple]:
     base = INTERIM + LATER
     out = []
@@ -388,11 +401,8 @@ def _segments(rng, participants: list[tuple]) -> list[dict]:
             if parent[first] and rng.random() < 0.3:  # a sub-theme also coded to its parent
                 themes.append(parent[first])
             text = _excerpt(rng, first, voice, used)
-            if rng.random() < 0.06:  # a long answer: several statements run together
-                bank = EXCERPTS.get((first, voice)) or EXCERPTS[(first, "professional")]
-                picks = rng.permutation(len(bank))[: min(3, len(bank))]
-                extra = [bank[int(i)] for i in picks if bank[int(i)].lower() not in text.lower()]
-                text = " ".join([text, *extra])
+            if rng.random() < 0.06:  # a long answer that runs across several topics
+                text = _long_answer(rng, text, first, voice)
             exemplar = rng.random() < 0.3
             for theme in themes:
                 rows.append(
