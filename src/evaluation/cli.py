@@ -1,0 +1,349 @@
+"""The ``evaluation`` command: tools for the people who fill, add and check the data.
+
+Subcommands: ``validate`` (check raw files, write nothing), ``proforma`` (a
+blank case-tracker workbook with dropdowns), ``add-wave`` (check a survey
+file and add it to config.yaml) and ``dictionary`` (the data dictionary).
+Modules that need pandas or openpyxl are imported only inside the command
+that uses them, so ``evaluation --help`` answers at once.
+
+Exit codes: 0 done, 1 the data have errors, 2 a problem with the command or
+config.yaml, 3 an unexpected problem in the program.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+OK, DATA_ERRORS, USAGE_ERROR, INTERNAL_ERROR = 0, 1, 2, 3
+
+EXIT_CODES = """exit codes:
+  0  done (warnings do not change this)
+  1  the data have errors: the message names file, sheet, row and column
+  2  a problem with the command or with config.yaml
+  3  an unexpected problem in the program (run again with --debug for details)"""
+
+
+#: Kinds of raw file `validate --kind` accepts (evaluation.validate.KINDS, kept light here).
+FILE_KINDS = [
+    "case_tracker",
+    "mothers",
+    "practitioners",
+    "themes",
+    "participants",
+    "coded_segments",
+    "participant_map",
+    "integration",
+    "activity",
+]
+
+
+class UsageProblem(Exception):
+    """A problem with how the command was called (exit code 2)."""
+
+
+def _wrap(*paragraphs: str) -> str:
+    """Paragraphs wrapped for a terminal (the help formatter keeps them as given)."""
+    import textwrap
+
+    return "\n\n".join(textwrap.fill(" ".join(p.split()), width=78) for p in paragraphs)
+
+
+def _print(text: str = "", *, err: bool = False) -> None:
+    print(text, file=sys.stderr if err else sys.stdout)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from evaluation.validate import validate_all
+
+    summary = validate_all(
+        args.config,
+        args.files or None,
+        kind=args.kind,
+        prison=args.prison,
+        wave_position=args.wave_position,
+    )
+    if args.findings_csv:
+        from evaluation.tidy import write_csv
+
+        write_csv(summary.to_frame(), args.findings_csv)
+    _print(summary.render(max_warnings=None if args.all_warnings else args.max_warnings))
+    if args.findings_csv:
+        _print(f"Every finding was written to {args.findings_csv}.")
+    return OK if summary.ok else DATA_ERRORS
+
+
+def _date_range(config: str) -> tuple[str, str]:
+    """valid_date_range of the config when it exists, else the default."""
+    from evaluation.config import validate_config
+
+    path = Path(config)
+    if not path.is_file():
+        return ("2015-01-01", "2030-12-31")
+    import yaml
+
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    low, high = raw.get("valid_date_range", ["2015-01-01", "2030-12-31"])
+    checked = validate_config({"case_trackers": {"x": "x"}, "valid_date_range": [low, high]})
+    return tuple(checked["valid_date_range"])
+
+
+def cmd_proforma(args: argparse.Namespace) -> int:
+    from evaluation.proforma import write_proforma
+
+    out = Path(args.output)
+    if out.suffix.lower() != ".xlsx":
+        raise UsageProblem(f"the output file '{out}' must end in .xlsx")
+    if out.exists() and not args.force:
+        raise UsageProblem(
+            f"'{out}' already exists; it may be a filled-in tracker, so it was not replaced. "
+            "Choose another name, or add --force to overwrite it"
+        )
+    if args.rows < 1:
+        raise UsageProblem("--rows must be at least 1")
+    write_proforma(out, args.prison, rows=args.rows, valid_date_range=_date_range(args.config))
+    _print(f"Wrote a blank case tracker for {args.prison} to {out}.")
+    _print(
+        "Each column has a dropdown or a check and a note explaining it (select a cell to see it)."
+    )
+    _print("To include it in the pipeline, add this line under 'case_trackers:' in config.yaml:")
+    _print(f"  {args.prison}: {out.as_posix()}")
+    _print("Check it any time with: evaluation validate " + out.as_posix())
+    return OK
+
+
+def cmd_add_wave(args: argparse.Namespace) -> int:
+    from evaluation.add_wave import add_wave
+    from evaluation.findings import DataValidationError
+
+    try:
+        result = add_wave(args.instrument, args.label, args.path, args.config, dry_run=args.dry_run)
+    except DataValidationError as exc:
+        _print(str(exc))
+        _print(f"\n{args.config} was not changed. Fix the file and run the command again.")
+        return DATA_ERRORS
+    _print(f"Checked {args.path}: {result.rows_read} rows read, no errors.")
+    for finding in result.warnings:
+        _print("  " + finding.render())
+    where = f"'surveys: {result.instrument}: waves' in {result.config_file}"
+    if result.written:
+        _print(f"Added '{result.line}' at the end of {where}.")
+        _print("Run the pipeline (snakemake --cores 2) to include the new wave.")
+    else:
+        _print(f"Dry run: would add '{result.line}' at the end of {where}.")
+    return OK
+
+
+def cmd_dictionary(args: argparse.Namespace) -> int:
+    from evaluation.dictionary import write_dictionary
+
+    overrides = None
+    if Path(args.config).is_file():
+        import yaml
+
+        raw = yaml.safe_load(Path(args.config).read_text(encoding="utf-8")) or {}
+        overrides = raw.get("bands") or None
+    out = Path(args.out_dir)
+    md, html = write_dictionary(
+        out / f"{args.name}.md", out / f"{args.name}.html", band_overrides=overrides
+    )
+    _print(f"Wrote the data dictionary to {md.as_posix()} and {html.as_posix()}.")
+    return OK
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with one subparser per command."""
+    from evaluation import __version__
+
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="evaluation",
+        description=_wrap(
+            "Tools for the evaluation pipeline: check raw files, make blank case-tracker "
+            "workbooks, add survey waves and write the data dictionary.",
+            "Run the pipeline itself with: snakemake --cores 2",
+        ),
+        epilog=EXIT_CODES + "\n\nHelp on one command: evaluation COMMAND --help",
+        formatter_class=formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"evaluation {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the full technical details of a crash"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    validate = commands.add_parser(
+        "validate",
+        help="check raw files against the data contract (writes nothing)",
+        description=_wrap(
+            "Run every check the pipeline runs on the raw files listed in config.yaml, or on "
+            "the files given, without building anything. Prints rows read, errors and warnings "
+            "per file; errors name the file, sheet, row and column. Run it on a new export "
+            "before running the pipeline."
+        ),
+        epilog=(
+            "examples:\n"
+            "  evaluation validate\n"
+            "  evaluation validate data/raw/case_tracker/send.xlsx\n"
+            "  evaluation validate new_export.csv --kind practitioners\n\n" + EXIT_CODES
+        ),
+        formatter_class=formatter,
+    )
+    validate.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="files to check instead of every configured file (a file listed in config.yaml "
+        "keeps its role there; another file's kind is recognised from its sheets or columns)",
+    )
+    validate.add_argument(
+        "--config", default="config.yaml", help="config file (default: %(default)s)"
+    )
+    validate.add_argument(
+        "--kind",
+        choices=FILE_KINDS,
+        metavar="KIND",
+        help="what the given files are, when it cannot be recognised: " + ", ".join(FILE_KINDS),
+    )
+    validate.add_argument("--prison", help="prison name for a case tracker not in config.yaml")
+    validate.add_argument(
+        "--wave-position",
+        type=int,
+        metavar="N",
+        help="for a mothers' questionnaire not in config.yaml: which wave it is (1 = first; "
+        "default: the wave after the configured ones)",
+    )
+    validate.add_argument(
+        "--max-warnings",
+        type=int,
+        default=10,
+        metavar="N",
+        help="warnings listed in full (default: %(default)s)",
+    )
+    validate.add_argument("--all-warnings", action="store_true", help="list every warning")
+    validate.add_argument(
+        "--findings-csv",
+        metavar="PATH",
+        help="also write every finding to this CSV (the data-quality log's columns)",
+    )
+    validate.set_defaults(handler=cmd_validate)
+
+    proforma = commands.add_parser(
+        "proforma",
+        help="write a blank case-tracker workbook with dropdowns",
+        description=_wrap(
+            "Write a blank case-tracker workbook for one prison: the data contract's sheets "
+            "with the codebook's column names as headers, a dropdown "
+            "for every category column, date and whole-number checks, and a note on each "
+            "column explaining what to enter. A filled-in workbook passes `evaluation "
+            "validate`."
+        ),
+        epilog="example:\n  evaluation proforma --prison 'Prison C' prison_c.xlsx\n\n" + EXIT_CODES,
+        formatter_class=formatter,
+    )
+    proforma.add_argument("output", metavar="OUT.xlsx", help="the workbook to write")
+    proforma.add_argument("--prison", required=True, help="the prison's display name")
+    proforma.add_argument(
+        "--rows", type=int, default=500, help="data rows with checks (default: %(default)s)"
+    )
+    proforma.add_argument(
+        "--config",
+        default="config.yaml",
+        help="config whose valid_date_range the date checks use (default: %(default)s)",
+    )
+    proforma.add_argument("--force", action="store_true", help="overwrite an existing file")
+    proforma.set_defaults(handler=cmd_proforma)
+
+    add_wave = commands.add_parser(
+        "add-wave",
+        help="check a survey file and add it as a new wave in config.yaml",
+        description=_wrap(
+            "Check a new wave's file with the survey reader and, when it has no errors, add "
+            "'LABEL: PATH' at the end of 'surveys: INSTRUMENT: waves' in config.yaml. "
+            "Comments and the order of config.yaml are kept. A label already in use is refused."
+        ),
+        epilog=(
+            "example:\n  evaluation add-wave mothers T3 data/raw/surveys/mothers_T3.sav\n\n"
+            + EXIT_CODES
+        ),
+        formatter_class=formatter,
+    )
+    add_wave.add_argument(
+        "instrument", choices=["mothers", "practitioners"], help="which survey the wave belongs to"
+    )
+    add_wave.add_argument("label", help="the wave's label, e.g. T3 or Y2")
+    add_wave.add_argument("path", help="the wave's .sav or .csv file")
+    add_wave.add_argument(
+        "--config", default="config.yaml", help="config file (default: %(default)s)"
+    )
+    add_wave.add_argument(
+        "--dry-run", action="store_true", help="check the file and show the line, change nothing"
+    )
+    add_wave.set_defaults(handler=cmd_add_wave)
+
+    dictionary = commands.add_parser(
+        "dictionary",
+        help="write the data dictionary (Markdown and HTML) from the codebook",
+        description=_wrap(
+            "Write the data dictionary of every codebook file: case-tracker sheets and columns, "
+            "value sets with accepted variants, bands and derivations, survey variables and "
+            "scales, qualitative files, tables and figures."
+        ),
+        epilog="example:\n  evaluation dictionary --out-dir docs\n\n" + EXIT_CODES,
+        formatter_class=formatter,
+    )
+    dictionary.add_argument(
+        "--out-dir", default="report/build", help="folder to write to (default: %(default)s)"
+    )
+    dictionary.add_argument(
+        "--name",
+        default="data_dictionary",
+        help="file name without extension (default: %(default)s)",
+    )
+    dictionary.add_argument(
+        "--config",
+        default="config.yaml",
+        help="config whose band overrides are shown, when it exists (default: %(default)s)",
+    )
+    dictionary.set_defaults(handler=cmd_dictionary)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``evaluation`` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return USAGE_ERROR
+    from evaluation.config import ConfigError
+
+    try:
+        return args.handler(args)
+    except (UsageProblem, ConfigError) as exc:
+        _print(f"evaluation {args.command}: {exc}", err=True)
+        return USAGE_ERROR
+    except KeyboardInterrupt:
+        _print("Stopped.", err=True)
+        return INTERNAL_ERROR
+    except Exception as exc:
+        if args.debug:
+            raise
+        _print(
+            f"evaluation {args.command}: unexpected problem ({type(exc).__name__}: {exc}). "
+            "This is a fault in the program, not necessarily in your data; run the command "
+            "again with 'evaluation --debug ...' and report what it shows.",
+            err=True,
+        )
+        return INTERNAL_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())
