@@ -15,6 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from evaluation.findings import FindingLog, Ledger, write_json
+from evaluation.surveys import mothers as mothers_module
+from evaluation.surveys import practitioners as practitioners_module
 from evaluation.surveys import spec
 from evaluation.surveys.mothers import mothers_at_cut, read_mothers_wave
 from evaluation.surveys.practitioners import practitioners_at_cut, read_practitioner_wave
@@ -134,7 +136,16 @@ def context(input, output, params) -> None:
     """rule survey_context: report/build/context/surveys.json (the template's ``results.surveys``)."""
     merged = json.loads(Path(input.mothers).read_text(encoding="utf-8"))
     merged["practitioners"] = json.loads(Path(input.practitioners).read_text(encoding="utf-8"))
-    merged["excluded"] = exclusion_counts(read_csv(input.ledger))
+    excluded = exclusion_counts(read_csv(input.ledger))
+    merged["excluded"] = excluded
+    mothers_excluded = excluded.get(mothers_module.SOURCE, {})
+    practitioner_excluded = excluded.get(practitioners_module.SOURCE, {})
+    merged["after_cutoff_excluded"] = mothers_excluded.get(mothers_module.AFTER_CUTOFF, 0)
+    merged["practitioners"].update(
+        previews_excluded=practitioner_excluded.get(practitioners_module.PREVIEW, 0),
+        unfinished_excluded=practitioner_excluded.get(practitioners_module.UNFINISHED, 0),
+        after_cutoff_excluded=practitioner_excluded.get(practitioners_module.AFTER_CUTOFF, 0),
+    )
     findings = read_csv(input.findings)
     merged["warnings"] = int((findings["severity"] == "warning").sum()) if len(findings) else 0
     Path(output[0]).parent.mkdir(parents=True, exist_ok=True)

@@ -75,7 +75,7 @@ class Scale:
         for name in sets:
             label = codebook.value_set(name).match(text)
             if label is not None:
-                return {**self.codes, **self.missing}.get(_code_of(name, label))
+                return _code_of(name, label)
         return None
 
     def _missing_sets(self) -> list[str]:
@@ -199,7 +199,12 @@ def practitioner_table_ids() -> list[str]:
 
 def method_text(name: str, **values) -> str:
     """A method statement from the codebook, with its placeholders filled."""
-    return " ".join(str(mothers_codebook()["methods"][name]).split()).format(**values)
+    return " ".join(str(mothers_codebook()["methods"][name]["text"]).split()).format(**values)
+
+
+def method_short(name: str, **values) -> str:
+    """The short name of a method (for table cells), with its placeholders filled."""
+    return str(mothers_codebook()["methods"][name]["short"]).format(**values)
 
 
 # --------------------------------------------------------------------------- config

@@ -14,9 +14,10 @@ from scipy import stats
 
 from evaluation.surveys import spec
 
+CONFIDENCE_LEVEL = 95
 Z_95 = 1.959963984540054
 #: Up to this many non-zero differences the permutation distribution is enumerated in full.
-EXHAUSTIVE_MAX_N = 20
+EXHAUSTIVE_MAX_N = 16
 SAMPLED_RESAMPLES = 100_000
 PERMUTATION_SEED = 20210401
 
@@ -38,10 +39,23 @@ def wilson_interval(n: int, denominator: int, z: float = Z_95) -> tuple[float, f
 
 @dataclass(frozen=True)
 class TestResult:
+    """A test's statistic, p-value, method (short name) and method statement (full text)."""
+
     statistic: float | None
     p_value: float | None
     method: str
+    method_text: str
     df: int | None = None
+
+
+def _result(statistic, p_value, method: str, df=None, **values) -> TestResult:
+    return TestResult(
+        statistic,
+        p_value,
+        spec.method_short(method, **values),
+        spec.method_text(method, **values),
+        df,
+    )
 
 
 def wilcoxon_paired(first, later) -> TestResult:
@@ -55,27 +69,22 @@ def wilcoxon_paired(first, later) -> TestResult:
     diff = np.asarray(later, dtype=float) - np.asarray(first, dtype=float)
     nonzero = diff[diff != 0]
     if nonzero.size == 0:
-        return TestResult(None, None, spec.method_text("wilcoxon_none"))
+        return _result(None, None, "wilcoxon_none")
     has_zeros = nonzero.size < diff.size
     has_ties = np.unique(np.abs(nonzero)).size < nonzero.size
     if not has_zeros and not has_ties:
         result = stats.wilcoxon(nonzero, method="exact")
-        return TestResult(
-            float(result.statistic), float(result.pvalue), spec.method_text("wilcoxon_exact")
-        )
+        return _result(float(result.statistic), float(result.pvalue), "wilcoxon_exact")
     ranks = stats.rankdata(np.abs(nonzero))
     signed_ranks = np.sign(nonzero) * ranks
     r_plus = float(ranks[nonzero > 0].sum())
     statistic = min(r_plus, float(ranks.sum()) - r_plus)
+    if nonzero.size == 1:  # two sign assignments, both as extreme as the one observed
+        return _result(statistic, 1.0, "wilcoxon_permutation_exhaustive", resamples="2")
     if nonzero.size <= EXHAUSTIVE_MAX_N:
-        resamples = 2**nonzero.size
-        text = spec.method_text("wilcoxon_permutation_exhaustive", resamples=f"{resamples:,}")
-        rng = None
+        resamples, rng, method = 2**nonzero.size, None, "wilcoxon_permutation_exhaustive"
     else:
-        resamples = SAMPLED_RESAMPLES
-        text = spec.method_text(
-            "wilcoxon_permutation_sampled", resamples=f"{resamples:,}", seed=PERMUTATION_SEED
-        )
+        resamples, method = SAMPLED_RESAMPLES, "wilcoxon_permutation_sampled"
         rng = np.random.default_rng(PERMUTATION_SEED)
     result = stats.permutation_test(
         (signed_ranks,),
@@ -83,11 +92,12 @@ def wilcoxon_paired(first, later) -> TestResult:
         permutation_type="samples",
         vectorized=True,
         n_resamples=resamples,
-        batch=2**15,
+        batch=2**12,
         alternative="two-sided",
         rng=rng,
     )
-    return TestResult(statistic, min(1.0, float(result.pvalue)), text)
+    p_value = min(1.0, float(result.pvalue))
+    return _result(statistic, p_value, method, resamples=f"{resamples:,}", seed=PERMUTATION_SEED)
 
 
 def _positive_rank_sum(signed_ranks, axis=-1):
@@ -112,7 +122,7 @@ def stuart_maxwell(table) -> TestResult:
     reduced = covariance[:-1, :-1]
     rank = int(np.linalg.matrix_rank(reduced)) if reduced.size else 0
     if rank == 0:
-        return TestResult(None, None, spec.method_text("stuart_maxwell_none"))
+        return _result(None, None, "stuart_maxwell_none")
     statistic = float(d @ np.linalg.pinv(reduced) @ d)
     p_value = float(stats.chi2.sf(statistic, rank))
-    return TestResult(statistic, p_value, spec.method_text("stuart_maxwell"), df=rank)
+    return _result(statistic, p_value, "stuart_maxwell", df=rank)

@@ -12,7 +12,12 @@ import pandas as pd
 
 from evaluation.surveys import spec
 from evaluation.surveys.mothers import VALID
-from evaluation.surveys.stats import stuart_maxwell, wilcoxon_paired, wilson_interval
+from evaluation.surveys.stats import (
+    CONFIDENCE_LEVEL,
+    stuart_maxwell,
+    wilcoxon_paired,
+    wilson_interval,
+)
 from evaluation.surveys.wai import SCORE_COLUMNS
 from evaluation.tidy import (
     STACKED_COLUMNS,
@@ -205,7 +210,7 @@ def paired_change_table(
     answers: pd.DataFrame, responses: pd.DataFrame, waves: list[str]
 ) -> pd.DataFrame:
     """First wave against each later wave, per item: pairs, direction counts, Wilcoxon, Stuart-Maxwell."""
-    records = []
+    records, texts = [], set()
     first = waves[0]
     for later in waves[1:]:
         for item in spec.mothers_codebook()["paired_items"]:
@@ -231,8 +236,10 @@ def paired_change_table(
                     p_value=_rounded(test.p_value),
                     method=test.method,
                 )
+                texts.add(test.method_text)
             else:
-                record.update(statistic=None, p_value=None, method=spec.method_text("no_pairs"))
+                record.update(statistic=None, p_value=None, method=spec.method_short("no_pairs"))
+                texts.add(spec.method_text("no_pairs"))
             collapsed = None if item == WAI_TOTAL else spec.item_scale(item).collapsed
             if collapsed and len(pairs):
                 categories = spec.labels(collapsed)
@@ -248,8 +255,11 @@ def paired_change_table(
                     mh_p_value=_rounded(mh.p_value),
                     mh_method=mh.method,
                 )
+                texts.add(mh.method_text)
             records.append(record)
-    return pd.DataFrame(records, columns=PAIRED_COLUMNS)
+    frame = pd.DataFrame(records, columns=PAIRED_COLUMNS)
+    frame.attrs["method_texts"] = sorted(texts)
+    return frame
 
 
 def supported_inside_fact(answers: pd.DataFrame, waves: list[str]) -> pd.DataFrame:
@@ -312,7 +322,7 @@ def mothers_context(
         c: int(_mothers_in_both(responses, waves[0], c.split("-", 1)[1]))
         for c in paired["comparison"].unique()
     }
-    wilcoxon_methods = sorted(set(paired["method"].dropna()))
+    paired_methods = list(paired.attrs.get("method_texts", []))
     service = tables["mothers_service"]
     return {
         "cutoff": cutoff,
@@ -341,14 +351,14 @@ def mothers_context(
             "n": int(fact["n"]),
             "denominator": int(fact["denominator"]),
             "pct": None if pd.isna(fact["pct"]) else float(fact["pct"]),
+            "ci_level": CONFIDENCE_LEVEL,
             "ci_low": _percent_limit(limits[0]) if limits else None,
             "ci_high": _percent_limit(limits[1]) if limits else None,
         },
         "missing_by_reason": _missing_by_reason(answers, waves),
         "methods": {
             "wilson": spec.method_text("wilson"),
-            "wilcoxon": wilcoxon_methods,
-            "stuart_maxwell": spec.method_text("stuart_maxwell"),
+            "paired": paired_methods,
             "caveat": spec.method_text("caveat"),
         },
         "items": {
@@ -370,16 +380,23 @@ def _mothers_in_both(responses: pd.DataFrame, first: str, later: str) -> int:
     return len(a & b)
 
 
-def _service_summary(service: pd.DataFrame) -> dict:
-    """item -> wave -> row -> {n, denominator, pct} for the service items."""
-    out: dict = {}
-    for record in service.to_dict("records"):
-        cell = {
-            "n": int(record["n"]),
-            "denominator": int(record["denominator"]),
-            "pct": None if pd.isna(record["pct"]) else float(record["pct"]),
-        }
-        out.setdefault(record["item"], {}).setdefault(record["column"], {})[record["row"]] = cell
+def _service_summary(service: pd.DataFrame) -> list[dict]:
+    """Per service item and wave: its first category in codebook order (the most positive)."""
+    out = []
+    for (item, wave), group in service.groupby(["item", "column"], sort=False):
+        top = group.iloc[0]
+        out.append(
+            {
+                "item": item,
+                "wave": wave,
+                "statement": spec.item_statement(item),
+                "short": spec.item_short(item),
+                "category": top["row"],
+                "n": int(top["n"]),
+                "denominator": int(top["denominator"]),
+                "pct": None if pd.isna(top["pct"]) else float(top["pct"]),
+            }
+        )
     return out
 
 

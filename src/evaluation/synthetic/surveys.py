@@ -12,6 +12,9 @@ differ.
 
     python -m evaluation.synthetic.surveys --out data/raw/surveys [--scale N]
 
+The later mothers' T1 dates follow their first contact in the example case
+trackers (``--trackers``, default data/raw/case_tracker) when those exist.
+
 ``--scale N`` repeats every respondent N times (copy k > 1 gets case ids
 ``EP-001-k`` and new response ids), keeping all proportions, for benchmarks.
 """
@@ -138,8 +141,33 @@ def _interim_t1_date(case_id: str, rng) -> dt.date:
     return QUARTER_END[quarter] + dt.timedelta(days=int(rng.integers(5, 36)))
 
 
-def _later_first_contact(case_id: str) -> dt.date:
-    """Approximate first contact of a mother who started after the interim cut (in id order)."""
+def tracker_first_contacts(folder: str | Path) -> dict[str, dt.date]:
+    """case_id -> first_contact_date from the example case trackers (empty if there are none)."""
+    import openpyxl
+
+    from evaluation.codebook import normalise_header
+    from evaluation.parsing import parse_date
+
+    dates: dict[str, dt.date] = {}
+    for workbook_path in sorted(Path(folder).glob("*.xlsx")):
+        workbook = openpyxl.load_workbook(workbook_path, read_only=True, data_only=True)
+        rows = workbook["Baseline"].iter_rows(values_only=True)
+        header = [normalise_header(h) for h in next(rows)]
+        id_col, date_col = header.index("case_id"), header.index("first_contact_date")
+        for row in rows:
+            if row[id_col] is None:
+                continue
+            date, _problem = parse_date(row[date_col])
+            if date is not None:
+                dates[str(row[id_col]).strip().upper()] = date
+        workbook.close()
+    return dates
+
+
+def _later_first_contact(case_id: str, first_contacts: dict[str, dt.date]) -> dt.date:
+    """First contact of a mother who started after the interim cut: from the tracker, else by id order."""
+    if case_id in first_contacts:
+        return first_contacts[case_id]
     ids = LATER_EP if case_id.startswith("EP") else LATER_SE
     step = 560 / len(ids)
     return dt.date(2022, 6, 3) + dt.timedelta(days=int(ids.index(case_id) * step))
@@ -222,8 +250,14 @@ def _text(options, rng, rate=0.6):
     return str(options[int(rng.integers(0, len(options)))]) if rng.random() < rate else ""
 
 
-def mothers_waves(rng) -> dict[str, list[dict]]:
-    """Questionnaire records of both waves (one dict per questionnaire, codes as numbers)."""
+def mothers_waves(rng, first_contacts: dict[str, dt.date] | None = None) -> dict[str, list[dict]]:
+    """Questionnaire records of both waves (one dict per questionnaire, codes as numbers).
+
+    ``first_contacts`` (from the example trackers) dates the later mothers' T1 just
+    after their first contact; the interim questionnaires follow the published
+    quarters of first contact.
+    """
+    first_contacts = first_contacts or {}
     interim_pool = [f"EP-{i:03d}" for i in range(1, 18)] + [f"SE-{i:03d}" for i in range(1, 15)]
     early = [c for c in interim_pool if _quarter_of(c) <= 2]
     mid = [c for c in interim_pool if _quarter_of(c) > 2]
@@ -273,7 +307,9 @@ def mothers_waves(rng) -> dict[str, list[dict]]:
     later_ids = sorted(str(c) for c in rng.choice(LATER_EP + LATER_SE, size=36, replace=False))
     later_t1 = []
     for case_id in later_ids:
-        date = _later_first_contact(case_id) + dt.timedelta(days=int(rng.integers(7, 40)))
+        date = _later_first_contact(case_id, first_contacts) + dt.timedelta(
+            days=int(rng.integers(7, 40))
+        )
         later_t1.append(
             {"case_id": case_id, "completion_date": date, **_random_answers(t1_items, rng)}
         )
@@ -395,7 +431,22 @@ def write_mothers_sav(
         variable_measure=measures,
         file_label="Mothers' questionnaire (SYNTHETIC EXAMPLE DATA)",
     )
+    _fix_sav_timestamp(Path(path))
     return Path(path)
+
+
+#: Where the .sav header keeps its creation date (9 bytes) and time (8 bytes).
+SAV_DATE_OFFSET = 92
+SAV_FIXED_STAMP = b"01 Jan 22" + b"00:00:00"
+
+
+def _fix_sav_timestamp(path: Path) -> None:
+    """Overwrite the header's creation date and time so the same data give the same bytes."""
+    data = bytearray(path.read_bytes())
+    if data[:4] not in (b"$FL2", b"$FL3"):
+        raise ValueError(f"{path} is not an SPSS system file")
+    data[SAV_DATE_OFFSET : SAV_DATE_OFFSET + len(SAV_FIXED_STAMP)] = SAV_FIXED_STAMP
+    path.write_bytes(bytes(data))
 
 
 # ----------------------------------------------------------------------------- practitioners
@@ -659,14 +710,16 @@ def practitioner_csv_text(rows: list[dict]) -> str:
 # ----------------------------------------------------------------------------- main
 
 
-def generate(out_dir: str | Path, scale: int = 1) -> list[Path]:
+def generate(
+    out_dir: str | Path, scale: int = 1, trackers: str | Path | None = "data/raw/case_tracker"
+) -> list[Path]:
     """Write the three example survey files into ``out_dir``; returns their paths."""
     if scale < 1:
         raise ValueError("scale must be a whole number of at least 1")
     rng = np.random.default_rng(SEED)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    waves = mothers_waves(rng)
+    waves = mothers_waves(rng, tracker_first_contacts(trackers) if trackers else {})
     t1 = scale_records(waves["T1"], scale)
     t2 = scale_records(waves["T2"], scale)
     paths = [
@@ -686,8 +739,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="data/raw/surveys", help="output folder")
     parser.add_argument("--scale", type=int, default=1, help="repeat every respondent N times")
+    parser.add_argument(
+        "--trackers",
+        default="data/raw/case_tracker",
+        help="example case trackers (first contact dates)",
+    )
     args = parser.parse_args(argv)
-    for path in generate(args.out, args.scale):
+    for path in generate(args.out, args.scale, args.trackers):
         print(path)
 
 

@@ -1,0 +1,749 @@
+"""Survey strand: the published interim figures (reference B) from the example files, the 91%
+key fact at the default cut, WAI-SR scoring, the paired tests, and the bad inputs real files
+contain (scale flips, codes outside the scale, duplicates, missing columns and files)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyreadstat
+import pytest
+import scipy.stats
+
+from evaluation.config import ConfigError
+from evaluation.findings import DataValidationError, ledger_balance
+from evaluation.surveys import spec
+from evaluation.surveys.mothers import VALID, mothers_at_cut, read_mothers_wave
+from evaluation.surveys.practitioners import practitioners_at_cut, read_practitioner_wave
+from evaluation.surveys.stats import stuart_maxwell, wilcoxon_paired, wilson_interval
+from evaluation.surveys.tables import (
+    build_mothers_tables,
+    build_practitioner_tables,
+    mothers_context,
+    supported_inside_fact,
+)
+from evaluation.surveys.wai import score_wai
+from evaluation.synthetic import surveys as synthetic
+
+REPO = Path(__file__).resolve().parents[1]
+RAW = REPO / "data" / "raw" / "surveys"
+INTERIM_CUT = dt.date(2022, 5, 31)
+DEFAULT_CUT = dt.date(2023, 12, 31)
+WAVES = {"T1": RAW / "mothers_T1.sav", "T2": RAW / "mothers_T2.sav"}
+
+# Reference figures, section B (published interim surveys): (positive, neutral, negative, base).
+REFERENCE_B = {
+    "mothers_views_css": {
+        "willing_engage_css": {"T1": (18, 3, 2, 23), "T2": (10, 0, 2, 12)},
+        "trust_css": {"T1": (9, 4, 10, 23), "T2": (6, 4, 3, 13)},
+        "confident_css": {"T1": (6, 4, 13, 23), "T2": (5, 4, 3, 12)},
+    },
+    "mothers_support": {
+        "support_inside": {"T1": (19, 2, 3, 24), "T2": (12, 0, 1, 13)},
+        "support_outside": {"T1": (5, 3, 15, 23), "T2": (3, 0, 10, 13)},
+    },
+    "mothers_meetings": {
+        "share_views": {"T1": (5, 4, 13, 22), "T2": (5, 1, 7, 13)},
+        "views_listened": {"T1": (5, 6, 11, 22), "T2": (3, 3, 7, 13)},
+    },
+}
+PRACTITIONER_AGREE = [5, 4, 4, 2, 5, 5, 4, 5, 4, 4, 4, 2, 4, 3, 3, 2, 5, 5, 4, 4, 3, 1]
+
+
+def tracker_ids() -> pd.DataFrame:
+    """The example trackers' Baseline ids (EP-001..EP-050, SE-001..SE-047)."""
+    ids = [("Eastwood Park", f"EP-{i:03d}") for i in range(1, 51)]
+    ids += [("Send", f"SE-{i:03d}") for i in range(1, 48)]
+    return pd.DataFrame(ids, columns=["prison", "case_id"])
+
+
+@pytest.fixture(scope="module")
+def wave_reads():
+    return {
+        wave: read_mothers_wave(path, wave, i + 1) for i, (wave, path) in enumerate(WAVES.items())
+    }
+
+
+def _at(wave_reads, cutoff, rule="complete", max_missing=1):
+    answers = {wave: read.answers for wave, read in wave_reads.items()}
+    return mothers_at_cut(
+        answers, cutoff, tracker_ids(), wai_rule=rule, wai_max_missing=max_missing
+    )
+
+
+@pytest.fixture(scope="module")
+def interim(wave_reads):
+    at_cut = _at(wave_reads, INTERIM_CUT)
+    return at_cut, build_mothers_tables(at_cut.responses, at_cut.answers, list(WAVES))
+
+
+@pytest.fixture(scope="module")
+def practitioners_read():
+    return read_practitioner_wave(RAW / "practitioners_Y1.csv", "Y1")
+
+
+def _cell(table, item, row, column):
+    hit = table.loc[(table["item"] == item) & (table["row"] == row) & (table["column"] == column)]
+    assert len(hit) == 1, (item, row, column)
+    return hit.iloc[0]
+
+
+# --------------------------------------------------------------------------- reference B
+
+
+def test_interim_respondents_per_wave(interim):
+    at_cut, _ = interim
+    assert at_cut.responses.groupby("wave").size().to_dict() == {"T1": 24, "T2": 14}
+
+
+@pytest.mark.parametrize("table_id", sorted(REFERENCE_B))
+def test_interim_item_tables_reproduce_reference_b(interim, table_id):
+    _, tables = interim
+    table = tables[table_id]
+    for item, by_wave in REFERENCE_B[table_id].items():
+        rows = spec.row_labels(item, "collapsed")
+        for wave, (*counts, base) in by_wave.items():
+            for row, expected in zip(rows, counts, strict=True):
+                cell = _cell(table, item, row, wave)
+                assert (cell["n"], cell["denominator"]) == (expected, base), (item, row, wave)
+    assert list(dict.fromkeys(table["item"])) == list(REFERENCE_B[table_id])
+
+
+def test_interim_ratings_round_as_published(interim):
+    ratings = interim[1]["mothers_ratings"].set_index(["item", "column"])["mean"]
+    assert round(ratings[("involvement_rating", "T1")]) == 4
+    assert round(ratings[("involvement_rating", "T2")]) == 5
+    assert round(ratings[("relationship_csw_rating", "T1")]) == 4
+    assert round(ratings[("relationship_csw_rating", "T2")]) == 4
+
+
+def test_interim_wai_totals_computable_as_published(interim):
+    completion = interim[1]["wai_completion"].set_index(["row", "column"])
+    labels = spec.keyed_labels("wai_completion_status")
+    computed_t1 = completion.loc[(labels["computed"], "T1")]
+    computed_t2 = completion.loc[(labels["computed"], "T2")]
+    assert (computed_t1["n"], computed_t1["denominator"], round(computed_t1["pct"])) == (9, 23, 39)
+    assert (computed_t2["n"], computed_t2["denominator"], round(computed_t2["pct"])) == (5, 14, 36)
+    assert completion.loc[(labels["not_met"], "T1"), "n"] == 1
+    scores = interim[1]["wai_scores"].set_index(["row", "column"])
+    assert scores.loc[("Total", "T1"), "n"] == 9 and scores.loc[("Total", "T2"), "n"] == 5
+    assert 12 <= scores.loc[("Total", "T1"), "mean"] <= 60
+
+
+def test_interim_service_items_as_published(interim):
+    service = interim[1]["mothers_service"]
+    assert set(service["column"]) == {"T2"}
+    assert _cell(service, "satisfaction_tac", "Very satisfied", "T2")[
+        ["n", "denominator"]
+    ].tolist() == [14, 14]
+    assert _cell(service, "practical_support", "Yes", "T2")[["n", "denominator"]].tolist() == [
+        14,
+        14,
+    ]
+    emotional = _cell(service, "emotional_support", "Yes", "T2")
+    assert emotional["n"] == 12 and round(emotional["pct"]) == 86
+    assert _cell(service, "felt_listened", "Yes", "T2")[["n", "denominator"]].tolist() == [14, 14]
+    planning = _cell(service, "more_confident_planning", "Strongly agree or agree", "T2")
+    assert planning["n"] == 13 and round(planning["pct"]) == 93
+
+
+def test_interim_practitioner_survey_as_published(practitioners_read):
+    at_cut = practitioners_at_cut({"Y1": practitioners_read.answers}, INTERIM_CUT)
+    tables = build_practitioner_tables(at_cut.answers, ["Y1"])
+    assert at_cut.answers["response_id"].nunique() == 5
+    roles = tables["practitioner_roles"].set_index("row")["n"]
+    assert roles.to_dict() == {
+        "Children's social worker": 3,
+        "Fostering social worker": 0,
+        "School safeguarding lead": 1,
+        "Children's guardian (Cafcass)": 1,
+        "Other": 0,
+    }
+    heard = tables["practitioner_heard_via"].set_index("row")["n"]
+    assert heard["Contacted by the prison social worker"] == 3 and heard["A colleague"] == 2
+    assert (
+        tables["practitioner_contact_frequency"].set_index("row").loc["Every 4-6 weeks", "n"] == 3
+    )
+    agreement = tables["practitioner_agreement"]
+    agreed = agreement.loc[agreement["row"] == "Strongly agree or agree"]
+    assert agreed["n"].tolist() == PRACTITIONER_AGREE
+    assert agreed["item"].tolist() == [f"agree_{i:02d}" for i in range(1, 23)]
+    statements = tables["practitioner_statements"]
+    assert (
+        len(statements) == 22
+        and not statements["statement"].str.contains("how far do you agree").any()
+    )
+
+
+def test_practitioner_not_applicable_shown_outside_the_denominator(practitioners_read):
+    tables = build_practitioner_tables(practitioners_read.answers, ["Y1"])
+    agreement = tables["practitioner_agreement"]
+    not_applicable = agreement.loc[agreement["row"] == "Not applicable"]
+    assert not_applicable["n"].sum() > 0
+    assert not_applicable["denominator"].isna().all() and not_applicable["pct"].isna().all()
+    for item, group in agreement.groupby("item"):
+        counted = group.loc[group["row"] != "Not applicable"]
+        assert (counted["denominator"] == counted["n"].sum()).all(), item
+
+
+# --------------------------------------------------------------------------- default cut
+
+
+def test_default_cut_key_fact_is_91_percent(wave_reads):
+    at_cut = _at(wave_reads, DEFAULT_CUT)
+    fact = supported_inside_fact(at_cut.answers, list(WAVES)).iloc[0]
+    assert fact["fact"] == "supported_inside_latest_wave" and fact["column"] == "Total"
+    assert round(fact["pct"]) == 91
+    assert (fact["n"], fact["denominator"]) == (20, 22)
+    interim_fact = supported_inside_fact(_at(wave_reads, INTERIM_CUT).answers, list(WAVES)).iloc[0]
+    assert (interim_fact["n"], interim_fact["denominator"]) == (12, 13)
+
+
+def test_the_two_cuts_differ_and_late_responses_are_counted(wave_reads):
+    default = _at(wave_reads, DEFAULT_CUT)
+    interim = _at(wave_reads, INTERIM_CUT)
+    assert len(default.responses) > len(interim.responses)
+    ledger = default.ledger.to_frame()
+    after = ledger.loc[ledger["outcome"] == "excluded", "rows"].sum()
+    read = sum(len(r.answers[["source_row"]].drop_duplicates()) for r in wave_reads.values())
+    assert after >= 1 and len(default.responses) == read - after
+    assert ledger_balance(ledger)["balanced"].all()
+
+
+def test_unknown_case_id_is_a_warning_and_still_analysed(wave_reads):
+    at_cut = _at(wave_reads, DEFAULT_CUT)
+    unknown = [f for f in at_cut.findings.warnings if f.check == "case id"]
+    assert [f.value for f in unknown] == [synthetic.UNKNOWN_CASE_ID]
+    assert synthetic.UNKNOWN_CASE_ID in set(at_cut.responses["case_id"])
+    assert not at_cut.findings.errors
+
+
+# --------------------------------------------------------------------------- user-missing
+
+
+def test_example_files_declare_user_missing_codes():
+    _frame, meta = pyreadstat.read_sav(str(WAVES["T1"]), user_missing=True, metadataonly=True)
+    declared = {(r["lo"], r["hi"]) for r in meta.missing_ranges["wai_01"]}
+    assert (97.0, 99.0) in declared and (8.0, 8.0) in declared
+    assert {r["lo"] for r in meta.missing_ranges["trust_css"]} == {97.0, 98.0, 99.0}
+
+
+def test_user_missing_codes_are_never_in_a_denominator(interim):
+    at_cut, tables = interim
+    answers = at_cut.answers
+    codes = answers["code"].dropna().astype(int)
+    assert {97, 98, 99, 8} <= set(codes), "the example data must contain user-missing codes"
+    for table_id, entries in spec.item_tables().items():
+        table = tables[table_id]
+        for item, _rows in entries:
+            scale = spec.item_scale(item)
+            for wave in table.loc[table["item"] == item, "column"].unique():
+                part = answers.loc[(answers["item"] == item) & (answers["wave"] == wave), "code"]
+                valid = part.dropna().astype(int)
+                expected = int(valid.map(scale.is_valid).sum())
+                assert (
+                    table.loc[(table["item"] == item) & (table["column"] == wave), "denominator"]
+                    == expected
+                ).all()
+                assert expected < len(part) or not (valid.isin(list(scale.missing))).any()
+    missing = tables["mothers_missing"]
+    assert missing.loc[missing["row"] == "Haven't met my child's social worker", "n"].sum() > 0
+    assert set(missing.loc[missing["n"] > 0, "item"]) >= {"trust_css", "share_views"}
+
+
+# --------------------------------------------------------------------------- WAI-SR scoring
+
+
+def _wai_frame(rows):
+    items = spec.wai_spec()["items"]
+    return pd.DataFrame([dict(zip(items, row, strict=True)) for row in rows]).astype("Int64")
+
+
+def test_wai_item_map_follows_hatcher_and_gillaspy():
+    subscales = {k: sorted(int(i[-2:]) for i in v) for k, v in spec.wai_spec()["subscales"].items()}
+    assert subscales == {"Goal": [4, 6, 8, 11], "Task": [1, 2, 10, 12], "Bond": [3, 5, 7, 9]}
+
+
+def test_wai_scoring_under_both_rules_hand_computed():
+    complete = [
+        4,
+        4,
+        3,
+        5,
+        2,
+        5,
+        3,
+        4,
+        3,
+        4,
+        4,
+        5,
+    ]  # Task 4+4+4+5=17, Bond 3+2+3+3=11, Goal 5+5+4+4=18
+    one_missing = [None, 4, 3, 5, 2, 5, 3, 4, 3, 4, 4, 5]  # item 1 (Task) blank
+    two_in_task = [None, 99, 3, 5, 2, 5, 3, 4, 3, 4, 4, 5]  # items 1 and 2 (Task) missing
+    not_met = [8] * 12
+    frame = _wai_frame([complete, one_missing, two_in_task, not_met])
+    strict = score_wai(frame, "complete")
+    assert strict["wai_total"].tolist()[0] == 46
+    assert (strict["wai_task"][0], strict["wai_bond"][0], strict["wai_goal"][0]) == (17, 11, 18)
+    assert strict["wai_total"][1:].isna().all() and np.isnan(strict["wai_task"][1])
+    assert strict["wai_bond"][1] == 11 and strict["wai_goal"][1] == 18
+    assert strict["wai_status"].tolist() == ["answered", "answered", "answered", "not_met"]
+    prorated = score_wai(frame, "prorate", max_missing=1)
+    # Task from items 2, 10, 12 = 4 + 4 + 5 = 13 -> 13 / 3 * 4 = 17.333...; total 17.333 + 11 + 18
+    assert prorated["wai_task"][1] == pytest.approx(52 / 3)
+    assert prorated["wai_total"][1] == pytest.approx(52 / 3 + 29)
+    assert np.isnan(prorated["wai_total"][2]) and np.isnan(prorated["wai_total"][3])
+    lenient = score_wai(frame, "prorate", max_missing=2)
+    assert lenient["wai_task"][2] == pytest.approx((4 + 5) / 2 * 4)
+
+
+def test_prorating_computes_more_totals_on_the_example_data(wave_reads):
+    strict = _at(wave_reads, INTERIM_CUT, "complete").responses
+    prorated = _at(wave_reads, INTERIM_CUT, "prorate", 1).responses
+    assert strict["wai_total_computed"].sum() == 14
+    assert prorated["wai_total_computed"].sum() > strict["wai_total_computed"].sum()
+    assert (
+        prorated.loc[strict["wai_total_computed"], "wai_total"]
+        == strict.loc[strict["wai_total_computed"], "wai_total"]
+    ).all()
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def test_wilcoxon_exact_without_ties_hand_computed():
+    result = wilcoxon_paired([0] * 5, [1, 2, 3, 4, 5])
+    assert result.statistic == 0 and result.p_value == pytest.approx(2 / 32)
+    assert "exact" in result.method
+
+
+def test_wilcoxon_with_ties_and_zeros_uses_the_full_permutation_distribution():
+    # differences 1, 1, 2, -1 and a zero: midranks 2, 2, 4, 2; T+ = 8 of 10; 16 sign assignments,
+    # P(T+ >= 8) = 4/16 and P(T+ <= 2) = 4/16, so p = 0.5
+    result = wilcoxon_paired([3, 3, 3, 3, 3], [4, 4, 5, 2, 3])
+    assert result.statistic == 2 and result.p_value == pytest.approx(0.5)
+    assert "16 sign assignments" in result.method
+
+
+def test_wilcoxon_permutation_agrees_with_scipy():
+    rng = np.random.default_rng(4)
+    first, later = rng.integers(1, 6, 14), rng.integers(1, 6, 14)
+    ours = wilcoxon_paired(first, later)
+    diff = later - first
+    diff = diff[diff != 0]
+    theirs = scipy.stats.wilcoxon(
+        diff, method=scipy.stats.PermutationMethod(n_resamples=2 ** len(diff))
+    )
+    assert ours.p_value == pytest.approx(theirs.pvalue) and ours.statistic == theirs.statistic
+
+
+def test_wilcoxon_without_change_reports_no_test():
+    result = wilcoxon_paired([2, 3, 4], [2, 3, 4])
+    assert result.p_value is None and result.statistic is None
+
+
+def test_stuart_maxwell_hand_computed():
+    # d = (12, 3); S = [[18, -13], [-13, 33]]; d' S^-1 d = 5850 / 425
+    result = stuart_maxwell([[20, 10, 5], [3, 30, 15], [0, 5, 40]])
+    assert result.statistic == pytest.approx(5850 / 425) and result.df == 2
+    assert result.p_value == pytest.approx(scipy.stats.chi2.sf(5850 / 425, 2))
+    order = [2, 0, 1]
+    permuted = np.array([[20, 10, 5], [3, 30, 15], [0, 5, 40]])[np.ix_(order, order)]
+    assert stuart_maxwell(permuted).statistic == pytest.approx(5850 / 425)
+
+
+def test_stuart_maxwell_edge_cases():
+    assert stuart_maxwell([[3, 0, 0], [0, 2, 0], [0, 0, 4]]).p_value is None
+    symmetric = stuart_maxwell([[3, 2, 1], [2, 2, 0], [1, 0, 4]])
+    assert symmetric.statistic == pytest.approx(0) and symmetric.p_value == pytest.approx(1)
+    # only two categories in play: reduces to McNemar (b - c)^2 / (b + c) = (4 - 1)^2 / 5
+    assert stuart_maxwell([[5, 4, 0], [1, 6, 0], [0, 0, 0]]).statistic == pytest.approx(9 / 5)
+
+
+def test_wilson_interval_known_values():
+    low, high = wilson_interval(5, 10)
+    assert (round(low, 4), round(high, 4)) == (0.2366, 0.7634)
+    assert wilson_interval(0, 10)[1] == pytest.approx(3.841459 / 13.841459, abs=1e-6)
+    assert wilson_interval(3, 0) is None
+
+
+def test_paired_change_table(interim):
+    paired = interim[1]["mothers_paired_change"]
+    assert set(paired["comparison"]) == {"T1-T2"}
+    assert (paired["pairs"] == paired["n_lower"] + paired["n_same"] + paired["n_higher"]).all()
+    assert (paired["pairs"] <= 14).all() and (paired["p_value"].dropna().between(0, 1)).all()
+    collapsed = paired.loc[paired["item"].isin(["trust_css", "support_inside"])]
+    assert collapsed["mh_method"].notna().all() and collapsed["mh_df"].notna().all()
+    assert paired.loc[paired["item"] == "involvement_rating", "mh_statistic"].isna().all()
+
+
+# --------------------------------------------------------------------------- bad inputs
+
+
+def _t1_records(n=3):
+    items = spec.items_for_wave(1)
+    records = []
+    for i in range(n):
+        record = {"case_id": f"EP-{i + 1:03d}", "completion_date": dt.date(2021, 6, 1 + i)}
+        record.update(dict.fromkeys(items, 4))
+        records.append(record)
+    return records
+
+
+def test_small_sav_round_trip(tmp_path):
+    path = synthetic.write_mothers_sav(_t1_records(), tmp_path / "w.sav", 1)
+    read = read_mothers_wave(path, "T1", 1)
+    assert read.answers["source_row"].unique().tolist() == [1, 2, 3]
+    assert not read.findings.errors
+
+
+def test_reversed_value_labels_are_an_error_naming_variable_and_codes(tmp_path):
+    path = synthetic.write_mothers_sav(_t1_records(), tmp_path / "flip.sav", 1)
+    frame, meta = pyreadstat.read_sav(str(path), user_missing=True)
+    labels = dict(meta.variable_value_labels)
+    labels["trust_css"] = {
+        1.0: "Strongly agree",
+        2.0: "Agree",
+        3.0: "Not sure",
+        4.0: "Disagree",
+        5.0: "Strongly disagree",
+        97.0: "Not applicable",
+        98.0: "Don't know",
+        99.0: "Not answered",
+    }
+    labels["confident_css"] = {
+        **labels["confident_css"],
+        1.0: "STRONGLY   disagree",
+    }  # case/spacing only
+    pyreadstat.write_sav(
+        frame, str(path), variable_value_labels=labels, missing_ranges=meta.missing_ranges
+    )
+    with pytest.raises(DataValidationError) as error:
+        read_mothers_wave(path, "T1", 1)
+    message = str(error.value)
+    assert "trust_css" in message and "confident_css" not in message
+    assert "codes 1, 2, 4, 5" in message and "'Strongly agree' in the file" in message
+    assert "3 (" not in message
+
+
+def test_code_outside_the_scale_is_an_error(tmp_path):
+    records = _t1_records()
+    records[1]["support_inside"] = 6
+    records[2]["involvement_rating"] = 11
+    path = synthetic.write_mothers_sav(records, tmp_path / "bad.sav", 1)
+    with pytest.raises(DataValidationError) as error:
+        read_mothers_wave(path, "T1", 1)
+    errors = error.value.findings
+    assert {(f.row, f.column, f.value) for f in errors} == {
+        (2, "support_inside", "6.0"),
+        (3, "involvement_rating", "11.0"),
+    }
+    assert "outside the scale" in str(error.value) and "Extremely" in str(error.value)
+
+
+def test_a_mother_twice_in_one_wave_is_an_error(tmp_path):
+    records = _t1_records()
+    records[2]["case_id"] = "ep-001 "
+    path = synthetic.write_mothers_sav(records, tmp_path / "dup.sav", 1)
+    with pytest.raises(DataValidationError, match=r"rows 1, 3 of one wave"):
+        read_mothers_wave(path, "T1", 1)
+
+
+def test_no_case_id_column_is_an_error(tmp_path):
+    frame = pd.DataFrame(_t1_records()).drop(columns="case_id")
+    path = tmp_path / "no_id.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(DataValidationError, match="no 'case_id' column"):
+        read_mothers_wave(path, "T1", 1)
+
+
+def test_configured_wave_file_absent_is_an_error(tmp_path):
+    with pytest.raises(DataValidationError, match="does not exist") as error:
+        read_mothers_wave(tmp_path / "mothers_T3.sav", "T3", 3)
+    assert "mothers_T3.sav" in str(error.value)
+
+
+def test_later_wave_dated_before_first_is_a_warning(tmp_path):
+    t1 = synthetic.write_mothers_sav(_t1_records(), tmp_path / "t1.sav", 1)
+    later = [dict(r, completion_date=dt.date(2021, 12, 1)) for r in _t1_records()]
+    later[0]["completion_date"] = dt.date(2021, 5, 20)
+    for record in later:
+        record.update(dict.fromkeys(spec.items_for_wave(2), 1))
+    t2 = synthetic.write_mothers_sav(later, tmp_path / "t2.sav", 2)
+    waves = {
+        "T1": read_mothers_wave(t1, "T1", 1).answers,
+        "T2": read_mothers_wave(t2, "T2", 2).answers,
+    }
+    at_cut = mothers_at_cut(waves, DEFAULT_CUT, tracker_ids())
+    order = [f for f in at_cut.findings.warnings if f.check == "wave order"]
+    assert [(f.row, f.value) for f in order] == [(1, "2021-05-20")]
+
+
+def test_csv_wave_gives_the_same_answers_as_sav(tmp_path, wave_reads):
+    frame, _meta = pyreadstat.read_sav(str(WAVES["T1"]), user_missing=True)
+    frame["completion_date"] = [d.strftime("%d/%m/%Y") for d in frame["completion_date"]]
+    frame["support_inside"] = frame["support_inside"].astype(object)
+    frame.loc[0, "support_inside"] = " extremely "  # a text label in a CSV export
+    path = tmp_path / "mothers_T1.csv"
+    path.write_text(frame.to_csv(index=False), encoding="utf-8")
+    read = read_mothers_wave(path, "T1", 1)
+    sav = wave_reads["T1"].answers
+    merged = read.answers.merge(sav, on=["case_id", "item"], suffixes=("_csv", "_sav"))
+    assert len(merged) == len(sav) == len(read.answers)
+    first = merged["source_row_sav"] == 1
+    same = merged.loc[~(first & (merged["item"] == "support_inside"))]
+    assert same["code_csv"].fillna(-1).eq(same["code_sav"].fillna(-1)).all()
+    assert merged.loc[first & (merged["item"] == "support_inside"), "code_csv"].tolist() == [5]
+    assert read.answers["source_row"].min() == 2  # CSV rows as a spreadsheet shows them
+
+
+def test_cp1252_and_bom_csv_waves_are_read(tmp_path):
+    frame = pd.DataFrame(_t1_records())
+    frame["completion_date"] = ["01/06/2021", "2.6.21", "2021-06-03"]
+    frame["hopes_text"] = ["caf\u00e9 visits", "", "\u2018quoted\u2019"]
+    text = frame.to_csv(index=False)
+    cp1252 = tmp_path / "cp.csv"
+    cp1252.write_bytes(text.encode("cp1252"))
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    read_cp = read_mothers_wave(cp1252, "T1", 1)
+    read_bom = read_mothers_wave(bom, "T1", 1)
+    assert [f.message for f in read_cp.findings.warnings] == [
+        "the file is not valid UTF-8; it was read as Windows-1252"
+    ]
+    assert not read_bom.findings.findings
+    assert read_bom.answers["completion_date"].dt.day.unique().tolist() == [1, 2, 3]
+    assert read_cp.answers.equals(read_cp.answers) and len(read_cp.answers) == len(read_bom.answers)
+    assert "hopes_text" not in set(read_bom.answers["item"])
+
+
+# --------------------------------------------------------------------------- practitioners
+
+
+def test_practitioner_preview_and_unfinished_are_excluded_and_counted(practitioners_read):
+    ledger = practitioners_read.ledger.to_frame()
+    excluded = ledger.loc[ledger["outcome"] == "excluded"].set_index("reason")["rows"]
+    assert excluded.to_dict() == {"survey preview": 1, "unfinished response": 1}
+    assert ledger_balance(ledger)["balanced"].all()
+    read_rows = int(ledger.loc[ledger["outcome"] == "read", "rows"].iloc[0])
+    assert practitioners_read.answers["response_id"].nunique() == read_rows - 2
+    at_cut = practitioners_at_cut({"Y1": practitioners_read.answers}, INTERIM_CUT)
+    cut = at_cut.ledger.to_frame()
+    assert cut.loc[cut["outcome"] == "excluded", "rows"].sum() == read_rows - 2 - 5
+    assert ledger_balance(cut)["balanced"].all()
+
+
+def _export_text(rows: list[list[str]]) -> str:
+    header = [
+        "StartDate",
+        "EndDate",
+        "Status",
+        "Progress",
+        "Finished",
+        "ResponseId",
+        "role",
+        "heard_via",
+        "contact_frequency",
+        "agree_01",
+        "agree_02",
+        "comments",
+    ]
+    questions = [
+        "Start",
+        "End",
+        "Type",
+        "Progress",
+        "Finished",
+        "Id",
+        "Role?",
+        "Heard?",
+        "How often?",
+        "Q - The mother\u2019s views were heard",
+        "Q - The child benefited",
+        "Comments",
+    ]
+    imports = ['{"ImportId":"x"}'] * len(header)
+    lines = [header, questions, imports, *rows]
+    return "\r\n".join(",".join(f'"{c}"' for c in line) for line in lines) + "\r\n"
+
+
+GOOD_ROW = [
+    "2022-03-01 10:00:00",
+    "2022-03-01 10:10:00",
+    "IP Address",
+    "100",
+    "True",
+    "R_1",
+    "Children\u2019s social worker",
+    "A colleague",
+    "Every 4\u20136 weeks",
+    "Agree",
+    "N/A",
+    "caf\u00e9",
+]
+
+
+def test_practitioner_cp1252_and_bom_exports(tmp_path):
+    text = _export_text([GOOD_ROW, [*GOOD_ROW[:5], "R_2", *GOOD_ROW[6:]]])
+    cp = tmp_path / "cp.csv"
+    cp.write_bytes(text.encode("cp1252"))
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    for path, warnings in ((cp, 1), (bom, 0)):
+        read = read_practitioner_wave(path, "Y1")
+        assert len([f for f in read.findings.warnings if f.check == "encoding"]) == warnings
+        answers = read.answers.set_index(["response_id", "item"])["answer"]
+        assert answers[("R_1", "role")] == "Children's social worker"
+        assert answers[("R_1", "contact_frequency")] == "Every 4-6 weeks"
+        assert answers[("R_2", "agree_02")] == "Not applicable"
+        statements = read.answers.drop_duplicates("item").set_index("item")["statement"]
+        assert statements["agree_01"] == "The mother\u2019s views were heard"
+
+
+def test_practitioner_bad_rows_are_errors(tmp_path):
+    bad_role = [*GOOD_ROW[:6], "Probation officer", *GOOD_ROW[7:]]
+    dup = list(GOOD_ROW)
+    path = tmp_path / "bad.csv"
+    path.write_text(_export_text([GOOD_ROW, bad_role, dup]), encoding="utf-8")
+    with pytest.raises(DataValidationError) as error:
+        read_practitioner_wave(path, "Y1")
+    found = {(f.row, f.column, f.check) for f in error.value.findings}
+    assert (5, "role", "") in found and (6, "ResponseId", "duplicate") in found
+    assert "Probation officer" in str(error.value) and "Children's guardian (Cafcass)" in str(
+        error.value
+    )
+
+
+def test_practitioner_export_without_import_id_row_is_an_error(tmp_path):
+    text = _export_text([GOOD_ROW]).split("\r\n")
+    del text[2]
+    path = tmp_path / "two_headers.csv"
+    path.write_text(
+        "\r\n".join(text + [",".join(f'"{c}"' for c in [*GOOD_ROW[:5], "R_9", *GOOD_ROW[6:]])])
+    )
+    with pytest.raises(DataValidationError, match="three header rows"):
+        read_practitioner_wave(path, "Y1")
+
+
+# --------------------------------------------------------------------------- waves from config
+
+
+def test_a_third_wave_is_one_file_and_one_config_line(tmp_path, wave_reads):
+    t2 = pyreadstat.read_sav(str(WAVES["T2"]), user_missing=True)[0]
+    t3_records = []
+    for record in t2.head(6).to_dict("records"):
+        record["completion_date"] = record["completion_date"] + dt.timedelta(days=180)
+        t3_records.append(
+            {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in record.items()}
+        )
+    t3_path = synthetic.write_mothers_sav(t3_records, tmp_path / "mothers_T3.sav", 3)
+    surveys = {
+        "mothers": {"waves": {"T1": str(WAVES["T1"]), "T2": str(WAVES["T2"]), "T3": str(t3_path)}}
+    }
+    settings = spec.survey_settings(surveys)
+    assert settings.wave_position("T3") == 3
+    waves = {w: wave_reads[w].answers for w in ("T1", "T2")}
+    waves["T3"] = read_mothers_wave(t3_path, "T3", settings.wave_position("T3")).answers
+    at_cut = mothers_at_cut(waves, dt.date(2025, 12, 31), tracker_ids())
+    tables = build_mothers_tables(at_cut.responses, at_cut.answers, list(settings.mother_waves))
+    assert "T3" in set(tables["mothers_support"]["column"]) and "T3" in set(
+        tables["mothers_service"]["column"]
+    )
+    assert set(tables["mothers_paired_change"]["comparison"]) == {"T1-T2", "T1-T3"}
+    assert "T3" in set(tables["wai_completion"]["column"])
+    fact = supported_inside_fact(at_cut.answers, list(settings.mother_waves)).iloc[0]
+    answers = at_cut.answers
+    t3_support = answers.loc[
+        (answers["wave"] == "T3")
+        & (answers["item"] == "support_inside")
+        & (answers["status"] == VALID)
+    ]
+    assert fact["denominator"] == len(t3_support)
+    context = mothers_context(at_cut.responses, at_cut.answers, tables, settings, "2025-12-31")
+    assert context["last_wave"] == "T3" and context["respondents"]["T3"] == 6
+
+
+def test_survey_config_is_validated():
+    with pytest.raises(ConfigError, match="wai_missing_rule"):
+        spec.survey_settings({"mothers": {"waves": {"T1": "a.sav"}, "wai_missing_rule": "mean"}})
+    with pytest.raises(ConfigError, match="wai_max_missing_per_subscale"):
+        spec.survey_settings(
+            {"mothers": {"waves": {"T1": "a.sav"}, "wai_max_missing_per_subscale": 4}}
+        )
+    with pytest.raises(ConfigError, match="at least one wave"):
+        spec.survey_settings({"mothers": {"waves": {}}})
+    with pytest.raises(ConfigError, match="not a .sav or .csv"):
+        spec.survey_settings({"mothers": {"waves": {"T1": "a.xlsx"}}})
+
+
+# --------------------------------------------------------------------------- example data, report
+
+
+def test_generator_is_deterministic_and_matches_the_committed_files(tmp_path):
+    synthetic.generate(tmp_path, trackers=REPO / "data" / "raw" / "case_tracker")
+    for name in ("mothers_T1.sav", "mothers_T2.sav", "practitioners_Y1.csv"):
+        assert (tmp_path / name).read_bytes() == (RAW / name).read_bytes(), name
+
+
+def test_generator_scale_keeps_proportions(tmp_path):
+    synthetic.generate(tmp_path, scale=2, trackers=REPO / "data" / "raw" / "case_tracker")
+    reads = {
+        w: read_mothers_wave(tmp_path / f"mothers_{w}.sav", w, i + 1) for i, w in enumerate(WAVES)
+    }
+    at_cut = mothers_at_cut({w: r.answers for w, r in reads.items()}, INTERIM_CUT, tracker_ids())
+    assert at_cut.responses.groupby("wave").size().to_dict() == {"T1": 48, "T2": 28}
+    tables = build_mothers_tables(at_cut.responses, at_cut.answers, list(WAVES))
+    assert (
+        _cell(tables["mothers_support"], "support_inside", "Moderately or extremely", "T2")["n"]
+        == 24
+    )
+
+
+def test_report_section_renders_with_numbers_only_from_results(interim, practitioners_read):
+    import jinja2
+
+    template_path = REPO / "report" / "templates" / "sections" / "surveys.md.j2"
+    text = template_path.read_text(encoding="utf-8")
+    outside = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", "", text, flags=re.S)
+    assert not re.search(r"\d", outside), "numbers must come from results, not the template"
+    at_cut, tables = interim
+    settings = spec.survey_settings({"mothers": {"waves": {k: str(v) for k, v in WAVES.items()}}})
+    context = mothers_context(at_cut.responses, at_cut.answers, tables, settings, "2022-05-31")
+    from evaluation.surveys.tables import practitioner_context
+
+    p_tables = build_practitioner_tables(practitioners_read.answers, ["Y1"])
+    context["practitioners"] = practitioner_context(practitioners_read.answers, p_tables, ["Y1"])
+    context["practitioners"].update(
+        previews_excluded=1, unfinished_excluded=1, after_cutoff_excluded=0
+    )
+    context["after_cutoff_excluded"] = 0
+
+    class Fmt:
+        plural = staticmethod(
+            lambda n, one, many=None: f"{n} {one if n == 1 else many or one + 's'}"
+        )
+        count_pct = staticmethod(lambda n, d: f"{n} ({round(100 * n / d)}%)")
+        pct = staticmethod(lambda x: f"{x:.0f}%")
+        number = staticmethod(lambda x, digits=0: f"{x:.{digits}f}")
+        and_list = staticmethod(lambda items: ", ".join(str(i) for i in items))
+
+    asked = []
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    rendered = env.from_string(text).render(
+        results={"surveys": context},
+        fmt=Fmt,
+        table=lambda t: asked.append(t) or f"[table {t}]",
+        figure=lambda f: asked.append(f) or f"[figure {f}]",
+        ref=lambda t: f"[ref {t}]",
+        fact=lambda f, column="Total": "12 (92%)",
+    )
+    assert "24 questionnaires" in rendered and "9 (39%)" in rendered
+    assert set(asked) <= set(spec.table_titles()) | set(spec.figure_specs())
+    assert {"mothers_views_css", "practitioner_agreement", "fig_mothers_paired_change"} <= set(
+        asked
+    )
