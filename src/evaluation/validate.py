@@ -247,9 +247,10 @@ def _shown(path: str | Path, base: Path) -> str:
     """A configured path as the user can open it from the current folder."""
     full = Path(path) if Path(path).is_absolute() else base / path
     try:
-        return Path(os.path.relpath(full, Path.cwd())).as_posix()
+        relative = Path(os.path.relpath(full, Path.cwd())).as_posix()
     except ValueError:  # another drive on Windows
         return str(full)
+    return str(full) if relative.startswith("../") else relative
 
 
 def configured_targets(cfg: dict, base: Path) -> list[Target]:
