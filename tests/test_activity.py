@@ -85,7 +85,7 @@ def test_reads_variants_and_counts_blank_and_late_rows(tmp_path):
     frame = ledger.to_frame()
     assert frame.query("outcome == 'excluded'")[["step", "reason", "rows"]].values.tolist() == [
         ["read", "blank row", 1],
-        ["cut", "dated after the cut-off", 1],
+        ["cut-off", "dated after the cut-off", 1],
     ]
     assert ledger_balance(frame)["balanced"].all()
 
@@ -236,7 +236,7 @@ def test_rule_entry_points_on_the_example_diary(tmp_path):
         )
         ledger = pd.read_csv(outputs["ledger"], keep_default_na=False)
         assert ledger_balance(ledger)["balanced"].all()
-        late = ledger.query("step == 'cut' and outcome == 'excluded'")["rows"].sum()
+        late = ledger.query("step == 'cut-off' and outcome == 'excluded'")["rows"].sum()
         assert late > 0  # the diary runs into January 2024
         context = json.loads(Path(outputs["context"]).read_text())
         assert context["workers"] == ["SW1", "SW2"]

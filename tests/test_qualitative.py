@@ -156,13 +156,13 @@ def test_theme_matrix_on_inline_fixture(tmp_path, inline):
 def test_cutoff_exclusion_is_counted_in_the_ledger(tmp_path, inline):
     out = run_pipeline(tmp_path, inline, "2022-05-31")
     ledger = pd.read_csv(out["ledger"], keep_default_na=False)
-    cut = ledger[ledger["step"] == "cut"]
+    cut = ledger[ledger["step"] == "cut-off"]
     excluded = cut[cut["outcome"] == "excluded"].set_index("unit")["rows"]
     assert excluded.to_dict() == {"participant": 1, "segment code": 1}
     assert ledger_balance(ledger)["balanced"].all()
     later = run_pipeline(tmp_path, inline, "2022-12-31")
     ledger = pd.read_csv(later["ledger"], keep_default_na=False)
-    assert not ((ledger["step"] == "cut") & (ledger["outcome"] == "excluded")).any()
+    assert not ((ledger["step"] == "cut-off") & (ledger["outcome"] == "excluded")).any()
     matrix = pd.read_csv(later["theme_matrix"])
     assert matrix.query("row == 'Theme A' and column == 'Mother in prison'")["n"].item() == 2
 

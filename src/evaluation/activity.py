@@ -23,9 +23,10 @@ from evaluation.tidy import TOTAL, percent, round_half_away, write_csv
 
 SOURCE = "activity"
 UNIT = "diary entry"
+CUT_STEP = "cut-off"
 AFTER_CUTOFF = "dated after the cut-off"
 LOG_COLUMNS = ["worker", "prison", "date", "case_id", "activity", "minutes", "excel_row"]
-MINUTES_COLUMNS = ["row", "column", "entries", "minutes", "hours", "denominator", "pct"]
+MINUTES_COLUMNS = ["row", "column", "n", "denominator", "pct", "entries", "minutes", "hours"]
 MONTH_COLUMNS = ["row", "column", "entries", "minutes", "hours"]
 CASELOAD_COLUMNS = ["row", "column", "n", "opened", "closed"]
 
@@ -200,9 +201,9 @@ def apply_activity_cutoff(
     """Entries dated on or before the cut-off; later entries counted out in the ledger."""
     keep = entries["date"] <= pd.Timestamp(cutoff)
     sheet = codebook()["sheet"]
-    ledger.read(SOURCE, file, sheet, UNIT, len(entries), step="cut")
-    ledger.used(SOURCE, file, sheet, UNIT, int(keep.sum()), step="cut")
-    ledger.excluded(SOURCE, file, sheet, UNIT, AFTER_CUTOFF, int((~keep).sum()), step="cut")
+    ledger.read(SOURCE, file, sheet, UNIT, len(entries), step=CUT_STEP)
+    ledger.used(SOURCE, file, sheet, UNIT, int(keep.sum()), step=CUT_STEP)
+    ledger.excluded(SOURCE, file, sheet, UNIT, AFTER_CUTOFF, int((~keep).sum()), step=CUT_STEP)
     return entries.loc[keep].reset_index(drop=True)
 
 
@@ -228,6 +229,7 @@ def activity_minutes(entries: pd.DataFrame, prisons: list[str]) -> pd.DataFrame:
                     "row": activity,
                     "column": column,
                     "entries": int(by_activity["size"].get(activity, 0)),
+                    "n": minutes,
                     "minutes": minutes,
                     "hours": _hours(minutes),
                     "denominator": total,

@@ -17,6 +17,7 @@ from evaluation.findings import FindingLog, Ledger
 from evaluation.tidy import TIDY_COLUMNS, percent
 
 SOURCE = "qualitative"
+CUT_STEP = "cut-off"
 AFTER_CUTOFF = "participant interviewed after the cut-off"
 MATRIX_COLUMNS = [*TIDY_COLUMNS, "theme_id", "parent"]
 QUOTE_COLUMNS = [
@@ -53,10 +54,16 @@ def apply_cutoff(
     cut = pd.Timestamp(cutoff)
     keep = participants["interview_date"] <= cut
     kept = participants.loc[keep].reset_index(drop=True)
-    ledger.read(SOURCE, participants_file, "", "participant", len(participants), step="cut")
-    ledger.used(SOURCE, participants_file, "", "participant", int(keep.sum()), step="cut")
+    ledger.read(SOURCE, participants_file, "", "participant", len(participants), step=CUT_STEP)
+    ledger.used(SOURCE, participants_file, "", "participant", int(keep.sum()), step=CUT_STEP)
     ledger.excluded(
-        SOURCE, participants_file, "", "participant", AFTER_CUTOFF, int((~keep).sum()), step="cut"
+        SOURCE,
+        participants_file,
+        "",
+        "participant",
+        AFTER_CUTOFF,
+        int((~keep).sum()),
+        step=CUT_STEP,
     )
     in_run = segments["participant_id"].isin(set(kept["participant_id"]))
     files = (
@@ -64,8 +71,8 @@ def apply_cutoff(
     )
     for file in files:
         in_file = segments["file"] == file
-        ledger.read(SOURCE, file, "", "segment code", int(in_file.sum()), step="cut")
-        ledger.used(SOURCE, file, "", "segment code", int((in_file & in_run).sum()), step="cut")
+        ledger.read(SOURCE, file, "", "segment code", int(in_file.sum()), step=CUT_STEP)
+        ledger.used(SOURCE, file, "", "segment code", int((in_file & in_run).sum()), step=CUT_STEP)
         ledger.excluded(
             SOURCE,
             file,
@@ -73,7 +80,7 @@ def apply_cutoff(
             "segment code",
             AFTER_CUTOFF,
             int((in_file & ~in_run).sum()),
-            step="cut",
+            step=CUT_STEP,
         )
     return kept, segments.loc[in_run].reset_index(drop=True)
 

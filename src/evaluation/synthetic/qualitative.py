@@ -356,9 +356,9 @@ def _excerpt(rng, theme: str, voice: str, used: set) -> str:
             lead + core[0].lower() + core[1:] if lead and not starts_with_i else lead + core
         ) + tail
         if text not in used:
-            used.update({text, core})
-            return text
-    raise RuntimeError(f"excerpt bank for {theme}/{voice} is exhausted")
+            break
+    used.update({text, core})  # at large scales excerpts start to repeat
+    return text
 
 
 def _long_answer(rng, text: str, theme: str, voice: str) -> str:
