@@ -500,3 +500,37 @@ def test_summary_frame_has_data_quality_log_columns(tmp_path):
     ]
     assert summary.ok
     assert isinstance(frame, pd.DataFrame) and len(frame) == len(summary.findings)
+
+
+@pytest.mark.pipeline
+def test_validate_finds_what_the_pipeline_logs(tmp_path, monkeypatch):
+    """`validate` and a pipeline run report the same warnings for the example data."""
+    from workflow import copy_project, snakemake
+
+    workdir = copy_project(tmp_path / "project")
+    snakemake(workdir, "--cores", "4", "data/processed/audit/data_quality_log.csv")
+    logged = pd.read_csv(
+        workdir / "data/processed/audit/data_quality_log.csv", dtype=str, keep_default_na=False
+    )
+    monkeypatch.chdir(workdir)
+    summary = validate_all("config.yaml")
+
+    def key(severity, file, sheet, row, column, message):
+        return (
+            severity,
+            file,
+            sheet or "",
+            str(row or "").removesuffix(".0"),
+            column or "",
+            message,
+        )
+
+    from_pipeline = sorted(
+        key(r.severity, r.file, r.sheet, r.row, r.column, r.message)
+        for r in logged.itertuples(index=False)
+    )
+    from_validate = sorted(
+        key(f.severity, f.file, f.sheet, f.row, f.column, f.message) for f in summary.findings
+    )
+    assert from_validate == from_pipeline
+    assert len(from_validate) > 0
