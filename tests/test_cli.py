@@ -225,6 +225,40 @@ def test_detect_kind_of_example_files(path, kind):
     assert detect_kind(REPO / path) == kind
 
 
+@pytest.mark.parametrize("fmt", ["qualcoder", "taguette"])
+def test_validate_qualitative_tool_exports(fmt, in_repo):
+    config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    examples = "data/raw/qualitative/examples/"
+    config["qualitative"]["format"] = fmt
+    config["qualitative"]["participant_map"] = examples + "participant_map.csv"
+    config["qualitative"]["coded_segments"] = (
+        examples + "qualcoder_coded_text.csv"
+        if fmt == "qualcoder"
+        else {c: f"{examples}taguette_highlights_{c}.csv" for c in ("HT", "KM")}
+    )
+    summary = validate_all(config)
+    assert summary.ok, summary.render()
+    segments = [c for c in summary.checks if c.kind == "coded_segments"]
+    assert len(segments) == (1 if fmt == "qualcoder" else 2)
+    assert all(c.rows_read > 0 for c in segments)
+
+
+def test_validate_given_segments_file_uses_configured_themes(tmp_path, capsys, in_repo):
+    lines = (REPO / "data/raw/qualitative/coded_segments.csv").read_text(encoding="utf-8-sig")
+    lines = lines.splitlines()
+    header = lines[0].split(",")
+    fields = lines[3].split(",")
+    fields[header.index("theme")] = "NO_SUCH_THEME"
+    lines[3] = ",".join(fields)
+    path = tmp_path / "coded_segments.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out = run(capsys, "validate", str(path))
+    assert code == 1
+    assert "Qualitative themes" in out  # checked together with the configured files
+    assert f"ERROR: {path}, row 4, column 'theme'" in out
+    assert "NO_SUCH_THEME" in out
+
+
 # --------------------------------------------------------------------------- proforma
 
 
