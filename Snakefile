@@ -18,6 +18,7 @@ include: "rules/surveys.smk"
 include: "rules/qualitative.smk"
 include: "rules/audit.smk"
 include: "rules/report.smk"
+include: "rules/provenance.smk"
 
 
 rule all:

@@ -6,7 +6,11 @@ rule audit_logs:
     input:
         ledgers=LEDGER_PARTS,
         findings=FINDING_PARTS,
-        code=COMMON_CODE + package_code("steps/report.py", "tidy.py"),
+        disallowed_names=DISALLOWED_NAMES_FILE,
+        code=COMMON_CODE
+        + package_code(
+            "steps/report.py", "tidy.py", "output_guard.py", "identifiers.py"
+        ),
     output:
         ledger="data/processed/audit/ledger.csv",
         findings="data/processed/audit/data_quality_log.csv",

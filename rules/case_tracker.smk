@@ -2,10 +2,11 @@
 # prison, cut-off independent) -> all prisons at the cut-off with derived
 # variables -> tidy tables and key facts -> figures drawn from the tables.
 
-import evaluation.tables as evaluation_tables
+import evaluation.codebook as evaluation_codebook
 
-CASE_TRACKER_TABLES = list(evaluation_tables.table_specs())
-CASE_TRACKER_FIGURES = list(evaluation_tables.figure_specs())
+CASE_TRACKER_TABLES = list(evaluation_codebook.derived()["tables"])
+CASE_TRACKER_FIGURE_SPECS = evaluation_codebook.derived()["figures"]
+CASE_TRACKER_FIGURES = list(CASE_TRACKER_FIGURE_SPECS)
 PROCESSED_FRAMES = ["cases", "children", "needs", "reviews"]
 
 
@@ -78,7 +79,9 @@ rule case_tracker_tables:
         needs="data/processed/needs.parquet",
         code=COMMON_CODE + package_code("tables.py", "tidy.py", "steps/case_tracker.py"),
     output:
-        tables=expand("data/processed/tables/{table_id}.csv", table_id=CASE_TRACKER_TABLES),
+        tables=expand(
+            "data/processed/tables/{table_id}.csv", table_id=CASE_TRACKER_TABLES
+        ),
         key_facts="report/build/parts/key_facts_case_tracker.csv",
     log:
         "logs/case_tracker_tables.log",
@@ -96,7 +99,7 @@ rule case_tracker_figures:
         tables=sorted(
             {
                 f"report/tables/{spec['table']}.csv"
-                for spec in evaluation_tables.figure_specs().values()
+                for spec in CASE_TRACKER_FIGURE_SPECS.values()
             }
         ),
         code=COMMON_CODE + package_code("figures", "tables.py"),
@@ -106,7 +109,7 @@ rule case_tracker_figures:
     log:
         "logs/case_tracker_figures.log",
     params:
-        specs=evaluation_tables.figure_specs(),
+        specs=CASE_TRACKER_FIGURE_SPECS,
         synthetic=CONFIG["report"]["synthetic"],
     run:
         run_step("case_tracker.draw_figures", input, output, params, log)

@@ -38,6 +38,12 @@ def package_code(*names):
     return files
 
 
+# Names that must never appear in an output (optional file; never committed for real data).
+DISALLOWED_NAMES_FILE = [
+    path
+    for path in [config.get("qualitative", {}).get("disallowed_names")]
+    if path and Path(path).exists()
+]
 CODEBOOK_FILES = sorted(str(p) for p in Path("src/evaluation/codebook").glob("*.yaml"))
 COMMON_CODE = (
     package_code("findings.py", "codebook/__init__.py", "config.py") + CODEBOOK_FILES
@@ -58,9 +64,13 @@ def raw_inputs():
         "coded_segments",
         "integration",
         "disallowed_names",
+        "participant_map",
     ):
-        if qualitative.get(key):
-            paths.append(qualitative[key])
+        value = qualitative.get(key)
+        if isinstance(value, dict):  # Taguette: one export per coder
+            paths += [str(v) for v in value.values()]
+        elif value:
+            paths.append(str(value))
     if CONFIG.get("activity", {}).get("log"):
         paths.append(CONFIG["activity"]["log"])
     return sorted(p for p in set(paths) if Path(p).exists())

@@ -6,7 +6,12 @@
 # hours per month and caseload per month (from the tracker) -> figures.
 
 QUALITATIVE = CONFIG.get("qualitative", {})
-QUALITATIVE_TABLES = ["theme_matrix", "intercoder_agreement", "quote_bank", "joint_display"]
+QUALITATIVE_TABLES = [
+    "theme_matrix",
+    "intercoder_agreement",
+    "quote_bank",
+    "joint_display",
+]
 QUALITATIVE_FIGURES = ["fig_theme_coverage"]
 ACTIVITY_TABLES = ["activity_minutes", "activity_hours_by_month", "caseload_by_month"]
 QUALITATIVE_MODULES = [
@@ -22,7 +27,9 @@ ACTIVITY_FIGURES = [
 
 _SEGMENTS = QUALITATIVE.get("coded_segments", "data/raw/qualitative/coded_segments.csv")
 # one path, or coder -> export file for Taguette
-QUALITATIVE_SEGMENT_FILES = list(_SEGMENTS.values()) if isinstance(_SEGMENTS, dict) else [_SEGMENTS]
+QUALITATIVE_SEGMENT_FILES = (
+    list(_SEGMENTS.values()) if isinstance(_SEGMENTS, dict) else [_SEGMENTS]
+)
 QUALITATIVE_CODERS = list(_SEGMENTS) if isinstance(_SEGMENTS, dict) else []
 # optional inputs: [] when not configured or absent
 PARTICIPANT_MAP = [
@@ -36,7 +43,9 @@ DISALLOWED_NAMES = [
 rule qualitative_read:
     input:
         themes=QUALITATIVE.get("themes", "data/raw/qualitative/themes.csv"),
-        participants=QUALITATIVE.get("participants", "data/raw/qualitative/participants.csv"),
+        participants=QUALITATIVE.get(
+            "participants", "data/raw/qualitative/participants.csv"
+        ),
         segments=QUALITATIVE_SEGMENT_FILES,
         participant_map=PARTICIPANT_MAP,
         disallowed_names=DISALLOWED_NAMES,
@@ -49,18 +58,15 @@ rule qualitative_read:
         segments="data/processed/qualitative/segments.parquet",
         findings="data/processed/qualitative/read_findings.csv",
         ledger="data/processed/qualitative/read_ledger.csv",
+    log:
+        "logs/qualitative_read.log",
     params:
         fmt=QUALITATIVE.get("format", "tidy"),
         coders=QUALITATIVE_CODERS,
         prisons=PRISONS,
         valid_date_range=CONFIG["valid_date_range"],
-    log:
-        "logs/qualitative_read.log",
     run:
-        from evaluation.qualitative.pipeline import run_read_rule
-
-        with log_to(log[0]):
-            run_read_rule(input, output, params)
+        run_step("qualitative.read_coding", input, output, params, log)
 
 
 rule qualitative_tables:
@@ -70,19 +76,23 @@ rule qualitative_tables:
         segments="data/processed/qualitative/segments.parquet",
         findings="data/processed/qualitative/read_findings.csv",
         ledger="data/processed/qualitative/read_ledger.csv",
-        integration=QUALITATIVE.get("integration", "data/raw/qualitative/integration.yaml"),
+        integration=QUALITATIVE.get(
+            "integration", "data/raw/qualitative/integration.yaml"
+        ),
         disallowed_names=DISALLOWED_NAMES,
         code=COMMON_CODE
         + package_code("identifiers.py", "tidy.py", *QUALITATIVE_MODULES),
     output:
-        theme_matrix="report/tables/theme_matrix.csv",
-        intercoder_agreement="report/tables/intercoder_agreement.csv",
-        quote_bank="report/tables/quote_bank.csv",
-        joint_display="report/tables/joint_display.csv",
+        theme_matrix="data/processed/tables/theme_matrix.csv",
+        intercoder_agreement="data/processed/tables/intercoder_agreement.csv",
+        quote_bank="data/processed/tables/quote_bank.csv",
+        joint_display="data/processed/tables/joint_display.csv",
         context="report/build/context/qualitative.json",
         integration_context="report/build/context/integration.json",
         ledger="data/processed/audit/ledger_qualitative.csv",
         findings="data/processed/audit/findings_qualitative.csv",
+    log:
+        "logs/qualitative_tables.log",
     params:
         cutoff=CUTOFF,
         primary_coder=QUALITATIVE.get("primary_coder"),
@@ -90,31 +100,23 @@ rule qualitative_tables:
         participants_file=QUALITATIVE.get(
             "participants", "data/raw/qualitative/participants.csv"
         ),
-    log:
-        "logs/qualitative_tables.log",
     run:
-        from evaluation.qualitative.pipeline import run_tables_rule
-
-        with log_to(log[0]):
-            run_tables_rule(input, output, params)
+        run_step("qualitative.analyse", input, output, params, log)
 
 
 rule qualitative_figures:
     input:
-        tables="report/tables/theme_matrix.csv",
+        tables=["report/tables/theme_matrix.csv"],
         code=COMMON_CODE + package_code("figures", "tidy.py", "qualitative/figures.py"),
     output:
         png=expand("figures/{figure_id}.png", figure_id=QUALITATIVE_FIGURES),
         svg=expand("figures/{figure_id}.svg", figure_id=QUALITATIVE_FIGURES),
-    params:
-        synthetic=CONFIG["report"]["synthetic"],
     log:
         "logs/qualitative_figures.log",
+    params:
+        synthetic=CONFIG["report"]["synthetic"],
     run:
-        from evaluation.qualitative.figures import draw_qualitative_figures
-
-        with log_to(log[0]):
-            draw_qualitative_figures("report/tables", "figures", synthetic=params.synthetic)
+        run_step("qualitative.draw_figures", input, output, params, log)
 
 
 rule activity_read:
@@ -127,16 +129,13 @@ rule activity_read:
         entries="data/processed/activity/activity_log.parquet",
         findings="data/processed/activity/read_findings.csv",
         ledger="data/processed/activity/read_ledger.csv",
+    log:
+        "logs/activity_read.log",
     params:
         prisons=PRISONS,
         valid_date_range=CONFIG["valid_date_range"],
-    log:
-        "logs/activity_read.log",
     run:
-        from evaluation.activity import run_read_rule
-
-        with log_to(log[0]):
-            run_read_rule(input, output, params)
+        run_step("qualitative.read_activity", input, output, params, log)
 
 
 rule activity_tables:
@@ -147,24 +146,23 @@ rule activity_tables:
         ledger="data/processed/activity/read_ledger.csv",
         code=COMMON_CODE + package_code("tidy.py", "activity.py"),
     output:
-        activity_minutes="report/tables/activity_minutes.csv",
-        activity_hours_by_month="report/tables/activity_hours_by_month.csv",
-        caseload_by_month="report/tables/caseload_by_month.csv",
+        activity_minutes="data/processed/tables/activity_minutes.csv",
+        activity_hours_by_month="data/processed/tables/activity_hours_by_month.csv",
+        caseload_by_month="data/processed/tables/caseload_by_month.csv",
         context="report/build/context/activity.json",
         ledger="data/processed/audit/ledger_activity.csv",
         findings="data/processed/audit/findings_activity.csv",
+    log:
+        "logs/activity_tables.log",
     params:
-        log_file=CONFIG.get("activity", {}).get("log", "data/raw/activity/activity_log.xlsx"),
+        log_file=CONFIG.get("activity", {}).get(
+            "log", "data/raw/activity/activity_log.xlsx"
+        ),
         prisons=PRISONS,
         project_start=CONFIG["project_start"],
         cutoff=CUTOFF,
-    log:
-        "logs/activity_tables.log",
     run:
-        from evaluation.activity import run_tables_rule
-
-        with log_to(log[0]):
-            run_tables_rule(input, output, params)
+        run_step("qualitative.activity_tables", input, output, params, log)
 
 
 rule activity_figures:
@@ -174,19 +172,24 @@ rule activity_figures:
     output:
         png=expand("figures/{figure_id}.png", figure_id=ACTIVITY_FIGURES),
         svg=expand("figures/{figure_id}.svg", figure_id=ACTIVITY_FIGURES),
-    params:
-        synthetic=CONFIG["report"]["synthetic"],
     log:
         "logs/activity_figures.log",
+    params:
+        synthetic=CONFIG["report"]["synthetic"],
     run:
-        from evaluation.qualitative.figures import draw_activity_figures
-
-        with log_to(log[0]):
-            draw_activity_figures("report/tables", "figures", synthetic=params.synthetic)
+        run_step("qualitative.draw_activity_figures", input, output, params, log)
 
 
+COMPUTED_TABLES.extend(
+    expand(
+        "data/processed/tables/{table_id}.csv",
+        table_id=QUALITATIVE_TABLES + ACTIVITY_TABLES,
+    )
+)
 REPORT_TABLES.extend(
-    expand("report/tables/{table_id}.csv", table_id=QUALITATIVE_TABLES + ACTIVITY_TABLES)
+    expand(
+        "report/tables/{table_id}.csv", table_id=QUALITATIVE_TABLES + ACTIVITY_TABLES
+    )
 )
 REPORT_FIGURES.extend(
     expand("figures/{figure_id}.png", figure_id=QUALITATIVE_FIGURES + ACTIVITY_FIGURES)
@@ -199,7 +202,10 @@ REPORT_CONTEXT.extend(
     ]
 )
 LEDGER_PARTS.extend(
-    ["data/processed/audit/ledger_qualitative.csv", "data/processed/audit/ledger_activity.csv"]
+    [
+        "data/processed/audit/ledger_qualitative.csv",
+        "data/processed/audit/ledger_activity.csv",
+    ]
 )
 FINDING_PARTS.extend(
     [

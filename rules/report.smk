@@ -18,17 +18,25 @@ rule key_facts:
 rule publish_tables:
     input:
         tables=COMPUTED_TABLES + ["data/processed/tables/key_facts.csv"],
-        code=COMMON_CODE + package_code("disclosure.py", "steps/report.py", "tidy.py"),
+        disallowed_names=DISALLOWED_NAMES_FILE,
+        code=COMMON_CODE
+        + package_code(
+            "disclosure.py",
+            "steps/report.py",
+            "tidy.py",
+            "output_guard.py",
+            "identifiers.py",
+        ),
     output:
         tables=[
             path.replace("data/processed/tables/", "report/tables/")
             for path in COMPUTED_TABLES + ["data/processed/tables/key_facts.csv"]
         ],
         log_json="report/build/disclosure_log.json",
-    params:
-        disclosure=CONFIG["disclosure"],
     log:
         "logs/publish_tables.log",
+    params:
+        disclosure=CONFIG["disclosure"],
     run:
         run_step("report.publish_tables", input, output, params, log)
 
@@ -42,13 +50,16 @@ rule render_report:
         ledger="data/processed/audit/ledger.csv",
         findings="data/processed/audit/data_quality_log.csv",
         disclosure_log="report/build/disclosure_log.json",
+        disallowed_names=DISALLOWED_NAMES_FILE,
         main_template="report/templates/report.md.j2",
         templates=sorted(str(p) for p in Path("report/templates").rglob("*.j2")),
         reference_plain="report/reference.docx",
         reference_synthetic="report/reference-synthetic.docx",
         raw=raw_inputs(),
         code=COMMON_CODE
-        + package_code("report", "steps/report.py", "provenance.py", "tidy.py", "disclosure.py"),
+        + package_code(
+            "report", "steps/report.py", "provenance.py", "tidy.py", "disclosure.py"
+        ),
     output:
         md="report/build/report.md",
         html=report(

@@ -16,8 +16,10 @@ import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 ERROR = "error"
 WARNING = "warning"
@@ -106,6 +108,8 @@ class FindingLog:
             raise DataValidationError(self.errors)
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         columns = [f.name for f in Finding.__dataclass_fields__.values()]
         return pd.DataFrame([asdict(f) for f in self.findings], columns=columns)
 
@@ -153,6 +157,8 @@ class Ledger:
             self._add(source, file, sheet, unit, EXCLUDED, reason, count, step)
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         columns = ["source", "file", "sheet", "unit", "step", "outcome", "reason", "rows"]
         return pd.DataFrame(self.rows, columns=columns)
 
@@ -160,6 +166,7 @@ class Ledger:
 def ledger_balance(ledger: pd.DataFrame) -> pd.DataFrame:
     """Per source/file/sheet/step: read, used, excluded and whether they balance."""
     keys = ["source", "file", "sheet", "unit", "step"]
+    ledger = ledger.assign(**{k: ledger[k].fillna("") for k in keys})  # CSV sources have no sheet
     wide = (
         ledger.pivot_table(
             index=keys, columns="outcome", values="rows", aggfunc="sum", fill_value=0

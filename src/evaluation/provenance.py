@@ -66,3 +66,19 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
     return versions
+
+
+def build_manifest(inputs: list[str], outputs: list[str], config: dict, cutoff: str) -> dict:
+    """Everything a reviewer needs to tie a report to its data, code and environment."""
+    import platform
+
+    git = git_state()
+    return {
+        "cutoff_date": cutoff,
+        "git": git,
+        "python": platform.python_version(),
+        "packages": package_versions(),
+        "config": config,
+        "inputs": {path: file_sha256(path) for path in sorted(set(inputs))},
+        "outputs": {path: file_sha256(path) for path in sorted(set(outputs))},
+    }

@@ -13,10 +13,12 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
 import yaml
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CODEBOOK_DIR = Path(__file__).parent
 
@@ -152,6 +154,8 @@ class Band:
         )
 
     def contains(self, values: pd.Series) -> pd.Series:
+        import pandas as pd
+
         v = pd.to_numeric(values, errors="coerce").astype("float64")
         above = v >= self.low if self.low_closed else v > self.low
         below = v <= self.high if self.high_closed else v < self.high
@@ -179,6 +183,8 @@ class Banding:
 
     def assign(self, values: pd.Series) -> pd.Series:
         """Band label per value; missing stays missing; a value in no band is an error."""
+        import pandas as pd
+
         result = pd.Series(pd.NA, index=values.index, dtype="string")
         numeric = pd.to_numeric(values, errors="coerce")
         for band in self.bands:
@@ -212,7 +218,9 @@ def banding(name: str, overrides: dict | None = None) -> Banding:
 def _check_no_overlap(name: str, bands: tuple[Band, ...]) -> None:
     probes = sorted({b.low for b in bands} | {b.high for b in bands if not math.isinf(b.high)})
     probes += [p + 0.5 for p in probes]
-    series = pd.Series(np.array(probes, dtype=float))
+    import pandas as pd
+
+    series = pd.Series(probes, dtype="float64")
     hits = sum(b.contains(series).astype(int) for b in bands)
     if (hits > 1).any():
         raise ValueError(f"bands of {name!r} overlap; each value must fall in one band")

@@ -112,6 +112,7 @@ def derivations(band_overrides: dict | None) -> list[dict]:
 def audit_summary(ledger: str, findings: str) -> dict:
     """Ledger balance per source and sheet, and data-quality findings counted by check."""
     ledger_frame = read_csv(ledger)
+    ledger_frame["sheet"] = ledger_frame["sheet"].fillna("")  # CSV sources have no sheet
     balance = ledger_balance(ledger_frame) if len(ledger_frame) else pd.DataFrame()
     exclusions = (
         (
@@ -154,20 +155,42 @@ def key_facts(input, output, params) -> None:
 
 
 def audit_logs(input, output, params) -> None:
-    """rule audit_logs: one ledger and one data-quality log for all sources."""
-    merge_csv_parts(input.ledgers, output.ledger)
-    merge_csv_parts(input.findings, output.findings)
+    """rule audit_logs: one ledger and one data-quality log for all sources (identifier-checked)."""
+    from evaluation.output_guard import guard_frame, names_from
+
+    names = names_from(input.disallowed_names)
+    for parts, target in ((input.ledgers, output.ledger), (input.findings, output.findings)):
+        frame = pd.concat([read_csv(p) for p in parts], ignore_index=True)
+        guard_frame(target, frame, names)
+        write_csv(frame, target)
 
 
 def publish_tables(input, output, params) -> None:
     """rule publish_tables: every computed table through disclosure control, with the log."""
     from evaluation.disclosure import DisclosureSettings, protect
+    from evaluation.output_guard import guard_frame, names_from
 
     settings = DisclosureSettings.from_config(params.disclosure)
+    specs = codebook.all_table_specs()
+    names = names_from(input.disallowed_names)
     entries = []
     for source, target in zip(input.tables, output.tables, strict=True):
         output_id = Path(source).stem
-        protected, entry = protect(read_csv(source), settings, output_id)
+        spec = specs.get(output_id, {})
+        if spec.get("disclosure") == "exempt":  # e.g. minutes of staff time, not people
+            protected = read_csv(source)
+            entry = {
+                "output": output_id,
+                "cells": int(protected.size),
+                "flagged": 0,
+                "suppressed_primary": 0,
+                "suppressed_secondary": 0,
+                "status": "exempt",
+                "reason": spec.get("disclosure_reason", ""),
+            }
+        else:
+            protected, entry = protect(read_csv(source), settings, output_id)
+        guard_frame(target, protected, names)
         write_csv(protected, target)
         entries.append(entry)
     write_json(
@@ -194,13 +217,15 @@ def disclosure_summary(path: str) -> dict:
         "suppressed_cells": sum(
             o["suppressed_primary"] + o["suppressed_secondary"] for o in outputs
         ),
-        "not_pass": [o for o in outputs if o["status"] != "pass"],
+        "exempt": [o for o in outputs if o["status"] == "exempt"],
+        "not_pass": [o for o in outputs if o["status"] not in {"pass", "exempt"}],
     }
 
 
 def build_report(input, output, params) -> None:
     """rule render_report: Markdown from the templates, then HTML and Word through pandoc."""
     from evaluation import __version__
+    from evaluation.output_guard import guard_text, names_from
     from evaluation.provenance import data_fingerprint, git_state
     from evaluation.report.convert import to_docx, to_html
     from evaluation.report.render import load_inputs, render_markdown
@@ -223,8 +248,19 @@ def build_report(input, output, params) -> None:
         table_dir, figure_dir, input.key_facts, input.context, full_settings, audit
     )
     markdown = render_markdown(Path(input.main_template).parent, inputs)
+    guard_text(output.md, markdown, names_from(input.disallowed_names))
     Path(output.md).parent.mkdir(parents=True, exist_ok=True)
     Path(output.md).write_text(markdown, encoding="utf-8")
     to_html(markdown, output.html, title=settings["title"], cutoff=settings["cutoff_date"])
     reference = input.reference_synthetic if settings.get("synthetic") else input.reference_plain
     to_docx(markdown, output.docx, reference_doc=reference, cutoff=settings["cutoff_date"])
+
+
+def write_manifest(input, output, params) -> None:
+    """rule manifest: SHA-256 of every raw input and output, config, versions, git state."""
+    from evaluation.provenance import build_manifest
+
+    manifest = build_manifest(
+        list(input.raw), list(input.outputs), params.config, params.config["cutoff_date"]
+    )
+    write_json(manifest, output[0])

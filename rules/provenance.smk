@@ -1,0 +1,23 @@
+# Provenance: the manifest of every raw input and output of the run (SHA-256),
+# the resolved config, package versions and the git state. Included last, so
+# it sees every strand's outputs.
+
+
+rule manifest:
+    input:
+        raw=raw_inputs(),
+        outputs=sorted(
+            set(REPORT_TABLES + REPORT_FIGURES + REPORT_CONTEXT + FINAL_TARGETS)
+        ),
+        code=COMMON_CODE + package_code("provenance.py", "steps/report.py"),
+    output:
+        "report/build/manifest.json",
+    log:
+        "logs/manifest.log",
+    params:
+        config=CONFIG,
+    run:
+        run_step("report.write_manifest", input, output, params, log)
+
+
+FINAL_TARGETS.append("report/build/manifest.json")
