@@ -191,3 +191,23 @@ def test_not_an_excel_file(tmp_path, content):
 
 def test_missing_file(tmp_path):
     assert "file not found" in error_text(tmp_path / "absent.xlsx")
+
+
+def test_formula_cells_are_read_by_cached_value_with_a_warning(tmp_path):
+    path = write_tracker(tmp_path / "t.xlsx")
+    workbook = openpyxl.load_workbook(path)
+    workbook["Baseline"]["F2"] = "=30+1"  # age of T-001 as a formula
+    workbook.save(path)
+    # openpyxl stores no cached value, so this cell reads as blank (a warning), like an unsaved formula
+    result = read(path)
+    formula = result.log.to_frame().query("check == 'formula_cell'")
+    assert formula[["sheet", "row", "column"]].values.tolist() == [["Baseline", 2, "F"]]
+    assert pd.isna(result.cases.set_index("case_id").at["T-001", "age"])
+
+
+def test_formula_detection_ignores_files_that_are_not_xlsx(tmp_path):
+    from evaluation.readers.excel import formula_cells
+
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(b"plain text")
+    assert formula_cells(path) == {}

@@ -21,7 +21,13 @@ import pandas as pd
 from evaluation import codebook
 from evaluation.findings import REDACTED, DataValidationError, FindingLog, Ledger
 from evaluation.parsing import is_blank, parse_date, parse_integer, parse_sentence
-from evaluation.readers.excel import WorkbookError, match_sheet_name, open_workbook, read_sheet
+from evaluation.readers.excel import (
+    WorkbookError,
+    formula_cells,
+    match_sheet_name,
+    open_workbook,
+    read_sheet,
+)
 
 SOURCE = "case_tracker"
 SHEET_FRAMES = {
@@ -441,6 +447,7 @@ def read_case_tracker(
             file, "sheet not in the data contract is ignored", sheet=extra, check="ignored_sheet"
         )
     log.raise_if_errors()
+    _warn_formulas(file, matched, log)
 
     ledger = Ledger()
     frames: dict[str, pd.DataFrame] = {}
@@ -483,6 +490,21 @@ def read_case_tracker(
     for frame in (read.children, read.needs, read.reviews):
         frame.insert(0, "prison", prison)
     return rows_used(read)
+
+
+def _warn_formulas(file: str, matched: dict[str, str | None], log: FindingLog) -> None:
+    """Formula cells are read by their cached value: a warning per cell."""
+    formulas = formula_cells(file)
+    for contract_sheet, workbook_sheet in matched.items():
+        for row, column in formulas.get(workbook_sheet, []):
+            log.warning(
+                file,
+                f"cell {column}{row} holds a formula; its cached value is used",
+                sheet=contract_sheet,
+                row=row,
+                column=column,
+                check="formula_cell",
+            )
 
 
 def _drop_not_started(read: TrackerRead) -> None:

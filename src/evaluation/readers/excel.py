@@ -8,6 +8,7 @@ unknown columns) are findings; blank rows are counted, never silently lost.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,3 +154,59 @@ def _column_letter(index: int) -> str:
         index, rem = divmod(index - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
+
+
+_FORMULA_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*>(?:(?!</c>).)*?<f[ >/]', re.S)
+
+
+def formula_cells(path: str | Path) -> dict[str, list[tuple[int, str]]]:
+    """Sheet name -> (Excel row, column letter) of every formula cell in an .xlsx file.
+
+    Calamine reads a formula cell's cached value; this finds such cells so the
+    reader can warn that a value was computed by Excel rather than typed.
+    Files that are not .xlsx zip packages give an empty result.
+    """
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return {}
+    with archive:
+        names = set(archive.namelist())
+        if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+            return {}
+        workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+        targets = dict(re.findall(r'<Relationship[^>]*Id="([^"]+)"[^>]*Target="([^"]+)"', rels))
+        targets.update(
+            {
+                rid: t
+                for t, rid in re.findall(
+                    r'<Relationship[^>]*Target="([^"]+)"[^>]*Id="([^"]+)"', rels
+                )
+            }
+        )
+        found: dict[str, list[tuple[int, str]]] = {}
+        for name, rid in re.findall(r'<sheet[^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', workbook):
+            target = targets.get(rid, "").lstrip("/")
+            member = target if target.startswith("xl/") else f"xl/{target}"
+            if member not in names:
+                continue
+            xml = archive.read(member)
+            if b"<f" not in xml:
+                continue
+            cells = [(int(row), col.decode()) for col, row in _FORMULA_CELL.findall(xml)]
+            if cells:
+                found[_unescape(name)] = cells
+    return found
+
+
+def _unescape(text: str) -> str:
+    return (
+        text.replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&apos;", "'")
+    )
