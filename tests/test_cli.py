@@ -538,13 +538,23 @@ def test_summary_frame_has_data_quality_log_columns(tmp_path):
 
 @pytest.mark.pipeline
 def test_validate_finds_what_the_pipeline_logs(tmp_path, monkeypatch):
-    """`validate` and a pipeline run report the same warnings for the example data."""
+    """`validate` and the pipeline's read steps report the same findings for the example data."""
     from workflow import copy_project, snakemake
 
     workdir = copy_project(tmp_path / "project")
-    snakemake(workdir, "--cores", "4", "data/processed/audit/data_quality_log.csv")
-    logged = pd.read_csv(
-        workdir / "data/processed/audit/data_quality_log.csv", dtype=str, keep_default_na=False
+    finding_files = [
+        "data/processed/audit/findings_case_tracker.csv",
+        "data/processed/surveys/read/mothers_t1_findings.csv",
+        "data/processed/surveys/read/mothers_t2_findings.csv",
+        "data/processed/surveys/read/practitioners_y1_findings.csv",
+        "data/processed/surveys/audit/mothers_cutoff_findings.csv",
+        "data/processed/qualitative/read_findings.csv",
+        "data/processed/activity/read_findings.csv",
+    ]
+    snakemake(workdir, *finding_files)
+    logged = pd.concat(
+        [pd.read_csv(workdir / f, dtype=str, keep_default_na=False) for f in finding_files],
+        ignore_index=True,
     )
     monkeypatch.chdir(workdir)
     summary = validate_all("config.yaml")
