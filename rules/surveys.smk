@@ -1,7 +1,9 @@
 # Survey strand: the mothers' questionnaire (one .sav/.csv per wave) and the
 # community practitioner survey (one CSV export per wave).
 #   read each wave (cut-off independent) -> all waves at the cut-off (case ids
-#   checked, WAI-SR scored) -> tidy tables, key fact, context -> figures.
+#   checked, WAI-SR scored) -> tidy tables (data/processed/tables, published
+#   to report/tables by publish_tables), key fact, context -> figures drawn
+#   from the published tables.
 # A new wave is one file and one config line under `surveys:`; only the jobs
 # that depend on that survey re-run.
 
@@ -27,14 +29,14 @@ rule survey_read_mothers:
         answers=f"{SURVEY_READ}/mothers_{{wave}}.parquet",
         findings=f"{SURVEY_READ}/mothers_{{wave}}_findings.csv",
         ledger=f"{SURVEY_READ}/mothers_{{wave}}_ledger.csv",
+    log:
+        "logs/surveys/read_mothers_{wave}.log",
+    wildcard_constraints:
+        wave="|".join(MOTHER_WAVES) or "no-wave",
     params:
         wave=lambda wildcards: MOTHER_WAVES[wildcards.wave],
         position=lambda wildcards: SURVEYS.wave_position(MOTHER_WAVES[wildcards.wave]),
         valid_date_range=CONFIG["valid_date_range"],
-    wildcard_constraints:
-        wave="|".join(MOTHER_WAVES) or "no-wave",
-    log:
-        "logs/surveys/read_mothers_{wave}.log",
     run:
         run_step("surveys.read_mothers", input, output, params, log)
 
@@ -49,6 +51,8 @@ rule survey_mothers_at_cutoff:
         answers="data/processed/surveys/mothers_answers.parquet",
         findings="data/processed/surveys/audit/mothers_cutoff_findings.csv",
         ledger="data/processed/surveys/audit/mothers_cutoff_ledger.csv",
+    log:
+        "logs/surveys/mothers_at_cutoff.log",
     params:
         wave_answers={
             label: f"{SURVEY_READ}/mothers_{wave}.parquet"
@@ -57,8 +61,6 @@ rule survey_mothers_at_cutoff:
         cutoff=CUTOFF,
         wai_rule=SURVEYS.wai_rule,
         wai_max_missing=SURVEYS.wai_max_missing,
-    log:
-        "logs/surveys/mothers_at_cutoff.log",
     run:
         run_step("surveys.mothers_at_cutoff", input, output, params, log)
 
@@ -69,9 +71,13 @@ rule survey_mothers_tables:
         answers="data/processed/surveys/mothers_answers.parquet",
         code=SURVEY_CODE,
     output:
-        tables=expand("report/tables/{table_id}.csv", table_id=SURVEY_MOTHER_TABLES),
+        tables=expand(
+            "data/processed/tables/{table_id}.csv", table_id=SURVEY_MOTHER_TABLES
+        ),
         key_facts="report/build/parts/key_facts_surveys.csv",
         context="data/processed/surveys/context_mothers.json",
+    log:
+        "logs/surveys/mothers_tables.log",
     params:
         surveys={
             "mothers": {
@@ -81,47 +87,49 @@ rule survey_mothers_tables:
             }
         },
         cutoff=CUTOFF,
-    log:
-        "logs/surveys/mothers_tables.log",
     run:
         run_step("surveys.mothers_tables", input, output, params, log)
 
 
 rule survey_read_practitioners:
     input:
-        raw=lambda wildcards: SURVEYS.practitioner_waves[PRACTITIONER_WAVES[wildcards.wave]],
+        raw=lambda wildcards: SURVEYS.practitioner_waves[
+            PRACTITIONER_WAVES[wildcards.wave]
+        ],
         code=SURVEY_CODE,
     output:
         answers=f"{SURVEY_READ}/practitioners_{{wave}}.parquet",
         findings=f"{SURVEY_READ}/practitioners_{{wave}}_findings.csv",
         ledger=f"{SURVEY_READ}/practitioners_{{wave}}_ledger.csv",
+    log:
+        "logs/surveys/read_practitioners_{wave}.log",
+    wildcard_constraints:
+        wave="|".join(PRACTITIONER_WAVES) or "no-wave",
     params:
         wave=lambda wildcards: PRACTITIONER_WAVES[wildcards.wave],
         valid_date_range=CONFIG["valid_date_range"],
-    wildcard_constraints:
-        wave="|".join(PRACTITIONER_WAVES) or "no-wave",
-    log:
-        "logs/surveys/read_practitioners_{wave}.log",
     run:
         run_step("surveys.read_practitioners", input, output, params, log)
 
 
 rule survey_practitioners_at_cutoff:
     input:
-        waves=expand(f"{SURVEY_READ}/practitioners_{{wave}}.parquet", wave=PRACTITIONER_WAVES),
+        waves=expand(
+            f"{SURVEY_READ}/practitioners_{{wave}}.parquet", wave=PRACTITIONER_WAVES
+        ),
         code=SURVEY_CODE,
     output:
         answers="data/processed/surveys/practitioner_answers.parquet",
         findings="data/processed/surveys/audit/practitioners_cutoff_findings.csv",
         ledger="data/processed/surveys/audit/practitioners_cutoff_ledger.csv",
+    log:
+        "logs/surveys/practitioners_at_cutoff.log",
     params:
         wave_answers={
             label: f"{SURVEY_READ}/practitioners_{wave}.parquet"
             for wave, label in PRACTITIONER_WAVES.items()
         },
         cutoff=CUTOFF,
-    log:
-        "logs/surveys/practitioners_at_cutoff.log",
     run:
         run_step("surveys.practitioners_at_cutoff", input, output, params, log)
 
@@ -131,12 +139,14 @@ rule survey_practitioner_tables:
         answers="data/processed/surveys/practitioner_answers.parquet",
         code=SURVEY_CODE,
     output:
-        tables=expand("report/tables/{table_id}.csv", table_id=SURVEY_PRACTITIONER_TABLES),
+        tables=expand(
+            "data/processed/tables/{table_id}.csv", table_id=SURVEY_PRACTITIONER_TABLES
+        ),
         context="data/processed/surveys/context_practitioners.json",
-    params:
-        waves=list(SURVEYS.practitioner_waves),
     log:
         "logs/surveys/practitioner_tables.log",
+    params:
+        waves=list(SURVEYS.practitioner_waves),
     run:
         run_step("surveys.practitioner_tables", input, output, params, log)
 
@@ -145,11 +155,18 @@ rule survey_audit:
     input:
         ledgers=expand(f"{SURVEY_READ}/mothers_{{wave}}_ledger.csv", wave=MOTHER_WAVES)
         + ["data/processed/surveys/audit/mothers_cutoff_ledger.csv"]
-        + expand(f"{SURVEY_READ}/practitioners_{{wave}}_ledger.csv", wave=PRACTITIONER_WAVES)
+        + expand(
+            f"{SURVEY_READ}/practitioners_{{wave}}_ledger.csv", wave=PRACTITIONER_WAVES
+        )
         + ["data/processed/surveys/audit/practitioners_cutoff_ledger.csv"],
-        findings=expand(f"{SURVEY_READ}/mothers_{{wave}}_findings.csv", wave=MOTHER_WAVES)
+        findings=expand(
+            f"{SURVEY_READ}/mothers_{{wave}}_findings.csv", wave=MOTHER_WAVES
+        )
         + ["data/processed/surveys/audit/mothers_cutoff_findings.csv"]
-        + expand(f"{SURVEY_READ}/practitioners_{{wave}}_findings.csv", wave=PRACTITIONER_WAVES)
+        + expand(
+            f"{SURVEY_READ}/practitioners_{{wave}}_findings.csv",
+            wave=PRACTITIONER_WAVES,
+        )
         + ["data/processed/surveys/audit/practitioners_cutoff_findings.csv"],
         code=SURVEY_CODE,
     output:
@@ -186,22 +203,29 @@ rule survey_figure:
     output:
         png="figures/{figure_id}.png",
         svg="figures/{figure_id}.svg",
+    log:
+        "logs/surveys/figure_{figure_id}.log",
+    wildcard_constraints:
+        figure_id="|".join(SURVEY_FIGURES),
     params:
         figure_id=lambda wildcards: wildcards.figure_id,
         synthetic=CONFIG["report"]["synthetic"],
-    wildcard_constraints:
-        figure_id="|".join(SURVEY_FIGURES),
-    log:
-        "logs/surveys/figure_{figure_id}.log",
     run:
         run_step("surveys.figure", input, output, params, log)
 
 
-SURVEY_TABLE_FILES = expand(
-    "report/tables/{table_id}.csv",
-    table_id=SURVEY_MOTHER_TABLES + SURVEY_PRACTITIONER_TABLES,
+COMPUTED_TABLES.extend(
+    expand(
+        "data/processed/tables/{table_id}.csv",
+        table_id=SURVEY_MOTHER_TABLES + SURVEY_PRACTITIONER_TABLES,
+    )
 )
-REPORT_TABLES.extend(SURVEY_TABLE_FILES)
+REPORT_TABLES.extend(
+    expand(
+        "report/tables/{table_id}.csv",
+        table_id=SURVEY_MOTHER_TABLES + SURVEY_PRACTITIONER_TABLES,
+    )
+)
 REPORT_FIGURES.extend(expand("figures/{figure_id}.png", figure_id=SURVEY_FIGURES))
 REPORT_CONTEXT.append("report/build/context/surveys.json")
 KEY_FACT_PARTS.append("report/build/parts/key_facts_surveys.csv")
@@ -210,5 +234,8 @@ FINDING_PARTS.append("data/processed/audit/findings_surveys.csv")
 FINAL_TARGETS.extend(
     expand("figures/{figure_id}.{ext}", figure_id=SURVEY_FIGURES, ext=["png", "svg"])
     + ["report/build/context/surveys.json", "report/build/parts/key_facts_surveys.csv"]
-    + ["data/processed/audit/ledger_surveys.csv", "data/processed/audit/findings_surveys.csv"]
+    + [
+        "data/processed/audit/ledger_surveys.csv",
+        "data/processed/audit/findings_surveys.csv",
+    ]
 )

@@ -338,6 +338,7 @@ def mothers_context(
             "rule_text": settings.describe_wai_rule(),
             "max_missing_per_subscale": settings.wai_max_missing,
             "source": spec.wai_spec()["source"],
+            "citation": spec.wai_spec()["citation"],
             "subscales": {
                 k: [int(i.split("_")[1]) for i in v]
                 for k, v in spec.wai_spec()["subscales"].items()
@@ -367,6 +368,11 @@ def mothers_context(
             if item not in spec.wai_spec()["items"]
         },
         "unknown_case_ids": int(responses["prison"].isna().sum()),
+        "item_tables": {
+            table_id: [item for item, _rows in entries]
+            for table_id, entries in spec.item_tables().items()
+        },
+        "ratings_items": list(spec.mothers_codebook()["ratings"]),
     }
 
 
