@@ -77,19 +77,36 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return OK if summary.ok else DATA_ERRORS
 
 
-def _date_range(config: str) -> tuple[str, str]:
-    """valid_date_range of the config when it exists, else the default."""
-    from evaluation.config import validate_config
+def _config_yaml(config: str) -> dict | None:
+    """The config file's keys as written (None when there is no such file)."""
+    from evaluation.config import ConfigError
 
     path = Path(config)
     if not path.is_file():
-        return ("2015-01-01", "2030-12-31")
+        return None
     import yaml
 
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    low, high = raw.get("valid_date_range", ["2015-01-01", "2030-12-31"])
-    checked = validate_config({"case_trackers": {"x": "x"}, "valid_date_range": [low, high]})
-    return tuple(checked["valid_date_range"])
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError:
+        raise ConfigError(f"config file '{config}' is not valid YAML") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"config file '{config}' must hold keys such as cutoff_date")
+    return raw
+
+
+def _date_range(config: str) -> tuple[str, str]:
+    """valid_date_range of the config when it exists, else the default."""
+    from evaluation.config import ConfigError, parse_iso_date
+
+    raw = _config_yaml(config) or {}
+    value = raw.get("valid_date_range", ["2015-01-01", "2030-12-31"])
+    if not isinstance(value, list) or len(value) != 2:
+        raise ConfigError("config key 'valid_date_range' must be two dates: [first, last]")
+    low, high = (parse_iso_date(v, "valid_date_range") for v in value)
+    if low >= high:
+        raise ConfigError("config key 'valid_date_range': the first date must be before the second")
+    return (low.isoformat(), high.isoformat())
 
 
 def cmd_proforma(args: argparse.Namespace) -> int:
@@ -139,18 +156,19 @@ def cmd_add_wave(args: argparse.Namespace) -> int:
 
 
 def cmd_dictionary(args: argparse.Namespace) -> int:
+    from evaluation.config import ConfigError
     from evaluation.dictionary import write_dictionary
 
-    overrides = None
-    if Path(args.config).is_file():
-        import yaml
-
-        raw = yaml.safe_load(Path(args.config).read_text(encoding="utf-8")) or {}
-        overrides = raw.get("bands") or None
+    overrides = (_config_yaml(args.config) or {}).get("bands") or None
     out = Path(args.out_dir)
-    md, html = write_dictionary(
-        out / f"{args.name}.md", out / f"{args.name}.html", band_overrides=overrides
-    )
+    try:
+        md, html = write_dictionary(
+            out / f"{args.name}.md", out / f"{args.name}.html", band_overrides=overrides
+        )
+    except (ValueError, KeyError) as exc:
+        if overrides is None:
+            raise
+        raise ConfigError(f"config key 'bands' cannot be used: {exc}") from None
     _print(f"Wrote the data dictionary to {md.as_posix()} and {html.as_posix()}.")
     return OK
 
