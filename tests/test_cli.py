@@ -578,3 +578,16 @@ def test_validate_finds_what_the_pipeline_logs(tmp_path, monkeypatch):
     )
     assert from_validate == from_pipeline
     assert len(from_validate) > 0
+
+
+def test_config_problems_are_usage_errors(tmp_path, capsys):
+    bands = tmp_path / "bands.yaml"
+    bands.write_text('bands:\n  age_group:\n    bands: [["18+", "[18, x]"]]\n', encoding="utf-8")
+    code, out = run(capsys, "dictionary", "--config", str(bands), "--out-dir", str(tmp_path))
+    assert code == 2 and "config key 'bands'" in out and "[18, x]" in out
+    dates = tmp_path / "dates.yaml"
+    dates.write_text('valid_date_range: ["2030-01-01", "2015-01-01"]\n', encoding="utf-8")
+    out_file = tmp_path / "p.xlsx"
+    code, out = run(capsys, "proforma", "--prison", "P", str(out_file), "--config", str(dates))
+    assert code == 2 and "valid_date_range" in out
+    assert not out_file.exists()
