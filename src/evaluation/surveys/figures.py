@@ -189,13 +189,24 @@ def practitioner_agreement_figure(
     save_figure(fig, png, svg, synthetic=synthetic)
 
 
+def empty_figure(png: str, svg: str, *, title: str, synthetic: bool) -> None:
+    """A figure saying there is nothing to draw (e.g. no second wave yet at the cut-off)."""
+    fig, ax = new_figure(7.0, 2.0)
+    ax.axis("off")
+    ax.text(0.5, 0.5, spec.mothers_codebook()["empty_figure_text"], ha="center", va="center")
+    ax.set_title(title, loc="left")
+    save_figure(fig, png, svg, synthetic=synthetic)
+
+
 def draw_survey_figure(
     figure_id: str, table_paths: list[str], png: str, svg: str, *, synthetic: bool
 ) -> None:
     """rule survey_figure: draw the figure the codebook defines under ``figure_id``."""
     figure = spec.figure_specs()[figure_id]
     kind = figure["kind"]
-    if kind == "diverging_items":
+    if read_csv(table_paths[0]).empty:
+        empty_figure(png, svg, title=figure["title"], synthetic=synthetic)
+    elif kind == "diverging_items":
         diverging_items_figure(table_paths[0], png, svg, title=figure["title"], synthetic=synthetic)
     elif kind == "paired_change":
         paired_change_figure(table_paths[0], png, svg, title=figure["title"], synthetic=synthetic)

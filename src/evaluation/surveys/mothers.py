@@ -475,8 +475,8 @@ def match_case_ids(
         else:
             ids.append(hit[0])
             prisons.append(hit[1])
-    out["case_id"] = ids
-    out["prison"] = pd.array(prisons, dtype="string")
+    out["case_id"] = pd.Series(ids, index=out.index, dtype="string")
+    out["prison"] = pd.Series(prisons, index=out.index, dtype="string")
     return out
 
 
@@ -529,9 +529,11 @@ def mothers_at_cut(
     responses = match_case_ids(responses, known_case_ids, log)
     check_wave_order(responses, list(waves), log)
     canonical = responses.set_index(["wave", "source_row"])["case_id"]
-    answers["case_id"] = [
-        canonical[(w, r)] for w, r in zip(answers["wave"], answers["source_row"], strict=True)
-    ]
+    answers["case_id"] = pd.Series(
+        [canonical[(w, r)] for w, r in zip(answers["wave"], answers["source_row"], strict=True)],
+        index=answers.index,
+        dtype="string",
+    )
     wave_position = {w: i + 1 for i, w in enumerate(waves)}
     responses.insert(1, "wave_position", responses["wave"].map(wave_position).astype("int64"))
 
