@@ -747,3 +747,35 @@ def test_report_section_renders_with_numbers_only_from_results(interim, practiti
     assert {"mothers_views_css", "practitioner_agreement", "fig_mothers_paired_change"} <= set(
         asked
     )
+
+
+def test_a_cut_before_any_response_gives_empty_but_valid_outputs(wave_reads):
+    at_cut = _at(wave_reads, dt.date(2021, 1, 1))
+    assert at_cut.responses.empty and not at_cut.findings.findings
+    tables = build_mothers_tables(at_cut.responses, at_cut.answers, list(WAVES))
+    support = tables["mothers_support"]
+    assert (
+        (support["n"] == 0).all()
+        and (support["denominator"] == 0).all()
+        and support["pct"].isna().all()
+    )
+    assert (tables["mothers_paired_change"]["pairs"] == 0).all()
+    fact = supported_inside_fact(at_cut.answers, list(WAVES)).iloc[0]
+    assert fact["denominator"] == 0 and pd.isna(fact["pct"])
+
+
+def test_free_text_never_reaches_an_output(interim, wave_reads):
+    import json
+
+    frame, _meta = pyreadstat.read_sav(str(WAVES["T1"]))
+    texts = {t for t in frame["hopes_text"] if isinstance(t, str) and len(t) > 8}
+    assert texts, "the example T1 file carries free text"
+    at_cut, tables = interim
+    settings = spec.survey_settings({"mothers": {"waves": {k: str(v) for k, v in WAVES.items()}}})
+    outputs = [t.to_csv() for t in tables.values()]
+    outputs.append(
+        json.dumps(mothers_context(at_cut.responses, at_cut.answers, tables, settings, "x"))
+    )
+    outputs.append(at_cut.answers.to_csv())
+    outputs.append(wave_reads["T1"].findings.to_frame().to_csv())
+    assert not any(text in output for text in texts for output in outputs)
