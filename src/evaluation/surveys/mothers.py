@@ -11,6 +11,7 @@ answer (valid, or its missing reason) and scores the WAI-SR.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from evaluation import codebook
 from evaluation.findings import DataValidationError, FindingLog, Ledger
 from evaluation.parsing import is_blank, parse_date
 from evaluation.surveys import spec
-from evaluation.surveys.textio import EncodingProblem, decode_csv
+from evaluation.surveys.textio import FALLBACK_ENCODING, EncodingProblem, decode_csv
 from evaluation.surveys.wai import score_wai
 
 SOURCE = "mothers_survey"
@@ -71,12 +72,13 @@ def _read_sav(path: Path) -> RawWave:
 
 
 def _read_csv(path: Path, log: FindingLog) -> RawWave:
-    import io
-
     text, encoding = decode_csv(path)
-    if encoding == "cp1252":
+    if encoding == FALLBACK_ENCODING:
         log.warning(
-            path, "the file is not valid UTF-8; it was read as Windows-1252", expected="UTF-8"
+            path,
+            "the file is not valid UTF-8; it was read as Windows-1252",
+            expected="UTF-8",
+            check="encoding",
         )
     frame = pd.read_csv(
         io.StringIO(text), dtype=str, keep_default_na=False, na_values=[], skip_blank_lines=False
