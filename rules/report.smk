@@ -64,7 +64,7 @@ rule render_report:
         md="report/build/report.md",
         html=report(
             "report/build/report.html",
-            caption="report/caption.rst",
+            caption="../report/caption.rst",
             category="Report",
         ),
         docx="report/build/report.docx",

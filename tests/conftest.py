@@ -188,3 +188,15 @@ def _key(header: str) -> str:
 @pytest.fixture
 def tracker_path(tmp_path):
     return write_tracker(tmp_path / "tracker.xlsx")
+
+
+@pytest.fixture(scope="session")
+def final_run(tmp_path_factory):
+    """A full default run of the real workflow (cut 2023-12-31) in a scratch copy: every output."""
+    from workflow import copy_project, snakemake
+
+    if not (REPO / "data/raw/case_tracker/eastwood_park.xlsx").exists():
+        pytest.skip("example data not generated")
+    workdir = copy_project(tmp_path_factory.mktemp("final"))
+    snakemake(workdir)
+    return workdir

@@ -211,3 +211,15 @@ def test_formula_detection_ignores_files_that_are_not_xlsx(tmp_path):
     path = tmp_path / "x.xlsx"
     path.write_bytes(b"plain text")
     assert formula_cells(path) == {}
+
+
+def test_empty_tracker_with_hidden_lists_sheet_reads_cleanly(tmp_path):
+    sheets = {"Baseline": [], "Children": [], "Triage coding": [], "Reviews": []}
+    path = write_tracker(tmp_path / "blank.xlsx", sheets)
+    workbook = openpyxl.load_workbook(path)
+    lists = workbook.create_sheet("Lists")  # a proforma keeps its dropdown lists here
+    lists["A1"] = "Yes"
+    lists.sheet_state = "hidden"
+    workbook.save(path)
+    result = read(path)
+    assert result.cases.empty and result.log.findings == []

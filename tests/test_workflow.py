@@ -25,14 +25,6 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def final_run(tmp_path_factory):
-    """A full default run (cut 2023-12-31): every output including the report."""
-    workdir = copy_project(tmp_path_factory.mktemp("final"))
-    snakemake(workdir)
-    return workdir
-
-
-@pytest.fixture(scope="module")
 def interim_run(tmp_path_factory):
     """The case-tracker tables at the interim cut (2022-05-31)."""
     workdir = copy_project(tmp_path_factory.mktemp("interim"))
@@ -208,3 +200,39 @@ def test_snakemake_lint_is_clean():
         [sys.executable, "-m", "snakemake", "--lint"], cwd=REPO, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def output_hashes(workdir) -> dict[str, str]:
+    import hashlib
+
+    hashes = {}
+    for folder in ("data/processed", "report/tables", "report/build", "figures"):
+        for path in sorted((workdir / folder).rglob("*")):
+            if path.is_file():
+                hashes[str(path.relative_to(workdir))] = hashlib.sha256(
+                    path.read_bytes()
+                ).hexdigest()
+    return hashes
+
+
+def test_two_clean_runs_give_identical_bytes(final_run, tmp_path):
+    second = copy_project(tmp_path / "second")
+    snakemake(second)
+    first_hashes, second_hashes = output_hashes(final_run), output_hashes(second)
+    assert set(first_hashes) == set(second_hashes)
+    differ = sorted(path for path in first_hashes if first_hashes[path] != second_hashes[path])
+    assert not differ, differ
+    assert any(p.endswith("report.docx") for p in first_hashes) and any(
+        p.endswith(".png") for p in first_hashes
+    )
+
+
+def test_manifest_lists_inputs_and_outputs_with_hashes(final_run):
+    import json
+
+    manifest = json.loads((final_run / "report/build/manifest.json").read_text())
+    assert "data/raw/case_tracker/send.xlsx" in manifest["inputs"]
+    assert "report/build/report.html" in manifest["outputs"]
+    assert manifest["config"]["cutoff_date"] == ref.FINAL_CUT
+    assert all(len(h) == 64 for h in manifest["outputs"].values())
+    assert manifest["packages"]["pandas"] != "not installed"

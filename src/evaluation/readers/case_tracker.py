@@ -366,7 +366,9 @@ def _check_cross_sheet(read: TrackerRead) -> None:
 
     first_contact = cases.set_index("case_id")["first_contact_date"]
     first_contact = first_contact[~first_contact.index.duplicated()]
-    starts = reviews["case_id"].map(first_contact)
+    starts = pd.Series(
+        reviews["case_id"].map(first_contact.to_dict()), index=reviews.index, dtype="datetime64[us]"
+    )
     before = (reviews["review_date"] < starts).fillna(False)
     for _, row in reviews[before].iterrows():
         log.error(
@@ -432,6 +434,10 @@ def read_case_tracker(
         log.error(file, str(exc).split(": ", 1)[-1])
         raise DataValidationError(log.errors) from None
     available = [m.name for m in workbook.sheets_metadata]
+    # hidden sheets (e.g. the proforma's dropdown lists) are the workbook's machinery, not data
+    hidden = {
+        m.name for m in workbook.sheets_metadata if str(m.visible).rsplit(".", 1)[-1] != "Visible"
+    }
     sheets = codebook.case_tracker_sheets()
     matched = {name: match_sheet_name(available, name) for name in sheets}
     for name, found in matched.items():
@@ -442,7 +448,7 @@ def read_case_tracker(
                 sheet=name,
                 expected=", ".join(sheets),
             )
-    for extra in sorted(set(available) - {m for m in matched.values() if m}):
+    for extra in sorted(set(available) - {m for m in matched.values() if m} - hidden):
         log.warning(
             file, "sheet not in the data contract is ignored", sheet=extra, check="ignored_sheet"
         )

@@ -52,6 +52,7 @@ def to_docx(
         f"--resource-path={resource_path}",
         "--toc",
         "--toc-depth=2",
+        f"--lua-filter={STYLE_DIR / 'figure-alt.lua'}",  # figure alt text, not the caption
     ]
     _pandoc(markdown, "docx", output, args, cutoff)
 

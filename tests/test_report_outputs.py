@@ -1,0 +1,187 @@
+"""The rendered report: every table number agrees with the CSV files, Word and HTML are usable.
+
+Runs on the session's full workflow run (``final_run`` in conftest). Rendering
+checks that need Chromium or LibreOffice skip, with the reason, where those
+programs are absent; CI installs both.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import docx
+import pytest
+
+from evaluation.report import formatting as fmt
+from evaluation.tidy import read_csv
+
+CAPTION = re.compile(r"^Table: Table (\d+): (.*?) \{#tbl-(\w+)\}$")
+
+
+def markdown_tables(markdown: str) -> dict[str, list[list[str]]]:
+    """table id -> rows of cells, for every numbered table in the report's Markdown."""
+    tables, block = {}, []
+    for line in markdown.splitlines():
+        if line.startswith("|"):
+            block.append(
+                [c.strip().replace("\\|", "|") for c in line.strip().strip("|").split(" | ")]
+            )
+            continue
+        match = CAPTION.match(line.strip())
+        if match:
+            tables[match.group(3)] = block
+            block = []
+        elif line.strip():
+            block = []
+    return tables
+
+
+@pytest.fixture(scope="module")
+def report_md(final_run):
+    return (final_run / "report/build/report.md").read_text(encoding="utf-8")
+
+
+def test_every_count_in_the_report_agrees_with_its_csv(final_run, report_md):
+    tables = markdown_tables(report_md)
+    checked = 0
+    for table_id, rows in tables.items():
+        csv = read_csv(final_run / "report/tables" / f"{table_id}.csv")
+        if "n" not in csv.columns or "denominator" not in csv.columns:
+            continue
+        header = rows[0]
+        stacked = header[0] == "Item"
+        columns = [re.sub(r" \(n=[\d,]+\)$", "", h) for h in header[(2 if stacked else 1) :]]
+        for cells in rows[2:]:
+            key = cells[: 2 if stacked else 1]
+            for column, text in zip(columns, cells[len(key) :], strict=True):
+                match = csv[(csv["row"] == key[-1]) & (csv["column"] == column)]
+                if stacked:
+                    match = match[match["item"] == key[0]]
+                assert len(match) == 1, (table_id, key, column)
+                n, base = match["n"].iloc[0], match["denominator"].iloc[0]
+                expected = (
+                    fmt.count(n) if base != base else fmt.count_pct(n, base)
+                )  # NaN base: count only
+                assert text == expected, (table_id, key, column, text, expected)
+                checked += 1
+    assert len(tables) >= 20 and checked > 500
+
+
+def test_key_facts_in_the_prose_come_from_key_facts_csv(final_run, report_md):
+    facts = read_csv(final_run / "report/tables/key_facts.csv").set_index(["fact", "column"])
+    two_plus = facts.loc[("two_plus_children", "Total")]
+    assert f"{fmt.count_pct(two_plus['n'], two_plus['denominator'])} had two or more" in report_md
+    authorities = fmt.count(facts.loc[("local_authorities", "Total"), "n"])
+    assert f"from {authorities} local authorities" in report_md
+
+
+def test_no_unresolved_references_or_missing_images(final_run, report_md):
+    html = (final_run / "report/build/report.html").read_text(encoding="utf-8")
+    for text in (report_md, html):
+        assert "{{" not in text and "{%" not in text and "Table ?" not in text
+    images = re.findall(r'<img[^>]+src="([^"]+)"', html)
+    assert images and all(src.startswith("data:image/png;base64,") for src in images)
+    figures_in_md = re.findall(r"!\[Figure \d+: [^\]]+\]\(([^)]+)\)", report_md)
+    assert len(images) == len(figures_in_md) >= 13
+    assert all((final_run / path).exists() for path in figures_in_md)
+    assert html.count("SYNTHETIC EXAMPLE DATA") >= 1 and 'class="synthetic-banner"' in html
+
+
+def test_word_document_has_real_tables_captions_and_the_marking(final_run, report_md):
+    document = docx.Document(str(final_run / "report/build/report.docx"))
+    md_tables = markdown_tables(report_md)
+    # numbered tables plus the title-page table and the appendix tables
+    assert len(document.tables) >= len(md_tables) + 1
+    captions = [p.text for p in document.paragraphs if p.style.name == "Table Caption"]
+    assert "Table 1: Age of mothers at referral" in captions
+    header_text = " ".join(p.text for p in document.sections[0].header.paragraphs)
+    assert "SYNTHETIC EXAMPLE DATA" in header_text
+    # a known cell: the age table's Total column, first row, is the same as in the Markdown
+    age = next(
+        t
+        for t in document.tables
+        if t.rows[0].cells[0].text == "Category" and t.rows[1].cells[0].text == "18-24"
+    )
+    assert age.rows[1].cells[-1].text == md_tables["age_group"][2][-1]
+    import zipfile
+
+    from evaluation import codebook
+
+    xml = zipfile.ZipFile(final_run / "report/build/report.docx").read("word/document.xml").decode()
+    alt_texts = re.findall(r'<wp:docPr descr="([^"]*)"', xml)
+    expected = codebook.all_figure_specs()["fig_age_group"]["alt"].split(".")[0]
+    assert alt_texts and any(alt.startswith(expected) for alt in alt_texts)  # alt text, not caption
+
+
+def test_html_renders_in_headless_chromium(final_run, tmp_path):
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("Chromium is not installed (CI installs Debian's chromium package)")
+    shot = tmp_path / "report.png"
+    result = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--enable-logging=stderr",
+            "--window-size=1200,3000",
+            f"--screenshot={shot}",
+            (final_run / "report/build/report.html").as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shot.exists() and shot.stat().st_size > 20_000, result.stderr[-2000:]
+    console_errors = [
+        line for line in result.stderr.splitlines() if "CONSOLE" in line and "ERROR" in line
+    ]
+    assert not console_errors, console_errors
+
+
+def test_word_document_converts_to_pdf_in_libreoffice(final_run, tmp_path):
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if office is None:
+        pytest.skip(
+            "LibreOffice is not installed (CI installs Debian's libreoffice-writer package)"
+        )
+    subprocess.run(
+        [
+            office,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path / 'lo'}",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(final_run / "report/build/report.docx"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    pdf = (tmp_path / "report.pdf").read_bytes()
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+    assert pages >= 20, pages
+
+
+def test_snakemake_provenance_report(final_run, tmp_path):
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--report", str(tmp_path / "snakemake_report.zip")],
+        cwd=final_run,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (tmp_path / "snakemake_report.zip").stat().st_size > 10_000
