@@ -108,6 +108,8 @@ rule case_tracker_figures:
         svg=expand("figures/{figure_id}.svg", figure_id=CASE_TRACKER_FIGURES),
     log:
         "logs/case_tracker_figures.log",
+    resources:
+        matplotlib=1,
     params:
         specs=CASE_TRACKER_FIGURE_SPECS,
         synthetic=CONFIG["report"]["synthetic"],

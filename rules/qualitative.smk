@@ -113,6 +113,8 @@ rule qualitative_figures:
         svg=expand("figures/{figure_id}.svg", figure_id=QUALITATIVE_FIGURES),
     log:
         "logs/qualitative_figures.log",
+    resources:
+        matplotlib=1,
     params:
         synthetic=CONFIG["report"]["synthetic"],
     run:
@@ -174,6 +176,8 @@ rule activity_figures:
         svg=expand("figures/{figure_id}.svg", figure_id=ACTIVITY_FIGURES),
     log:
         "logs/activity_figures.log",
+    resources:
+        matplotlib=1,
     params:
         synthetic=CONFIG["report"]["synthetic"],
     run:

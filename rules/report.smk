@@ -3,6 +3,9 @@
 # (a template edit re-runs only this job).
 
 
+PUBLISHED_TABLE_IDS = [Path(path).stem for path in COMPUTED_TABLES] + ["key_facts"]
+
+
 rule key_facts:
     input:
         parts=KEY_FACT_PARTS,
@@ -15,9 +18,9 @@ rule key_facts:
         run_step("report.key_facts", input, output, params, log)
 
 
-rule publish_tables:
+rule publish_table:
     input:
-        tables=COMPUTED_TABLES + ["data/processed/tables/key_facts.csv"],
+        table="data/processed/tables/{table_id}.csv",
         disallowed_names=DISALLOWED_NAMES_FILE,
         code=COMMON_CODE
         + package_code(
@@ -28,17 +31,16 @@ rule publish_tables:
             "identifiers.py",
         ),
     output:
-        tables=[
-            path.replace("data/processed/tables/", "report/tables/")
-            for path in COMPUTED_TABLES + ["data/processed/tables/key_facts.csv"]
-        ],
-        log_json="report/build/disclosure_log.json",
+        table="report/tables/{table_id}.csv",
+        disclosure="report/build/disclosure/{table_id}.json",
     log:
-        "logs/publish_tables.log",
+        "logs/publish/{table_id}.log",
+    wildcard_constraints:
+        table_id="|".join(PUBLISHED_TABLE_IDS),
     params:
         disclosure=CONFIG["disclosure"],
     run:
-        run_step("report.publish_tables", input, output, params, log)
+        run_step("report.publish_table", input, output, params, log)
 
 
 rule render_report:
@@ -49,7 +51,9 @@ rule render_report:
         key_facts="report/tables/key_facts.csv",
         ledger="data/processed/audit/ledger.csv",
         findings="data/processed/audit/data_quality_log.csv",
-        disclosure_log="report/build/disclosure_log.json",
+        disclosure=expand(
+            "report/build/disclosure/{table_id}.json", table_id=PUBLISHED_TABLE_IDS
+        ),
         disallowed_names=DISALLOWED_NAMES_FILE,
         main_template="report/templates/report.md.j2",
         templates=sorted(str(p) for p in Path("report/templates").rglob("*.j2")),
@@ -68,6 +72,7 @@ rule render_report:
             category="Report",
         ),
         docx="report/build/report.docx",
+        disclosure_log="report/build/disclosure_log.json",
     log:
         "logs/report.log",
     params:

@@ -207,6 +207,8 @@ rule survey_figure:
         "logs/surveys/figure_{figure_id}.log",
     wildcard_constraints:
         figure_id="|".join(SURVEY_FIGURES),
+    resources:
+        matplotlib=1,
     params:
         figure_id=lambda wildcards: wildcards.figure_id,
         synthetic=CONFIG["report"]["synthetic"],

@@ -120,3 +120,22 @@ def test_stacked_items_are_protected_separately():
     out, _ = protect(table, DisclosureSettings(3, 5), "stacked")
     assert out.loc[out["item"] == "q2", "n"].notna().all()
     assert out.loc[out["item"] == "q1", "n"].isna().sum() >= 4
+
+
+def test_confidence_limits_of_a_suppressed_count_are_suppressed_too():
+    table = tidy({"Yes": {"A": 2, "B": 9}, "No": {"A": 10, "B": 11}}).assign(
+        ci_low=0.1, ci_high=0.9
+    )
+    out, _ = protect(table, DisclosureSettings(3, 5), "ci")
+    hidden = out["n"].isna()
+    assert hidden.any() and out.loc[hidden, ["ci_low", "ci_high"]].isna().all().all()
+    assert out.loc[~hidden, "ci_low"].notna().all()
+
+
+def test_paired_statistics_on_few_pairs_are_suppressed():
+    paired = pd.DataFrame(
+        {"item": ["a", "b"], "pairs": [2, 9], "median_change": [1.0, 0.5], "p_value": [0.5, 0.03]}
+    )
+    out, entry = protect(paired, DisclosureSettings(3, 5), "paired")
+    assert out.loc[0, ["pairs", "median_change", "p_value"]].isna().all()
+    assert out.loc[1, "p_value"] == 0.03 and entry["suppressed_primary"] == 1

@@ -31,6 +31,8 @@ import pandas as pd
 from evaluation.tidy import TOTAL, percent
 
 PASS, REVIEW, FAIL = "pass", "review", "fail"
+#: Columns of statistics tables that count people (a row on fewer than k people is suppressed).
+COUNT_COLUMNS = {"n", "pairs"}
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,14 @@ def protect_count_table(
         None if s else percent(n, d)
         for s, n, d in zip(suppressed, frame["n"], frame["denominator"], strict=True)
     ]
+    extra = [
+        c
+        for c in frame.columns
+        if c not in {"item", "row", "column", "n", "denominator", "pct"}
+        and pd.api.types.is_numeric_dtype(frame[c])
+    ]
+    for column in extra:  # e.g. confidence limits of a suppressed proportion
+        out[column] = out[column].astype("object").where(~suppressed, None)
     entry["suppressed_primary"] = int(primary.sum())
     entry["suppressed_secondary"] = int((suppressed & ~primary).sum())
     entry["status"] = FAIL if recoverable(frame, suppressed) else PASS
@@ -155,7 +165,7 @@ def protect_stats_table(
         "suppressed_primary": 0,
         "suppressed_secondary": 0,
     }
-    count_columns = [c for c in frame.columns if c == "n" or c.startswith("n_")]
+    count_columns = [c for c in frame.columns if c in COUNT_COLUMNS or c.startswith("n_")]
     if not count_columns:
         entry["status"] = PASS
         return frame, entry

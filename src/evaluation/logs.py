@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,9 @@ def log_to(path: str | Path):
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path, mode="w", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    # jobs may run in threads of one process: each log keeps its own thread's records
+    this_thread = threading.get_ident()
+    handler.addFilter(lambda record: record.thread == this_thread)
     logger = logging.getLogger("evaluation")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)

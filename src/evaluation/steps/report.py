@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -165,47 +166,47 @@ def audit_logs(input, output, params) -> None:
         write_csv(frame, target)
 
 
-def publish_tables(input, output, params) -> None:
-    """rule publish_tables: every computed table through disclosure control, with the log."""
+def publish_table(input, output, params) -> None:
+    """rule publish_table: one computed table through disclosure control and the identifier guard."""
     from evaluation.disclosure import DisclosureSettings, protect
     from evaluation.output_guard import guard_frame, names_from
 
     settings = DisclosureSettings.from_config(params.disclosure)
-    specs = codebook.all_table_specs()
-    names = names_from(input.disallowed_names)
-    entries = []
-    for source, target in zip(input.tables, output.tables, strict=True):
-        output_id = Path(source).stem
-        spec = specs.get(output_id, {})
-        if spec.get("disclosure") == "exempt":  # e.g. minutes of staff time, not people
-            protected = read_csv(source)
-            entry = {
-                "output": output_id,
-                "cells": int(protected.size),
-                "flagged": 0,
-                "suppressed_primary": 0,
-                "suppressed_secondary": 0,
-                "status": "exempt",
-                "reason": spec.get("disclosure_reason", ""),
-            }
-        else:
-            protected, entry = protect(read_csv(source), settings, output_id)
-        guard_frame(target, protected, names)
-        write_csv(protected, target)
-        entries.append(entry)
-    write_json(
-        {
-            "min_cell": settings.min_cell,
-            "review_threshold": settings.review_threshold,
-            "outputs": entries,
-        },
-        output.log_json,
-    )
+    output_id = Path(input.table).stem
+    spec = codebook.all_table_specs().get(output_id, {})
+    frame = read_csv(input.table)
+    if spec.get("disclosure") == "exempt":  # e.g. minutes of staff time, not people
+        protected = frame
+        entry = {
+            "output": output_id,
+            "cells": int(frame.size),
+            "flagged": 0,
+            "suppressed_primary": 0,
+            "suppressed_secondary": 0,
+            "status": "exempt",
+            "reason": spec.get("disclosure_reason", ""),
+        }
+    else:
+        protected, entry = protect(frame, settings, output_id)
+    guard_frame(output.table, protected, names_from(input.disallowed_names))
+    write_csv(protected, output.table)
+    entry.update(min_cell=settings.min_cell, review_threshold=settings.review_threshold)
+    write_json(entry, output.disclosure)
 
 
-def disclosure_summary(path: str) -> dict:
+def disclosure_log(paths: list[str]) -> dict:
+    """The per-table disclosure entries merged into one log (ACRO-style results file)."""
+    entries = [json.loads(Path(p).read_text(encoding="utf-8")) for p in sorted(paths)]
+    first = entries[0] if entries else {}
+    return {
+        "min_cell": first.get("min_cell"),
+        "review_threshold": first.get("review_threshold"),
+        "outputs": entries,
+    }
+
+
+def disclosure_summary(data: dict) -> dict:
     """The disclosure log for the appendix: settings, and the outputs that are not a plain pass."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
     outputs = data["outputs"]
     return {
         "min_cell": data["min_cell"],
@@ -240,7 +241,9 @@ def build_report(input, output, params) -> None:
         "data_version": data_fingerprint(input.raw),
     }
     audit = audit_summary(input.ledger, input.findings)
-    audit["disclosure"] = disclosure_summary(input.disclosure_log)
+    merged_disclosure = disclosure_log(input.disclosure)
+    write_json(merged_disclosure, output.disclosure_log)
+    audit["disclosure"] = disclosure_summary(merged_disclosure)
     audit["dictionary"] = data_dictionary()
     audit["derivations"] = derivations(settings.get("bands"))
     table_dir, figure_dir = Path(input.key_facts).parent, Path(input.figures[0]).parent
@@ -251,9 +254,15 @@ def build_report(input, output, params) -> None:
     guard_text(output.md, markdown, names_from(input.disallowed_names))
     Path(output.md).parent.mkdir(parents=True, exist_ok=True)
     Path(output.md).write_text(markdown, encoding="utf-8")
-    to_html(markdown, output.html, title=settings["title"], cutoff=settings["cutoff_date"])
     reference = input.reference_synthetic if settings.get("synthetic") else input.reference_plain
-    to_docx(markdown, output.docx, reference_doc=reference, cutoff=settings["cutoff_date"])
+    cutoff = settings["cutoff_date"]
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two pandoc processes side by side
+        jobs = [
+            pool.submit(to_html, markdown, output.html, title=settings["title"], cutoff=cutoff),
+            pool.submit(to_docx, markdown, output.docx, reference_doc=reference, cutoff=cutoff),
+        ]
+        for job in jobs:
+            job.result()
 
 
 def write_manifest(input, output, params) -> None:
