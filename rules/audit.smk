@@ -16,6 +16,9 @@ rule audit_logs:
         findings="data/processed/audit/data_quality_log.csv",
     log:
         "logs/audit_logs.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
     run:
         run_step("report.audit_logs", input, output, params, log)
 

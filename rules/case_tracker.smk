@@ -28,6 +28,9 @@ rule read_case_tracker:
         "logs/read_case_tracker/{prison}.log",
     wildcard_constraints:
         prison="|".join(PRISON_SLUGS),
+    resources:
+        mem_mb=4000,
+        runtime=20,
     params:
         prison=lambda wildcards: PRISON_SLUGS[wildcards.prison],
         valid_date_range=CONFIG["valid_date_range"],
@@ -60,6 +63,9 @@ rule case_tracker_at_cutoff:
         findings="data/processed/audit/findings_case_tracker.csv",
     log:
         "logs/case_tracker_at_cutoff.log",
+    resources:
+        mem_mb=4000,
+        runtime=20,
     params:
         prison_dirs={
             name: f"data/processed/case_tracker/{prison_slug}"
@@ -85,6 +91,9 @@ rule case_tracker_tables:
         key_facts="report/build/parts/key_facts_case_tracker.csv",
     log:
         "logs/case_tracker_tables.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         prisons=PRISONS,
         cutoff=CUTOFF,
@@ -109,6 +118,8 @@ rule case_tracker_figures:
     log:
         "logs/case_tracker_figures.log",
     resources:
+        mem_mb=1000,
+        runtime=10,
         matplotlib=1,
     params:
         specs=CASE_TRACKER_FIGURE_SPECS,
@@ -140,6 +151,9 @@ rule case_tracker_context:
         "report/build/context/case_tracker.json",
     log:
         "logs/case_tracker_context.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         prisons=PRISONS,
         cutoff=CUTOFF,

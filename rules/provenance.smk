@@ -14,6 +14,9 @@ rule manifest:
         "report/build/manifest.json",
     log:
         "logs/manifest.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         config=CONFIG,
     run:

@@ -60,6 +60,9 @@ rule qualitative_read:
         ledger="data/processed/qualitative/read_ledger.csv",
     log:
         "logs/qualitative_read.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         fmt=QUALITATIVE.get("format", "tidy"),
         coders=QUALITATIVE_CODERS,
@@ -93,6 +96,9 @@ rule qualitative_tables:
         findings="data/processed/audit/findings_qualitative.csv",
     log:
         "logs/qualitative_tables.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         cutoff=CUTOFF,
         primary_coder=QUALITATIVE.get("primary_coder"),
@@ -114,6 +120,8 @@ rule qualitative_figures:
     log:
         "logs/qualitative_figures.log",
     resources:
+        mem_mb=1000,
+        runtime=10,
         matplotlib=1,
     params:
         synthetic=CONFIG["report"]["synthetic"],
@@ -133,6 +141,9 @@ rule activity_read:
         ledger="data/processed/activity/read_ledger.csv",
     log:
         "logs/activity_read.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         prisons=PRISONS,
         valid_date_range=CONFIG["valid_date_range"],
@@ -156,6 +167,9 @@ rule activity_tables:
         findings="data/processed/audit/findings_activity.csv",
     log:
         "logs/activity_tables.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         log_file=CONFIG.get("activity", {}).get(
             "log", "data/raw/activity/activity_log.xlsx"
@@ -177,6 +191,8 @@ rule activity_figures:
     log:
         "logs/activity_figures.log",
     resources:
+        mem_mb=1000,
+        runtime=10,
         matplotlib=1,
     params:
         synthetic=CONFIG["report"]["synthetic"],

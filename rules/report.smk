@@ -14,6 +14,9 @@ rule key_facts:
         "data/processed/tables/key_facts.csv",
     log:
         "logs/key_facts.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
     run:
         run_step("report.key_facts", input, output, params, log)
 
@@ -37,6 +40,9 @@ rule publish_table:
         "logs/publish/{table_id}.log",
     wildcard_constraints:
         table_id="|".join(PUBLISHED_TABLE_IDS),
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         disclosure=CONFIG["disclosure"],
     run:
@@ -75,6 +81,9 @@ rule render_report:
         disclosure_log="report/build/disclosure_log.json",
     log:
         "logs/report.log",
+    resources:
+        mem_mb=2000,
+        runtime=20,
     params:
         settings={
             **CONFIG["report"],

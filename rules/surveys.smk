@@ -33,6 +33,9 @@ rule survey_read_mothers:
         "logs/surveys/read_mothers_{wave}.log",
     wildcard_constraints:
         wave="|".join(MOTHER_WAVES) or "no-wave",
+    resources:
+        mem_mb=2000,
+        runtime=10,
     params:
         wave=lambda wildcards: MOTHER_WAVES[wildcards.wave],
         position=lambda wildcards: SURVEYS.wave_position(MOTHER_WAVES[wildcards.wave]),
@@ -53,6 +56,9 @@ rule survey_mothers_at_cutoff:
         ledger="data/processed/surveys/audit/mothers_cutoff_ledger.csv",
     log:
         "logs/surveys/mothers_at_cutoff.log",
+    resources:
+        mem_mb=2000,
+        runtime=10,
     params:
         wave_answers={
             label: f"{SURVEY_READ}/mothers_{wave}.parquet"
@@ -78,6 +84,9 @@ rule survey_mothers_tables:
         context="data/processed/surveys/context_mothers.json",
     log:
         "logs/surveys/mothers_tables.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         surveys={
             "mothers": {
@@ -105,6 +114,9 @@ rule survey_read_practitioners:
         "logs/surveys/read_practitioners_{wave}.log",
     wildcard_constraints:
         wave="|".join(PRACTITIONER_WAVES) or "no-wave",
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         wave=lambda wildcards: PRACTITIONER_WAVES[wildcards.wave],
         valid_date_range=CONFIG["valid_date_range"],
@@ -124,6 +136,9 @@ rule survey_practitioners_at_cutoff:
         ledger="data/processed/surveys/audit/practitioners_cutoff_ledger.csv",
     log:
         "logs/surveys/practitioners_at_cutoff.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         wave_answers={
             label: f"{SURVEY_READ}/practitioners_{wave}.parquet"
@@ -145,6 +160,9 @@ rule survey_practitioner_tables:
         context="data/processed/surveys/context_practitioners.json",
     log:
         "logs/surveys/practitioner_tables.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         waves=list(SURVEYS.practitioner_waves),
     run:
@@ -174,6 +192,9 @@ rule survey_audit:
         findings="data/processed/audit/findings_surveys.csv",
     log:
         "logs/surveys/audit.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
     run:
         run_step("surveys.audit", input, output, params, log)
 
@@ -189,6 +210,9 @@ rule survey_context:
         "report/build/context/surveys.json",
     log:
         "logs/surveys/context.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
     run:
         run_step("surveys.context", input, output, params, log)
 
@@ -208,6 +232,8 @@ rule survey_figure:
     wildcard_constraints:
         figure_id="|".join(SURVEY_FIGURES),
     resources:
+        mem_mb=1000,
+        runtime=10,
         matplotlib=1,
     params:
         figure_id=lambda wildcards: wildcards.figure_id,
