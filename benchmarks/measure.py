@@ -1,0 +1,116 @@
+"""Run one command; print its wall-clock seconds and peak memory as one JSON line.
+
+    python benchmarks/measure.py '<command as JSON list>' <working dir> <log file>
+
+A process of its own, so that ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` (the
+largest single process) covers this command's process tree only. With psutil
+(a Snakemake dependency) the tree is also sampled every 0.1 s: the largest sum
+of resident memory over all its processes, and for every Snakemake job process
+(``--target-jobs <rule:wildcards>``) its own peak memory and how long it was seen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import resource
+import subprocess
+import sys
+import threading
+import time
+
+try:
+    import psutil
+except ImportError:  # the harness still reports time and the largest process
+    psutil = None
+
+INTERVAL_S = 0.1
+MB = 2**20
+
+
+def job_name(command_line: list[str]) -> str | None:
+    """``rule:wildcards`` of a Snakemake job process (its Python, not the shell around it)."""
+    if not command_line or not command_line[0].rsplit("/", 1)[-1].startswith("python"):
+        return None
+    if "--target-jobs" not in command_line[:-1]:
+        return None
+    return command_line[command_line.index("--target-jobs") + 1]
+
+
+class TreeSampler(threading.Thread):
+    """Samples the resident memory of a process tree until stopped."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.root = psutil.Process(pid)
+        self.stop = threading.Event()
+        self.peak_tree = 0
+        self.jobs: dict[str, dict] = {}
+        self.start_time = time.perf_counter()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                processes = [self.root, *self.root.children(recursive=True)]
+            except psutil.Error:
+                return
+            total = 0
+            for process in processes:
+                try:
+                    total += process.memory_info().rss
+                    name = job_name(process.cmdline())
+                    if name:
+                        self.sample_job(name, process)
+                except psutil.Error:
+                    continue
+            self.peak_tree = max(self.peak_tree, total)
+            self.stop.wait(INTERVAL_S)
+
+    def sample_job(self, name: str, process) -> None:
+        rss = process.memory_info().rss
+        for child in process.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                rss += child.memory_info().rss
+        now = time.perf_counter() - self.start_time
+        job = self.jobs.setdefault(name, {"peak_mb": 0.0, "first_s": now, "last_s": now})
+        job["peak_mb"] = max(job["peak_mb"], round(rss / MB, 1))
+        job["last_s"] = now
+
+
+def main(argv: list[str]) -> int:
+    command, cwd, log_path = json.loads(argv[0]), argv[1], argv[2]
+    sampler = None
+    with open(log_path, "w") as log:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        if psutil is not None:
+            sampler = TreeSampler(process.pid)
+            sampler.start()
+        returncode = process.wait()
+        seconds = time.perf_counter() - start
+    if sampler:
+        sampler.stop.set()
+        sampler.join()
+    maxrss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    unit = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB on Linux
+    result = {
+        "seconds": seconds,
+        "returncode": returncode,
+        "peak_mb": maxrss * unit / MB,
+        "peak_tree_mb": sampler.peak_tree / MB if sampler and sampler.peak_tree else None,
+        "job_samples": {
+            name: {
+                "peak_mb": job["peak_mb"],
+                "seen_s": round(job["last_s"] - job["first_s"] + INTERVAL_S, 1),
+            }
+            for name, job in sorted(sampler.jobs.items())
+        }
+        if sampler
+        else {},
+    }
+    json.dump(result, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

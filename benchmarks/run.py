@@ -1,0 +1,495 @@
+"""Benchmark harness: what a run of the pipeline costs, measured on this machine.
+
+    python benchmarks/run.py [--repeats 3] [--scales 10 100 1000] [--quick]
+
+Every measurement runs in a scratch copy of the repository (made with ``tar``,
+without outputs, so the working copy is never touched) with that copy's own
+``src/`` first on PYTHONPATH:
+
+  floor         one Python process importing the pipeline's libraries and reading
+                every configured raw file (benchmarks/floor.py)
+  trivial_noop  the no-op of a one-rule workflow: Snakemake's own start-up
+  cold          ``snakemake --cores 2`` from nothing
+  noop          the same again with everything up to date
+  template      after appending a sentence to one report template
+  add_wave      after adding a third mothers' survey wave (a copy of T2)
+  x<N>          generator scale N (94 * N mothers), cold run end to end; the
+                floor at that scale is measured too (``floor_x<N>``)
+
+Each is repeated (median, min, max of wall-clock seconds); peak memory is the
+largest single process (``getrusage(RUSAGE_CHILDREN).ru_maxrss``) and the largest
+sampled sum over the whole process tree (psutil, a Snakemake dependency). The
+table is printed and written with the machine, date, git commit, load and the
+pass/fail of each target to ``benchmarks/results.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results.json"
+# Outputs and caches never copied into a scratch project.
+EXCLUDES = [
+    "./.git",
+    "./data/processed",
+    "./report/tables",
+    "./report/build",
+    "./figures",
+    "./logs",
+    "./.snakemake",
+    "./benchmarks/runs",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+]
+OUTPUT_DIRS = ["data/processed", "report/tables", "report/build", "figures", "logs", ".snakemake"]
+TEMPLATE = "report/templates/sections/limitations.md.j2"
+TEMPLATE_SENTENCE = (
+    "\nThe benchmark added this sentence to check how fast a template edit is rebuilt.\n"
+)
+GENERATORS = ["case_tracker", "surveys", "activity", "qualitative"]
+TRIVIAL_SNAKEFILE = """\
+rule all:
+    input:
+        "done.txt",
+
+
+rule touch:
+    output:
+        "done.txt",
+    log:
+        "touch.log",
+    shell:
+        "echo done > {output} 2> {log}"
+"""
+# Targets of issue 7 on the 2-core machine.
+TARGETS = {
+    "cold_vs_floor": 4.0,
+    "noop_s": 1.5,
+    "template_s": 3.0,
+    "x1000_s": 60.0,
+    "x1000_mb": 2048.0,
+    "growth_exponent": 1.0,
+}
+
+MEASURE = Path(__file__).with_name("measure.py")
+
+
+class BenchmarkError(RuntimeError):
+    """A benchmarked command failed; the message names its log."""
+
+
+def environment(project: Path) -> dict:
+    """Environment for commands in ``project``: its own sources first on PYTHONPATH."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(project / "src"), *filter(None, [env.get("PYTHONPATH")])]
+    )
+    env.setdefault("MPLBACKEND", "Agg")
+    return env
+
+
+def measure(command: list[str], cwd: Path, log: Path) -> dict:
+    """Run ``command`` in ``cwd`` (output to ``log``); seconds, peak MB, jobs run."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        [sys.executable, str(MEASURE), json.dumps(command), str(cwd), str(log)],
+        env=environment(cwd),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    sample = json.loads(result.stdout)
+    if sample["returncode"] != 0:
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-25:])
+        raise BenchmarkError(f"{' '.join(command)} failed in {cwd} (log {log}):\n{tail}")
+    sample["jobs"] = jobs_run(log.read_text(errors="replace"))
+    return sample
+
+
+def jobs_run(snakemake_output: str) -> int | None:
+    """Number of jobs Snakemake ran (0 for a no-op, None for other commands)."""
+    if "Nothing to be done" in snakemake_output:
+        return 0
+    steps = re.findall(r"(\d+) of (\d+) steps", snakemake_output)
+    return int(steps[-1][1]) if steps else None
+
+
+def snakemake_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "snakemake", "--cores", "2", *args]
+
+
+def copy_project(destination: Path) -> Path:
+    """Copy the repository without outputs or caches into ``destination`` (tar, as in CI)."""
+    destination.mkdir(parents=True, exist_ok=True)
+    excludes = [f"--exclude={pattern}" for pattern in EXCLUDES]
+    pack = subprocess.Popen(["tar", *excludes, "-cf", "-", "."], cwd=ROOT, stdout=subprocess.PIPE)
+    subprocess.run(["tar", "-xf", "-", "-C", str(destination)], stdin=pack.stdout, check=True)
+    pack.stdout.close()
+    if pack.wait() != 0:
+        raise BenchmarkError(f"tar could not copy {ROOT}")
+    return destination
+
+
+def snapshot(project: Path, archive: Path) -> None:
+    """Archive a project with its outputs and Snakemake metadata (mtimes kept exactly)."""
+    subprocess.run(
+        ["tar", "--format=pax", "-cf", str(archive), "-C", str(project), "."], check=True
+    )
+
+
+def restore(archive: Path, destination: Path) -> Path:
+    shutil.rmtree(destination, ignore_errors=True)
+    destination.mkdir(parents=True)
+    subprocess.run(["tar", "-xf", str(archive), "-C", str(destination)], check=True)
+    return destination
+
+
+def clean_outputs(project: Path) -> None:
+    for name in OUTPUT_DIRS:
+        shutil.rmtree(project / name, ignore_errors=True)
+
+
+def generate_scaled(project: Path, scale: int) -> float:
+    """Overwrite the project's example raw files with the generators' ``--scale`` output."""
+    start = time.perf_counter()
+    raw = project / "data" / "raw"
+    for module in GENERATORS:
+        command = [sys.executable, "-m", f"evaluation.synthetic.{module}"]
+        command += ["--out", str(raw / module), "--scale", str(scale)]
+        if module == "surveys":
+            command += ["--trackers", str(raw / "case_tracker")]
+        done = subprocess.run(
+            command, cwd=project, env=environment(project), capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            raise BenchmarkError(
+                f"generator {module} --scale {scale} failed:\n{done.stderr[-3000:]}"
+            )
+    return time.perf_counter() - start
+
+
+def summarise(name: str, samples: list[dict], **extra) -> dict:
+    seconds = [s["seconds"] for s in samples]
+    trees = [s["peak_tree_mb"] for s in samples if s.get("peak_tree_mb")]
+    return {
+        "name": name,
+        "runs": len(samples),
+        "median_s": round(statistics.median(seconds), 3),
+        "min_s": round(min(seconds), 3),
+        "max_s": round(max(seconds), 3),
+        "seconds": [round(s, 3) for s in seconds],
+        "peak_mb": round(max(s["peak_mb"] for s in samples), 1),
+        "peak_tree_mb": round(max(trees), 1) if trees else None,
+        "jobs": samples[-1].get("jobs"),
+        **extra,
+    }
+
+
+class Harness:
+    """Runs the measurements in a scratch folder and collects their summaries."""
+
+    def __init__(self, scratch: Path, repeats: int, verbose: bool = True):
+        self.scratch = scratch
+        self.repeats = repeats
+        self.verbose = verbose
+        self.logs = scratch / "logs"
+        self.results: dict[str, dict] = {}
+        self.failures: dict[str, str] = {}
+
+    def say(self, message: str) -> None:
+        if self.verbose:
+            print(message, file=sys.stderr, flush=True)
+
+    def record(self, name: str, samples: list[dict], **extra) -> dict:
+        summary = summarise(name, samples, **extra)
+        self.results[name] = summary
+        self.say(
+            f"  {name:<14} median {summary['median_s']:8.2f} s  peak {summary['peak_mb']:7.1f} MB"
+            f"  jobs {summary['jobs']}"
+        )
+        return summary
+
+    def repeat(self, name: str, prepare, command: list[str], cwd: Path, **extra) -> dict | None:
+        """``prepare(i)`` (not timed) then the timed ``command``, ``repeats`` times."""
+        samples = []
+        try:
+            for i in range(self.repeats):
+                prepare(i)
+                samples.append(measure(command, cwd, self.logs / f"{name}_{i}.log"))
+        except BenchmarkError as error:
+            self.failures[name] = str(error)
+            self.say(f"  {name}: FAILED\n{error}")
+            return None
+        return self.record(name, samples, **extra)
+
+    # -- the measurements ------------------------------------------------------
+
+    def floor(self, project: Path, name: str = "floor") -> None:
+        command = [sys.executable, str(project / "benchmarks" / "floor.py")]
+        summary = self.repeat(name, lambda i: None, command, project)
+        if summary:  # what the floor read: its one JSON line
+            lines = (self.logs / f"{name}_0.log").read_text().strip().splitlines()
+            summary.update(json.loads(lines[-1]))
+
+    def trivial_noop(self) -> None:
+        workflow = self.scratch / "trivial"
+        workflow.mkdir(parents=True, exist_ok=True)
+        (workflow / "Snakefile").write_text(TRIVIAL_SNAKEFILE)
+        measure(snakemake_command(), workflow, self.logs / "trivial_first.log")
+        self.repeat("trivial_noop", lambda i: None, snakemake_command(), workflow)
+
+    def example(self) -> None:
+        """Cold, no-op, template edit and added wave on the example data (scale 1)."""
+        project = copy_project(self.scratch / "x1")
+        self.floor(project)
+        self.repeat("cold", lambda i: clean_outputs(project), snakemake_command(), project)
+        if "cold" in self.failures:
+            return
+        self.repeat("noop", lambda i: None, snakemake_command(), project)
+        baseline = self.scratch / "x1_complete.tar"
+        snapshot(project, baseline)
+        work = self.scratch / "x1_work"
+
+        def edit_template(i: int) -> None:
+            restore(baseline, work)
+            check = measure(snakemake_command(), work, self.logs / f"restore_check_{i}.log")
+            if check["jobs"] != 0:
+                raise BenchmarkError(f"a restored complete project is not up to date ({check})")
+            with open(work / TEMPLATE, "a", encoding="utf-8") as template:
+                template.write(TEMPLATE_SENTENCE)
+
+        self.repeat("template", edit_template, snakemake_command(), work)
+
+        waves = self.scratch / "three_waves.yaml"
+        waves.write_text(
+            "surveys:\n  mothers:\n    waves:\n"
+            "      T1: data/raw/surveys/mothers_T1.sav\n"
+            "      T2: data/raw/surveys/mothers_T2.sav\n"
+            "      T3: data/raw/surveys/mothers_T3.sav\n"
+        )
+
+        def add_wave(i: int) -> None:
+            restore(baseline, work)
+            surveys = work / "data" / "raw" / "surveys"
+            shutil.copy2(surveys / "mothers_T2.sav", surveys / "mothers_T3.sav")
+
+        command = snakemake_command("--configfile", str(waves))
+        self.repeat("add_wave", add_wave, command, work)
+        shutil.rmtree(work, ignore_errors=True)
+
+    def scaled(self, scale: int) -> None:
+        project = copy_project(self.scratch / f"x{scale}")
+        self.say(f"generating x{scale} ...")
+        try:
+            generation = generate_scaled(project, scale)
+        except BenchmarkError as error:
+            self.failures[f"x{scale}"] = str(error)
+            self.say(str(error))
+            return
+        self.floor(project, f"floor_x{scale}")
+        self.repeat(
+            f"x{scale}",
+            lambda i: clean_outputs(project),
+            snakemake_command(),
+            project,
+            scale=scale,
+            mothers=94 * scale,
+            generation_s=round(generation, 1),
+        )
+        shutil.rmtree(project, ignore_errors=True)
+
+
+def growth_exponent(results: dict, low: int, high: int) -> float | None:
+    """Exponent k of time ~ scale^k between two scales (1 = linear)."""
+    a, b = results.get(f"x{low}"), results.get(f"x{high}")
+    if not a or not b or low == high:
+        return None
+    return round(math.log(b["median_s"] / a["median_s"]) / math.log(high / low), 3)
+
+
+def check_targets(results: dict, scales: list[int]) -> list[dict]:
+    """Each target of issue 7 with its measured value and pass/fail (None when not measured)."""
+
+    def value(name: str, key: str = "median_s"):
+        return results.get(name, {}).get(key)
+
+    checks = []
+
+    def add(target: str, limit: float, measured, unit: str, note: str = "") -> None:
+        passed = None if measured is None else bool(measured <= limit)
+        checks.append(
+            {"target": target, "limit": limit, "unit": unit, "value": measured, "pass": passed}
+            | ({"note": note} if note else {})
+        )
+
+    cold, floor = value("cold"), value("floor")
+    ratio = round(cold / floor, 2) if cold and floor else None
+    add("cold full run <= 4 x floor", TARGETS["cold_vs_floor"], ratio, "x floor")
+    noop, trivial = value("noop"), value("trivial_noop")
+    add(
+        "no-op <= 1.5 s",
+        TARGETS["noop_s"],
+        noop,
+        "s",
+        f"trivial one-rule workflow no-op: {trivial} s" if trivial else "",
+    )
+    add("template edit <= 3 s", TARGETS["template_s"], value("template"), "s")
+    big = f"x{max(scales)}" if scales else None
+    if big == "x1000":
+        add("x1000 end to end <= 60 s", TARGETS["x1000_s"], value(big), "s")
+        memory = value(big, "peak_tree_mb") or value(big, "peak_mb")
+        add("x1000 peak memory <= 2 GB", TARGETS["x1000_mb"], memory, "MB", "process tree")
+    if len(scales) >= 2:
+        low, high = min(scales), max(scales)
+        add(
+            f"growth x{low} -> x{high} no faster than linear",
+            TARGETS["growth_exponent"],
+            growth_exponent(results, low, high),
+            "exponent",
+            "time ~ scale^k",
+        )
+    return checks
+
+
+def machine_info() -> dict:
+    cpu = platform.processor()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = re.findall(r"model name\s*:\s*(.+)", cpuinfo.read_text())
+        cpu = names[0].strip() if names else cpu
+    memory = None
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        found = re.search(r"MemTotal:\s*(\d+) kB", meminfo.read_text())
+        memory = round(int(found.group(1)) / 2**20, 1) if found else None
+    return {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "memory_gb": memory,
+        "snakemake": _version("snakemake"),
+        "pandas": _version("pandas"),
+    }
+
+
+def _version(package: str) -> str | None:
+    from importlib import metadata
+
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def load_average() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def git_state() -> dict:
+    def git(*args: str) -> str | None:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    status = git("status", "--porcelain", "--untracked-files=no")
+    return {
+        "commit": git("rev-parse", "HEAD"),
+        "dirty": bool(status) if status is not None else None,
+    }
+
+
+def print_table(results: dict, checks: list[dict], failures: dict) -> None:
+    header = f"{'measurement':<14} {'runs':>4} {'median s':>9} {'min s':>8} {'max s':>8} "
+    header += f"{'peak MB':>8} {'tree MB':>8} {'jobs':>5}"
+    print(header)
+    print("-" * len(header))
+    for row in results.values():
+        tree = f"{row['peak_tree_mb']:8.1f}" if row["peak_tree_mb"] else f"{'-':>8}"
+        print(
+            f"{row['name']:<14} {row['runs']:>4} {row['median_s']:9.2f} {row['min_s']:8.2f} "
+            f"{row['max_s']:8.2f} {row['peak_mb']:8.1f} {tree} {str(row['jobs']):>5}"
+        )
+    for name in failures:
+        print(f"{name:<14} FAILED (see results.json)")
+    print()
+    for check in checks:
+        verdict = {True: "pass", False: "FAIL", None: "n/a"}[check["pass"]]
+        print(f"[{verdict}] {check['target']}: {check['value']} {check['unit']}")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument("--scales", type=int, nargs="*", default=[10, 100, 1000])
+    parser.add_argument(
+        "--quick", action="store_true", help="one run each, scale x10 only (a smoke test)"
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results JSON")
+    parser.add_argument("--scratch", type=Path, help="scratch folder (default: a temp folder)")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.repeats, args.scales = 1, [10]
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    scratch = args.scratch or Path(tempfile.mkdtemp(prefix="evaluation-bench-"))
+    scratch.mkdir(parents=True, exist_ok=True)
+    load_before = load_average()
+    started = dt.datetime.now(dt.UTC)
+    harness = Harness(scratch, args.repeats)
+    harness.say(f"scratch folder {scratch}; load average {load_before}")
+    try:
+        harness.trivial_noop()
+        harness.example()
+        for scale in sorted(args.scales):
+            harness.scaled(scale)
+    finally:
+        if not args.keep:
+            shutil.rmtree(scratch, ignore_errors=True)
+    checks = check_targets(harness.results, sorted(args.scales))
+    report = {
+        "date": started.isoformat(timespec="seconds"),
+        "duration_s": round((dt.datetime.now(dt.UTC) - started).total_seconds(), 1),
+        "command": "python benchmarks/run.py "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
+        "repeats": args.repeats,
+        "scales": sorted(args.scales),
+        "git": git_state(),
+        "machine": machine_info(),
+        "load_average": {"before": load_before, "after": load_average()},
+        "measurements": harness.results,
+        "failures": harness.failures,
+        "targets": checks,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print_table(harness.results, checks, harness.failures)
+    print(f"\nwritten {args.out}")
+    return 1 if harness.failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
