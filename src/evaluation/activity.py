@@ -17,7 +17,7 @@ import pandas as pd
 
 from evaluation.codebook import load_codebook, normalise_text, value_set
 from evaluation.findings import FindingLog, Ledger, findings_frame, write_json
-from evaluation.parsing import parse_date, parse_integer
+from evaluation.parsing import cell_text, parse_date, parse_integer
 from evaluation.readers.excel import WorkbookError, match_sheet_name, open_workbook, read_sheet
 from evaluation.tidy import TOTAL, percent, round_half_away, write_csv
 
@@ -108,7 +108,7 @@ def read_activity_log(
                 file,
                 "date is not a date",
                 column="date",
-                value=str(row.date),
+                value=cell_text(row.date),
                 expected=problem,
                 check="date",
                 **where,
@@ -160,7 +160,7 @@ def read_activity_log(
                 if problem
                 else "minutes is blank",
                 column="minutes",
-                value=None if row.minutes is None else str(row.minutes),
+                value=None if row.minutes is None else cell_text(row.minutes),
                 expected=problem or "a whole number from 1 to 600",
                 check="integer",
                 **where,

@@ -35,6 +35,17 @@ def is_blank(value: object) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
+def cell_text(value: object) -> str:
+    """A cell's value as the user sees it: whole numbers without '.0', dates as dd/mm/yyyy."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return f"{value:%d/%m/%Y}"
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return f"{value:%d/%m/%Y}"
+    return str(value).strip()
+
+
 def _from_serial(number: float) -> tuple[dt.date | None, str | None]:
     if not float(number).is_integer() and number % 1 > 1e-6:
         number = math.floor(number)  # a time of day on the date
@@ -64,6 +75,11 @@ def parse_date(value: object) -> tuple[dt.date | None, str | None]:
             day, month, year = (int(g) for g in match.groups())
             if year < 100:
                 year += 2000
+            if month > 12:
+                return (
+                    None,
+                    f"{DATE_EXPECTED} (dates are read day first: there is no month {month})",
+                )
             return dt.date(year, month, day), None
     except ValueError:
         return None, f"{DATE_EXPECTED} (no such day)"

@@ -20,7 +20,7 @@ import pandas as pd
 
 from evaluation import codebook
 from evaluation.findings import REDACTED, DataValidationError, FindingLog, Ledger
-from evaluation.parsing import is_blank, parse_date, parse_integer, parse_sentence
+from evaluation.parsing import cell_text, is_blank, parse_date, parse_integer, parse_sentence
 from evaluation.readers.excel import (
     WorkbookError,
     formula_cells,
@@ -81,7 +81,7 @@ class _SheetParser:
         self, column, rows, values, message, expected, *, free_text=False, severity="error"
     ):
         for row, value in zip(rows, values, strict=True):
-            shown = None if free_text else (REDACTED if value is None else str(value).strip())
+            shown = None if free_text else (REDACTED if value is None else cell_text(value))
             getattr(self.log, severity)(
                 self.file,
                 message,

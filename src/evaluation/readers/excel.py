@@ -18,6 +18,9 @@ from evaluation.codebook import normalise_header
 from evaluation.findings import FindingLog
 from evaluation.parsing import is_blank
 
+#: First bytes of an OLE2 compound file: an encrypted .xlsx or an old .xls.
+OLE2_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
+
 
 class WorkbookError(Exception):
     """The file cannot be opened as a workbook at all."""
@@ -30,12 +33,24 @@ def open_workbook(path: str | Path):
     path = Path(path)
     if not path.exists():
         raise WorkbookError(f"{path}: file not found; check the path in config.yaml")
+    head = path.read_bytes()[:8]
+    if head == OLE2_SIGNATURE and path.suffix.lower() != ".xls":
+        raise WorkbookError(
+            f"{path}: cannot be read as an Excel workbook: it is password-protected (encrypted) "
+            "or an old-format .xls renamed. Remove the password, save it as .xlsx and try again"
+        )
     try:
         return CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for every bad file
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        damaged = (
+            " The file looks incomplete or damaged (an .xlsx file is a zip package): copy it "
+            "again from where it was saved."
+            if head.startswith(b"PK")
+            else ""
+        )
         raise WorkbookError(
-            f"{path}: cannot be read as an Excel workbook ({reason}). Save it as .xlsx "
+            f"{path}: cannot be read as an Excel workbook ({reason}).{damaged} Save it as .xlsx "
             "(not password-protected) and try again"
         ) from None
 
@@ -68,7 +83,8 @@ def read_sheet(
     contract_sheet: str,
 ) -> RawSheet | None:
     """Read one sheet; map headers to ``columns``; None when the headers are unusable."""
-    rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+    sheet = workbook.get_sheet_by_name(sheet_name)
+    rows = sheet.to_python(skip_empty_area=False)
     if not rows:
         log.error(
             file,
@@ -79,6 +95,20 @@ def read_sheet(
         return None
     errors_before = len(log.errors)
     header = rows[0]
+    for (top, left), (bottom, right) in _merged_ranges(sheet):
+        if top == 0 and right > left:
+            span = f"{_column_letter(left)}1:{_column_letter(right)}{bottom + 1}"
+            log.error(
+                file,
+                f"header cells {span} are merged; unmerge them so that each column has its "
+                "own name in row 1",
+                sheet=contract_sheet,
+                row=1,
+                column=_column_letter(left),
+                value=None if is_blank(header[left]) else str(header[left]).strip(),
+                expected="one column name per cell in row 1",
+                check="merged_header",
+            )
     wanted = {normalise_header(c): c for c in columns}
     position: dict[str, int] = {}
     ignored: list[str] = []
@@ -145,6 +175,14 @@ def read_sheet(
         rows_read=len(body),
         blank_rows=int(blank.sum()),
     )
+
+
+def _merged_ranges(sheet) -> list:
+    """Merged cell ranges ((top, left), (bottom, right)), 0-based; empty when not known."""
+    try:
+        return list(sheet.merged_cell_ranges or [])
+    except Exception:  # noqa: BLE001 - formats without merge information
+        return []
 
 
 def _column_letter(index: int) -> str:

@@ -83,7 +83,23 @@ def _read_csv(path: Path, log: FindingLog) -> RawWave:
     frame = pd.read_csv(
         io.StringIO(text), dtype=str, keep_default_na=False, na_values=[], skip_blank_lines=False
     )
+    frame = _drop_headerless_columns(frame, path, log)
     return RawWave(values=frame, value_labels={}, missing_ranges={}, first_data_row=2)
+
+
+def _drop_headerless_columns(frame: pd.DataFrame, path: Path, log: FindingLog) -> pd.DataFrame:
+    """Columns without a name (trailing commas of a spreadsheet export): dropped; warned if filled."""
+    headerless = [c for c in frame.columns if re.fullmatch(r"Unnamed: \d+(\.\d+)?", str(c))]
+    for column in headerless:
+        if not frame[column].map(is_blank).all():
+            log.warning(
+                path,
+                "a column without a header holds values; it is ignored",
+                row=1,
+                column=f"column {frame.columns.get_loc(column) + 1}",
+                check="unknown column",
+            )
+    return frame.drop(columns=headerless)
 
 
 def read_raw_wave(path: str | Path, log: FindingLog) -> RawWave:
