@@ -185,3 +185,73 @@ def test_snakemake_provenance_report(final_run, tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert (tmp_path / "snakemake_report.zip").stat().st_size > 10_000
+
+
+def plain(text: str) -> str:
+    """Cell text without pandoc's typography: wrapped lines joined, curly apostrophes straight."""
+    return " ".join(text.replace("\u2019", "'").replace("\u2018", "'").split())
+
+
+def html_tables(html: str) -> dict[str, list[list[str]]]:
+    """table id -> rows of cell texts, for the numbered tables of the HTML report."""
+    import html as html_module
+
+    tables = {}
+    for table_id, body in re.findall(r'<table id="tbl-(\w+)"[^>]*>(.*?)</table>', html, flags=re.S):
+        rows = []
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, flags=re.S):
+            cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S)
+            texts = [html_module.unescape(re.sub(r"<[^>]+>", "", c)) for c in cells]
+            rows.append([plain(t) for t in texts])
+        tables[table_id] = rows
+    return tables
+
+
+def test_html_and_word_tables_show_exactly_the_markdown_numbers(final_run, report_md):
+    """The Markdown tables are checked against the CSV files above; HTML and Word must match them."""
+    md_tables = {
+        k: [[plain(c) for c in r] for i, r in enumerate(v) if i != 1]
+        for k, v in markdown_tables(report_md).items()
+    }
+    html = (final_run / "report/build/report.html").read_text(encoding="utf-8")
+    in_html = html_tables(html)
+    assert set(in_html) == set(md_tables)
+    for table_id, rows in md_tables.items():
+        assert in_html[table_id] == rows, table_id
+    document = docx.Document(str(final_run / "report/build/report.docx"))
+    word_tables = [[[plain(c.text) for c in row.cells] for row in t.rows] for t in document.tables]
+    for table_id, rows in md_tables.items():
+        assert rows in word_tables, table_id
+
+
+def test_disclosure_min_cell_five_leaves_no_small_count(tmp_path):
+    """With min_cell 5 no published count from 1 to 4 remains and none can be recovered."""
+    import json
+
+    import pandas as pd
+    from workflow import copy_project, snakemake
+
+    from evaluation import codebook
+    from evaluation.disclosure import recoverable
+
+    workdir = copy_project(tmp_path / "suppressed")
+    snakemake(workdir, "--config", "disclosure={min_cell: 5, review_threshold: 5}")
+    exempt = {k for k, v in codebook.all_table_specs().items() if v.get("disclosure") == "exempt"}
+    log = json.loads((workdir / "report/build/disclosure_log.json").read_text())
+    assert log["min_cell"] == 5
+    assert not [o for o in log["outputs"] if o["status"] == "fail"]
+    checked = 0
+    for path in sorted((workdir / "report/tables").glob("*.csv")):
+        if path.stem in exempt:
+            continue
+        table = read_csv(path)
+        for column in [c for c in table.columns if c in {"n", "pairs"} or c.startswith("n_")]:
+            values = pd.to_numeric(table[column], errors="coerce")
+            assert not values.between(1, 4).any(), (path.name, column)
+            checked += 1
+        if {"row", "column", "n", "denominator"} <= set(table.columns):
+            computed = read_csv(workdir / "data/processed/tables" / path.name)  # before suppression
+            assert recoverable(computed, table["n"].isna()) == [], path.name
+    assert checked >= 30
+    report = (workdir / "report/build/report.md").read_text()
+    assert "Counts below 5 are suppressed" in report and "[c]" in report

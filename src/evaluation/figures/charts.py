@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from evaluation import codebook
 from evaluation.figures import PALETTE, new_figure, save_figure, wrap_label
+from evaluation.report.formatting import SUPPRESSED
 from evaluation.tidy import TOTAL, read_csv
 
 
@@ -30,12 +32,15 @@ def draw_table_figure(
     bar = 0.8 / len(columns)
     for i, column in enumerate(columns):
         part = table.loc[table["column"] == column].set_index("row").reindex(rows)
-        values = part[value].astype(float).fillna(0).to_numpy()
+        raw = part[value].astype(float)
+        values = raw.fillna(0).to_numpy()  # a suppressed cell draws no bar ...
         offset = positions - 0.4 + bar * (i + 0.5)
         bars = ax.barh(
             offset, values, height=bar * 0.92, color=PALETTE[i % len(PALETTE)], label=column
         )
-        texts = [f"{v:.0f}" if value == "n" else f"{v:.0f}%" for v in values]
+        texts = [  # ... and is labelled as suppressed, never as zero
+            SUPPRESSED if pd.isna(v) else (f"{v:.0f}" if value == "n" else f"{v:.0f}%") for v in raw
+        ]
         ax.bar_label(bars, labels=texts, padding=2, fontsize=7)
     ax.set_yticks(positions, labels=labels)
     ax.invert_yaxis()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from evaluation.codebook import load_codebook, value_set
 from evaluation.figures import PALETTE, new_figure, save_figure, wrap_label
+from evaluation.report.formatting import SUPPRESSED
 from evaluation.tidy import TOTAL, read_csv
 
 
@@ -36,9 +38,10 @@ def draw_theme_coverage(table_path: str, png_path: str, svg_path: str, *, synthe
         for j, c in enumerate(columns):
             if (r, c) not in cells.index:
                 continue
-            n, d = int(cells.loc[(r, c), "n"]), int(cells.loc[(r, c), "denominator"])
+            n, d = cells.loc[(r, c), "n"], cells.loc[(r, c), "denominator"]
             colour = "white" if pct[i, j] > 60 else "#222222"
-            ax.text(j, i, f"{n}/{d}", ha="center", va="center", fontsize=7, color=colour)
+            shown = SUPPRESSED if pd.isna(n) else f"{int(n)}/{int(d)}"  # suppressed: never a number
+            ax.text(j, i, shown, ha="center", va="center", fontsize=7, color=colour)
     labels = [
         ("\u2013 " if isinstance(parent_of[r], str) and parent_of[r] else "") + r for r in rows
     ]

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.figures import DIVERGING, new_figure, save_figure, wrap_label
+from evaluation.report.formatting import SUPPRESSED
 from evaluation.surveys import spec
 from evaluation.tidy import read_csv
 
@@ -84,7 +85,8 @@ def diverging_items_figure(
         item_rows = table.loc[table["item"] == item]
         for wave in dict.fromkeys(item_rows["column"]):
             cell = item_rows.loc[item_rows["column"] == wave]
-            denominator = int(cell["denominator"].iloc[0]) if len(cell) else 0
+            base = cell["denominator"].iloc[0] if len(cell) else 0
+            denominator = SUPPRESSED if pd.isna(base) else int(base)  # suppressed base
             labels.append(f"{wrap_label(spec.item_short(item), 34)}\n{wave} (n = {denominator})")
             parts.append(
                 {
@@ -115,6 +117,8 @@ def paired_change_figure(
     rows = list(directions.values())
     labels, parts = [], []
     for record in table.to_dict("records"):
+        if pd.isna(record["pairs"]):  # suppressed by disclosure control: not drawn
+            continue
         labels.append(
             f"{wrap_label(spec.item_short(record['item']), 34)}\n{record['comparison']} "
             f"({int(record['pairs'])} pairs)"
