@@ -236,3 +236,17 @@ def test_manifest_lists_inputs_and_outputs_with_hashes(final_run):
     assert manifest["config"]["cutoff_date"] == ref.FINAL_CUT
     assert all(len(h) == 64 for h in manifest["outputs"].values())
     assert manifest["packages"]["pandas"] != "not installed"
+
+
+def test_raw_files_are_never_written(final_run):
+    """After a full run data/raw holds exactly the files it started with, byte for byte."""
+    import hashlib
+
+    def snapshot(root):
+        return {
+            str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((root / "data/raw").rglob("*"))
+            if p.is_file()
+        }
+
+    assert snapshot(final_run) == snapshot(REPO)
