@@ -24,3 +24,38 @@ rule audit_logs:
 
 
 FINAL_TARGETS.extend(rules.audit_logs.output)
+
+
+# Every check each raw source went through (derived from the codebook columns
+# and the readers' check names), its result and counts, and the ledger per
+# source: Markdown for reviewers, JSON for machines.
+rule validation_report:
+    input:
+        findings="data/processed/audit/data_quality_log.csv",
+        ledger="data/processed/audit/ledger.csv",
+        code=COMMON_CODE
+        + package_code(
+            "validation_report.py",
+            "steps/audit.py",
+            "readers",
+            "cutoff.py",
+            "surveys/mothers.py",
+            "surveys/practitioners.py",
+            "qualitative/readers.py",
+            "qualitative/analysis.py",
+            "identifiers.py",
+            "activity.py",
+        ),
+    output:
+        markdown="data/processed/validation/validation_report.md",
+        json="data/processed/validation/validation_report.json",
+    log:
+        "logs/validation_report.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    run:
+        run_step("audit.validation_report", input, output, params, log)
+
+
+FINAL_TARGETS.extend(rules.validation_report.output)
