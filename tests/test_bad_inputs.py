@@ -112,44 +112,56 @@ def built_project(tmp_path_factory):
     return workdir
 
 
-STALE_DOWNSTREAM = pytest.mark.xfail(
-    strict=True,
-    reason="the read rule's outputs are removed on failure, but the at-cut-off rule's outputs "
-    "from the previous good file stay, and Snakemake takes them as up to date (a missing "
-    "intermediate is not rebuilt when its consumer looks current): the at-cut-off rules must "
-    "list the raw files as inputs too (rules/surveys.smk, rules/qualitative.smk)",
-)
+PIPELINE_CASE_NAMES = sorted(PIPELINE_CASES)
+
+
+@pytest.fixture(scope="module")
+def failed_runs(built_project, tmp_path_factory):
+    """Case name -> (scratch project after the failed run, snakemake output), built on demand."""
+    runs: dict[str, tuple[Path, str]] = {}
+
+    def get(name: str) -> tuple[Path, str]:
+        if name not in runs:
+            folder = tmp_path_factory.mktemp(name)
+            workdir = folder / "project"
+            shutil.copytree(built_project, workdir, symlinks=True)
+            target, _ = PIPELINE_CASES[name]
+            shutil.copyfile(run_builder_only(BY_NAME[name], folder / "case"), workdir / target)
+            result = snakemake(workdir, check=False)
+            assert result.returncode != 0, "the run must stop"
+            runs[name] = (workdir, result.stdout + result.stderr)
+        return runs[name]
+
+    return get
 
 
 @pytest.mark.pipeline
-@pytest.mark.parametrize(
-    "name",
-    [
-        "tracker_unknown_category",
-        pytest.param("mothers_sav_reversed_value_labels", marks=STALE_DOWNSTREAM),
-        pytest.param("segments_email_in_excerpt", marks=STALE_DOWNSTREAM),
-    ],
-)
-def test_bad_input_stops_the_pipeline_and_leaves_nothing_up_to_date(name, built_project, tmp_path):
-    target, rules = PIPELINE_CASES[name]
-    workdir = tmp_path / "project"
-    shutil.copytree(built_project, workdir, symlinks=True)
-    case = BY_NAME[name]
-    built = run_builder_only(case, tmp_path / "case")
-    shutil.copyfile(built, workdir / target)
-
-    result = snakemake(workdir, check=False)
-    assert result.returncode != 0
-    output = result.stdout + result.stderr
+@pytest.mark.parametrize("name", PIPELINE_CASE_NAMES)
+def test_bad_input_stops_the_pipeline_naming_the_file(name, failed_runs):
+    workdir, output = failed_runs(name)
+    target, _ = PIPELINE_CASES[name]
     assert "data error(s) stop the run" in output
-    assert built.name in output or target.rsplit("/", 1)[-1] in output
+    assert target in output  # the message names the configured file
+    assert "Traceback" not in output.split("data error(s) stop the run")[0][-200:]
 
+
+@pytest.mark.pipeline
+@pytest.mark.xfail(
+    strict=True,
+    reason="the failed read rule's outputs are removed, but the outputs of the rules after it "
+    "(built from the previous good file) stay, and Snakemake takes them as up to date: a "
+    "missing intermediate is not rebuilt when its consumer looks current. Fix in the strands' "
+    "rules: the first rule after each read rule lists the raw files as inputs too",
+)
+@pytest.mark.parametrize("name", PIPELINE_CASE_NAMES)
+def test_after_a_bad_input_snakemake_plans_to_rebuild_the_affected_outputs(name, failed_runs):
+    workdir, _ = failed_runs(name)
+    _, rules = PIPELINE_CASES[name]
     dry = snakemake(workdir, "--dry-run", check=False)
     assert dry.returncode == 0, dry.stdout + dry.stderr
     jobs = planned_jobs(dry.stdout)
     for rule in rules:
-        assert jobs.get(rule), f"{rule} would not be rebuilt:\n{dry.stdout[-3000:]}"
-    assert jobs.get("all") == 1
+        assert jobs.get(rule), f"{rule} would not be rebuilt"
 
 
 def run_builder_only(case: Case, folder: Path) -> Path:
