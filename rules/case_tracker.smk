@@ -40,6 +40,9 @@ rule read_case_tracker:
 
 rule case_tracker_at_cutoff:
     input:
+        # raw files too: after a failed read, Snakemake keeps this job's old outputs
+        # unless the raw file is also an input here
+        raw=list(CONFIG["case_trackers"].values()),
         frames=expand(
             "data/processed/case_tracker/{prison}/{frame}.parquet",
             prison=PRISON_SLUGS,

@@ -35,6 +35,11 @@ QUALITATIVE_CODERS = list(_SEGMENTS) if isinstance(_SEGMENTS, dict) else []
 PARTICIPANT_MAP = [
     p for p in [QUALITATIVE.get("participant_map")] if p and Path(p).exists()
 ]
+QUALITATIVE_RAW_FILES = [
+    QUALITATIVE.get("themes", "data/raw/qualitative/themes.csv"),
+    QUALITATIVE.get("participants", "data/raw/qualitative/participants.csv"),
+    *QUALITATIVE_SEGMENT_FILES,
+]
 DISALLOWED_NAMES = [
     p for p in [QUALITATIVE.get("disallowed_names")] if p and Path(p).exists()
 ]
@@ -74,6 +79,9 @@ rule qualitative_read:
 
 rule qualitative_tables:
     input:
+        # raw files too: after a failed read, Snakemake keeps this job's old outputs
+        # unless the raw file is also an input here
+        raw=QUALITATIVE_RAW_FILES,
         themes="data/processed/qualitative/themes.parquet",
         participants="data/processed/qualitative/participants.parquet",
         segments="data/processed/qualitative/segments.parquet",
@@ -103,9 +111,7 @@ rule qualitative_tables:
         cutoff=CUTOFF,
         primary_coder=QUALITATIVE.get("primary_coder"),
         quote_max_words=QUALITATIVE.get("quote_max_words", 60),
-        participants_file=QUALITATIVE.get(
-            "participants", "data/raw/qualitative/participants.csv"
-        ),
+        participants_file=lambda wildcards, input: input.raw[1],
     run:
         run_step("qualitative.analyse", input, output, params, log)
 
@@ -153,6 +159,9 @@ rule activity_read:
 
 rule activity_tables:
     input:
+        # raw files too: after a failed read, Snakemake keeps this job's old outputs
+        # unless the raw file is also an input here
+        raw=CONFIG.get("activity", {}).get("log", "data/raw/activity/activity_log.xlsx"),
         entries="data/processed/activity/activity_log.parquet",
         mothers="data/processed/mothers.parquet",
         findings="data/processed/activity/read_findings.csv",
@@ -171,9 +180,7 @@ rule activity_tables:
         mem_mb=1000,
         runtime=10,
     params:
-        log_file=CONFIG.get("activity", {}).get(
-            "log", "data/raw/activity/activity_log.xlsx"
-        ),
+        log_file=lambda wildcards, input: input.raw,
         prisons=PRISONS,
         project_start=CONFIG["project_start"],
         cutoff=CUTOFF,

@@ -46,6 +46,9 @@ rule survey_read_mothers:
 
 rule survey_mothers_at_cutoff:
     input:
+        # raw files too: after a failed read, Snakemake keeps this job's old outputs
+        # unless the raw file is also an input here
+        raw=list(SURVEYS.mother_waves.values()),
         waves=expand(f"{SURVEY_READ}/mothers_{{wave}}.parquet", wave=MOTHER_WAVES),
         case_ids="data/processed/case_tracker/all_case_ids.parquet",
         code=SURVEY_CODE,
@@ -126,6 +129,9 @@ rule survey_read_practitioners:
 
 rule survey_practitioners_at_cutoff:
     input:
+        # raw files too: after a failed read, Snakemake keeps this job's old outputs
+        # unless the raw file is also an input here
+        raw=list(SURVEYS.practitioner_waves.values()),
         waves=expand(
             f"{SURVEY_READ}/practitioners_{{wave}}.parquet", wave=PRACTITIONER_WAVES
         ),

@@ -146,13 +146,6 @@ def test_bad_input_stops_the_pipeline_naming_the_file(name, failed_runs):
 
 
 @pytest.mark.pipeline
-@pytest.mark.xfail(
-    strict=True,
-    reason="the failed read rule's outputs are removed, but the outputs of the rules after it "
-    "(built from the previous good file) stay, and Snakemake takes them as up to date: a "
-    "missing intermediate is not rebuilt when its consumer looks current. Fix in the strands' "
-    "rules: the first rule after each read rule lists the raw files as inputs too",
-)
 @pytest.mark.parametrize("name", PIPELINE_CASE_NAMES)
 def test_after_a_bad_input_snakemake_plans_to_rebuild_the_affected_outputs(name, failed_runs):
     workdir, _ = failed_runs(name)
