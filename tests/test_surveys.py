@@ -779,3 +779,20 @@ def test_free_text_never_reaches_an_output(interim, wave_reads):
     outputs.append(at_cut.answers.to_csv())
     outputs.append(wave_reads["T1"].findings.to_frame().to_csv())
     assert not any(text in output for text in texts for output in outputs)
+
+
+def test_wilcoxon_with_many_pairs_uses_the_tie_corrected_normal_approximation():
+    import numpy as np
+    from scipy import stats as scipy_stats
+
+    from evaluation.surveys.stats import PERMUTATION_MAX_N, wilcoxon_paired
+
+    rng = np.random.default_rng(3)
+    first = rng.integers(1, 6, 4 * PERMUTATION_MAX_N)
+    later = np.clip(first + rng.integers(-1, 2, first.size), 1, 5)
+    result = wilcoxon_paired(first, later)
+    differences = (later - first).astype(float)
+    differences = differences[differences != 0]
+    expected = scipy_stats.wilcoxon(differences, correction=False, method="approx").pvalue
+    assert "normal approximation" in result.method
+    assert result.p_value == pytest.approx(expected)

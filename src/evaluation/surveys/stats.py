@@ -19,6 +19,9 @@ Z_95 = 1.959963984540054
 #: Up to this many non-zero differences the permutation distribution is enumerated in full.
 EXHAUSTIVE_MAX_N = 16
 SAMPLED_RESAMPLES = 100_000
+#: Above this many changed pairs the sign-flip distribution is replaced by the normal
+#: approximation (permutations would cost time and memory for no gain in accuracy).
+PERMUTATION_MAX_N = 200
 PERMUTATION_SEED = 20210401
 
 
@@ -79,6 +82,11 @@ def wilcoxon_paired(first, later) -> TestResult:
     signed_ranks = np.sign(nonzero) * ranks
     r_plus = float(ranks[nonzero > 0].sum())
     statistic = min(r_plus, float(ranks.sum()) - r_plus)
+    if nonzero.size > PERMUTATION_MAX_N:
+        result = stats.wilcoxon(nonzero, zero_method="wilcox", correction=False, method="approx")
+        return _result(
+            statistic, float(result.pvalue), "wilcoxon_normal", max_permutation=PERMUTATION_MAX_N
+        )
     if nonzero.size == 1:  # two sign assignments, both as extreme as the one observed
         return _result(statistic, 1.0, "wilcoxon_permutation_exhaustive", resamples="2")
     if nonzero.size <= EXHAUSTIVE_MAX_N:
