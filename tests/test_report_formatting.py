@@ -71,3 +71,8 @@ def test_templates_type_no_numbers():
 
 def test_the_scan_would_catch_a_typed_number():
     assert re.search(r"\d", template_text_outside_jinja("Of the {{ count('x') }} mothers, 35 were"))
+
+
+def test_formatting_accepts_numbers_it_formatted_itself():
+    assert fmt.plural("60,000", "mother") == "60,000 mothers"
+    assert fmt.count("1,234") == "1,234"

@@ -80,5 +80,6 @@ def read_csv(path: str | Path) -> pd.DataFrame:
         dtype={"row": "string", "column": "string", "item": "string"},
         keep_default_na=False,
         na_values=[""],
+        low_memory=False,  # one dtype per column, however long the file
     )
     return frame

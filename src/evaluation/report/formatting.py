@@ -17,6 +17,11 @@ from evaluation.tidy import round_half_away
 DASH = "\u2013"
 
 
+def _numeric(value):
+    """A number from a number or from text already formatted here ('1,234')."""
+    return float(value.replace(",", "")) if isinstance(value, str) else value
+
+
 def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value == ""
 
@@ -25,7 +30,7 @@ def number(value, digits: int = 0) -> str:
     """A number rounded half away from zero: 1234 -> '1,234', number(4.25, 1) -> '4.3'."""
     if _missing(value):
         return DASH
-    rounded = round_half_away(float(value), digits)
+    rounded = round_half_away(float(_numeric(value)), digits)
     return f"{rounded:,.{digits}f}"
 
 
@@ -54,7 +59,7 @@ def count_pct(n, denominator) -> str:
 
 def plural(n, singular: str, plural_form: str | None = None) -> str:
     """'1 mother', '3 mothers', '0 mothers'."""
-    word = singular if not _missing(n) and float(n) == 1 else (plural_form or singular + "s")
+    word = singular if not _missing(n) and float(_numeric(n)) == 1 else (plural_form or singular + "s")
     return f"{count(n)} {word}"
 
 
