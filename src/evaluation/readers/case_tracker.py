@@ -407,9 +407,9 @@ def _check_cross_sheet(read: TrackerRead) -> None:
                 expected="a value for a closed case",
             )
     ordered = reviews.sort_values(["case_id", "review_date", "excel_row"], kind="stable")
-    closed_before = ordered.groupby("case_id")["case_status"].transform(
-        lambda s: (s == "Closed").fillna(False).astype(int).cumsum().shift(fill_value=0)
-    )
+    is_closed = (ordered["case_status"] == "Closed").fillna(False).astype(int)
+    # closures in the case's earlier reviews: running count within the case minus this row
+    closed_before = is_closed.groupby(ordered["case_id"]).cumsum() - is_closed
     for _, row in ordered[closed_before > 0].iterrows():
         log.warning(
             file,

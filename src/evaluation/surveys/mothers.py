@@ -504,22 +504,23 @@ def check_wave_order(responses: pd.DataFrame, waves: list[str], log: FindingLog)
     frame = responses.assign(
         _key=responses["case_id"].str.casefold(), _pos=responses["wave"].map(position)
     )
-    for _key, group in frame.groupby("_key"):
-        group = group.sort_values("_pos")
-        earlier = None
-        for _, row in group.iterrows():
-            if earlier is not None and row["completion_date"] < earlier["completion_date"]:
-                log.warning(
-                    row["source_file"],
-                    f"wave {row['wave']} questionnaire is dated before the same mother's wave "
-                    f"{earlier['wave']} questionnaire ({earlier['completion_date']:%Y-%m-%d})",
-                    row=int(row["source_row"]),
-                    column="completion_date",
-                    value=f"{row['completion_date']:%Y-%m-%d}",
-                    expected="a date after the earlier wave's",
-                    check="wave order",
-                )
-            earlier = row
+    # each questionnaire against the one before it of the same mother (in wave order)
+    frame = frame.loc[frame["_key"].notna()].sort_values(["_key", "_pos"], kind="stable")
+    by_mother = frame.groupby("_key", sort=False)
+    frame = frame.assign(
+        _earlier_wave=by_mother["wave"].shift(), _earlier_date=by_mother["completion_date"].shift()
+    )
+    for _, row in frame.loc[frame["completion_date"] < frame["_earlier_date"]].iterrows():
+        log.warning(
+            row["source_file"],
+            f"wave {row['wave']} questionnaire is dated before the same mother's wave "
+            f"{row['_earlier_wave']} questionnaire ({row['_earlier_date']:%Y-%m-%d})",
+            row=int(row["source_row"]),
+            column="completion_date",
+            value=f"{row['completion_date']:%Y-%m-%d}",
+            expected="a date after the earlier wave's",
+            check="wave order",
+        )
 
 
 def mothers_at_cut(
@@ -547,10 +548,9 @@ def mothers_at_cut(
     responses = match_case_ids(responses, known_case_ids, log)
     check_wave_order(responses, list(waves), log)
     canonical = responses.set_index(["wave", "source_row"])["case_id"]
+    keys = pd.MultiIndex.from_arrays([answers["wave"], answers["source_row"]])
     answers["case_id"] = pd.Series(
-        [canonical[(w, r)] for w, r in zip(answers["wave"], answers["source_row"], strict=True)],
-        index=answers.index,
-        dtype="string",
+        canonical.reindex(keys).to_numpy(), index=answers.index, dtype="string"
     )
     wave_position = {w: i + 1 for i, w in enumerate(waves)}
     responses.insert(1, "wave_position", responses["wave"].map(wave_position).astype("int64"))
