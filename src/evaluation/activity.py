@@ -41,6 +41,19 @@ def _empty_log() -> pd.DataFrame:
     return frame.astype({"minutes": "int64", "excel_row": "int64"})
 
 
+def _once_per_value(function):
+    """``function`` of one cell value, computed once per distinct value and type (1, 1.0, True differ)."""
+    results: dict = {}
+
+    def cached(value):
+        key = (type(value), value)
+        if key not in results:
+            results[key] = function(value)
+        return results[key]
+
+    return cached
+
+
 def read_activity_log(
     path: str | Path,
     log: FindingLog,
@@ -84,6 +97,13 @@ def read_activity_log(
     case_lookup = {normalise_text(c): c for c in case_ids} if case_ids is not None else None
     low, high = (dt.date.fromisoformat(d) for d in valid_range)
     minutes_spec = spec["columns"]["minutes"]
+    # a diary repeats the same few prisons, activities, dates and case ids: parse each once
+    fold = _once_per_value(normalise_text)
+    match_activity = _once_per_value(activities.match)
+    to_date = _once_per_value(parse_date)
+    to_minutes = _once_per_value(
+        lambda v: parse_integer(v, minutes_spec["min"], minutes_spec["max"])
+    )
     records = []
     for row in raw.frame.itertuples(index=False):
         where = {"sheet": sheet, "row": int(row.excel_row)}
@@ -91,7 +111,7 @@ def read_activity_log(
         worker = "" if row.worker is None else str(row.worker).strip().upper()
         if not worker:
             log.error(file, "worker is blank", column="worker", check="required", **where)
-        prison = prison_lookup.get(normalise_text(row.prison)) if row.prison is not None else None
+        prison = prison_lookup.get(fold(row.prison)) if row.prison is not None else None
         if prison is None:
             log.error(
                 file,
@@ -102,7 +122,7 @@ def read_activity_log(
                 check="category",
                 **where,
             )
-        date, problem = parse_date(row.date)
+        date, problem = to_date(row.date)
         if problem:
             log.error(
                 file,
@@ -128,9 +148,7 @@ def read_activity_log(
         case_id = None
         if row.case_id is not None and str(row.case_id).strip():
             raw_case = str(row.case_id).strip()
-            case_id = (
-                case_lookup.get(normalise_text(raw_case)) if case_lookup is not None else raw_case
-            )
+            case_id = case_lookup.get(fold(raw_case)) if case_lookup is not None else raw_case
             if case_id is None:
                 log.error(
                     file,
@@ -141,7 +159,7 @@ def read_activity_log(
                     check="unknown_case",
                     **where,
                 )
-        activity = activities.match(row.activity) if row.activity is not None else None
+        activity = match_activity(row.activity) if row.activity is not None else None
         if activity is None:
             log.error(
                 file,
@@ -152,7 +170,7 @@ def read_activity_log(
                 check="category",
                 **where,
             )
-        minutes, problem = parse_integer(row.minutes, minutes_spec["min"], minutes_spec["max"])
+        minutes, problem = to_minutes(row.minutes)
         if problem or minutes is None:
             log.error(
                 file,
