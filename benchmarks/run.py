@@ -9,24 +9,30 @@ without outputs, so the working copy is never touched) with that copy's own
   floor         one Python process importing the pipeline's libraries and reading
                 every configured raw file (benchmarks/floor.py)
   trivial_noop  the no-op of a one-rule workflow: Snakemake's own start-up
-  cold          ``snakemake --cores 2`` from nothing
+  cold          ``snakemake --cores 2`` from nothing (jobs as threads: profiles/default)
+  cold_spawn    the same with ``--workflow-profile none``: a Python process per job
   noop          the same again with everything up to date
   template      after appending a sentence to one report template
   add_wave      after adding a third mothers' survey wave (a copy of T2)
   x<N>          generator scale N (94 * N mothers), cold run end to end; the
-                floor at that scale is measured too (``floor_x<N>``)
+                floor at that scale is measured too (``floor_x<N>``); at the largest
+                scale one more run with a process per job (``x<N>_spawn``) gives
+                each rule's peak memory, for its ``resources:``
 
 Each is repeated (median, min, max of wall-clock seconds); peak memory is the
 largest single process (``getrusage(RUSAGE_CHILDREN).ru_maxrss``) and the largest
 sampled sum over the whole process tree (psutil, a Snakemake dependency). The
 table is printed and written with the machine, date, git commit, load and the
-pass/fail of each target to ``benchmarks/results.json``.
+pass/fail of each target to ``benchmarks/results.json``, with the seconds per
+rule (from Snakemake's log) of every Snakemake measurement. ``--cache DIR`` keeps
+the generated scaled files for the next run (generation is not timed).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import math
 import os
@@ -52,6 +58,8 @@ EXCLUDES = [
     "./logs",
     "./.snakemake",
     "./benchmarks/runs",
+    "./.benchmarks",
+    "./.coverage",
     "__pycache__",
     ".pytest_cache",
     ".ruff_cache",
@@ -117,7 +125,9 @@ def measure(command: list[str], cwd: Path, log: Path) -> dict:
     if sample["returncode"] != 0:
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-25:])
         raise BenchmarkError(f"{' '.join(command)} failed in {cwd} (log {log}):\n{tail}")
-    sample["jobs"] = jobs_run(log.read_text(errors="replace"))
+    output = log.read_text(errors="replace")
+    sample["jobs"] = jobs_run(output)
+    sample["rules"] = rule_seconds(output)
     return sample
 
 
@@ -129,8 +139,43 @@ def jobs_run(snakemake_output: str) -> int | None:
     return int(steps[-1][1]) if steps else None
 
 
+def rule_seconds(snakemake_output: str) -> dict[str, dict]:
+    """Rule -> jobs and summed wall seconds (start to finish, 1 s resolution) from Snakemake's log."""
+    stamp, started, totals = None, {}, {}
+    lines = snakemake_output.splitlines()
+    for number, line in enumerate(lines):
+        if found := re.fullmatch(r"\[(\w{3} \w{3} +\d+ [\d:]{8} \d{4})\]", line.strip()):
+            stamp = dt.datetime.strptime(found.group(1), "%a %b %d %H:%M:%S %Y")
+        elif found := re.match(r"(?:local)?rule (\w+):", line):
+            for following in lines[number + 1 : number + 15]:
+                if job := re.search(r"jobid: (\d+)", following):
+                    started[job.group(1)] = (found.group(1), stamp)
+                    break
+        elif (found := re.match(r"Finished jobid: (\d+)", line)) and found.group(1) in started:
+            rule, start = started.pop(found.group(1))
+            entry = totals.setdefault(rule, {"jobs": 0, "seconds": 0.0})
+            entry["jobs"] += 1
+            entry["seconds"] += (stamp - start).total_seconds() if stamp and start else 0.0
+    return dict(sorted(totals.items(), key=lambda item: (-item[1]["seconds"], item[0])))
+
+
+def job_memory(job_samples: dict[str, dict]) -> dict[str, dict]:
+    """Rule -> largest peak MB and longest time of its job processes (spawned jobs only)."""
+    rules: dict[str, dict] = {}
+    for name, sample in job_samples.items():
+        entry = rules.setdefault(name.split(":")[0], {"jobs": 0, "peak_mb": 0.0, "max_s": 0.0})
+        entry["jobs"] += 1
+        entry["peak_mb"] = max(entry["peak_mb"], sample["peak_mb"])
+        entry["max_s"] = max(entry["max_s"], sample["seen_s"])
+    return dict(sorted(rules.items(), key=lambda item: (-item[1]["peak_mb"], item[0])))
+
+
 def snakemake_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "snakemake", "--cores", "2", *args]
+
+
+# Without the project's workflow profile (profiles/default: jobs as threads).
+SPAWN = snakemake_command("--workflow-profile", "none")
 
 
 def copy_project(destination: Path) -> Path:
@@ -164,10 +209,36 @@ def clean_outputs(project: Path) -> None:
         shutil.rmtree(project / name, ignore_errors=True)
 
 
-def generate_scaled(project: Path, scale: int) -> float:
-    """Overwrite the project's example raw files with the generators' ``--scale`` output."""
+def generator_digest(project: Path, scale: int) -> str:
+    """Fingerprint of the generators' code and the scale (reuse of cached scaled files)."""
+    digest = hashlib.sha256(str(scale).encode())
+    for path in sorted((project / "src" / "evaluation" / "synthetic").glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def scaled_raw_files(project: Path, scale: int, cache: Path | None) -> float:
+    """Put the generators' ``--scale`` files into the project's data/raw; seconds spent generating.
+
+    With ``cache``, files generated earlier by the same generator code are reused.
+    """
+    if cache is None:
+        return generate_scaled(project / "data" / "raw", project, scale)
+    folder = cache / f"x{scale}"
+    stamp = folder / "generator.sha256"
+    digest = generator_digest(project, scale)
+    seconds = 0.0
+    if not (stamp.exists() and stamp.read_text() == digest):
+        shutil.rmtree(folder, ignore_errors=True)
+        seconds = generate_scaled(folder / "raw", project, scale)
+        stamp.write_text(digest)
+    shutil.copytree(folder / "raw", project / "data" / "raw", dirs_exist_ok=True)
+    return seconds
+
+
+def generate_scaled(raw: Path, project: Path, scale: int) -> float:
+    """Write the generators' ``--scale`` files into ``raw/<source>/``; seconds taken."""
     start = time.perf_counter()
-    raw = project / "data" / "raw"
     for module in GENERATORS:
         command = [sys.executable, "-m", f"evaluation.synthetic.{module}"]
         command += ["--out", str(raw / module), "--scale", str(scale)]
@@ -186,6 +257,12 @@ def generate_scaled(project: Path, scale: int) -> float:
 def summarise(name: str, samples: list[dict], **extra) -> dict:
     seconds = [s["seconds"] for s in samples]
     trees = [s["peak_tree_mb"] for s in samples if s.get("peak_tree_mb")]
+    middle = sorted(samples, key=lambda s: s["seconds"])[(len(samples) - 1) // 2]
+    details = {}
+    if middle.get("rules"):  # the median run's time per rule
+        details["rules"] = middle["rules"]
+    if middle.get("job_samples"):
+        details["job_memory"] = job_memory(middle["job_samples"])
     return {
         "name": name,
         "runs": len(samples),
@@ -197,15 +274,26 @@ def summarise(name: str, samples: list[dict], **extra) -> dict:
         "peak_tree_mb": round(max(trees), 1) if trees else None,
         "jobs": samples[-1].get("jobs"),
         **extra,
+        **details,
     }
 
 
 class Harness:
     """Runs the measurements in a scratch folder and collects their summaries."""
 
-    def __init__(self, scratch: Path, repeats: int, verbose: bool = True):
+    def __init__(
+        self,
+        scratch: Path,
+        repeats: int,
+        *,
+        spawn: bool = True,
+        cache: Path | None = None,
+        verbose: bool = True,
+    ):
         self.scratch = scratch
         self.repeats = repeats
+        self.spawn = spawn
+        self.cache = cache
         self.verbose = verbose
         self.logs = scratch / "logs"
         self.results: dict[str, dict] = {}
@@ -224,11 +312,13 @@ class Harness:
         )
         return summary
 
-    def repeat(self, name: str, prepare, command: list[str], cwd: Path, **extra) -> dict | None:
-        """``prepare(i)`` (not timed) then the timed ``command``, ``repeats`` times."""
+    def repeat(
+        self, name: str, prepare, command: list[str], cwd: Path, runs: int | None = None, **extra
+    ) -> dict | None:
+        """``prepare(i)`` (not timed) then the timed ``command``, ``runs`` (default: repeats) times."""
         samples = []
         try:
-            for i in range(self.repeats):
+            for i in range(runs or self.repeats):
                 prepare(i)
                 samples.append(measure(command, cwd, self.logs / f"{name}_{i}.log"))
         except BenchmarkError as error:
@@ -260,6 +350,8 @@ class Harness:
         self.repeat("cold", lambda i: clean_outputs(project), snakemake_command(), project)
         if "cold" in self.failures:
             return
+        if self.spawn:  # Snakemake's default: a new Python process per job (no workflow profile)
+            self.repeat("cold_spawn", lambda i: clean_outputs(project), SPAWN, project)
         self.repeat("noop", lambda i: None, snakemake_command(), project)
         baseline = self.scratch / "x1_complete.tar"
         snapshot(project, baseline)
@@ -292,11 +384,11 @@ class Harness:
         self.repeat("add_wave", add_wave, command, work)
         shutil.rmtree(work, ignore_errors=True)
 
-    def scaled(self, scale: int) -> None:
+    def scaled(self, scale: int, spawn: bool = False) -> None:
         project = copy_project(self.scratch / f"x{scale}")
         self.say(f"generating x{scale} ...")
         try:
-            generation = generate_scaled(project, scale)
+            generation = scaled_raw_files(project, scale, self.cache)
         except BenchmarkError as error:
             self.failures[f"x{scale}"] = str(error)
             self.say(str(error))
@@ -311,6 +403,8 @@ class Harness:
             mothers=94 * scale,
             generation_s=round(generation, 1),
         )
+        if spawn and f"x{scale}" not in self.failures:  # one run: memory and time per job
+            self.repeat(f"x{scale}_spawn", lambda i: clean_outputs(project), SPAWN, project, runs=1)
         shutil.rmtree(project, ignore_errors=True)
 
 
@@ -445,6 +539,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=RESULTS, help="results JSON")
     parser.add_argument("--scratch", type=Path, help="scratch folder (default: a temp folder)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument(
+        "--cache", type=Path, help="folder to keep the scaled raw files in and reuse them from"
+    )
+    parser.add_argument(
+        "--no-spawn",
+        action="store_true",
+        help="skip the runs with a process per job (cold_spawn, x<largest>_spawn)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.repeats, args.scales = 1, [10]
@@ -459,13 +561,13 @@ def main(argv: list[str] | None = None) -> int:
     scratch.mkdir(parents=True, exist_ok=True)
     load_before = load_average()
     started = dt.datetime.now(dt.UTC)
-    harness = Harness(scratch, args.repeats)
+    harness = Harness(scratch, args.repeats, spawn=not args.no_spawn, cache=args.cache)
     harness.say(f"scratch folder {scratch}; load average {load_before}")
     try:
         harness.trivial_noop()
         harness.example()
         for scale in sorted(args.scales):
-            harness.scaled(scale)
+            harness.scaled(scale, spawn=harness.spawn and scale == max(args.scales))
     finally:
         if not args.keep:
             shutil.rmtree(scratch, ignore_errors=True)
