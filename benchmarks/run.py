@@ -507,6 +507,7 @@ def git_state() -> dict:
     return {
         "commit": git("rev-parse", "HEAD"),
         "dirty": bool(status) if status is not None else None,
+        "modified": sorted(line[3:] for line in status.splitlines()) if status else [],
     }
 
 
