@@ -115,6 +115,11 @@ def audit_summary(ledger: str, findings: str) -> dict:
     ledger_frame = read_csv(ledger)
     ledger_frame["sheet"] = ledger_frame["sheet"].fillna("")  # CSV sources have no sheet
     balance = ledger_balance(ledger_frame) if len(ledger_frame) else pd.DataFrame()
+    if len(balance):  # file order as read, then the read step before the cut-off
+        balance["file_name"] = balance["file"].map(lambda f: Path(str(f)).name)
+        steps = {step: i for i, step in enumerate(dict.fromkeys(ledger_frame["step"]))}
+        balance["step_order"] = balance["step"].map(steps)
+        balance = balance.sort_values(["source", "file_name", "sheet", "step_order"], kind="stable")
     exclusions = (
         (
             ledger_frame.loc[ledger_frame["outcome"] == "excluded"]
