@@ -71,9 +71,10 @@ def item_table(
     for item, rows in entries:
         value_column = "collapsed" if rows == "collapsed" else "label"
         row_labels = spec.row_labels(item, rows)
+        valid_in = {wave: _valid(answers, item, wave) for wave in _asked_waves(item, waves)}
         for row in row_labels:
             for wave in _asked_waves(item, waves):
-                valid = _valid(answers, item, wave)
+                valid = valid_in[wave]
                 n = int((valid[value_column] == row).sum())
                 records.append(
                     {"item": item, "row": row, "column": wave, "n": n, "denominator": len(valid)}
@@ -149,20 +150,21 @@ def missing_table(answers: pd.DataFrame, responses: pd.DataFrame, waves: list[st
     reasons = spec.labels("mothers_missing_reason")
     blank = spec.blank_reason()
     records = []
+    # answers per (item, wave, status) and questionnaires per wave, counted once
+    counts = answers.groupby(["item", "wave", "status"], observed=True).size()
+    returned = responses["wave"].value_counts()
     for item in spec.scale_items():
         scale = spec.item_scale(item)
         applicable = [r for r in reasons if r in scale.missing.values() or r == blank]
         for reason in applicable:
             for wave in _asked_waves(item, waves):
-                part = answers.loc[(answers["item"] == item) & (answers["wave"] == wave)]
-                returned = int((responses["wave"] == wave).sum())
                 records.append(
                     {
                         "item": item,
                         "row": reason,
                         "column": wave,
-                        "n": int((part["status"] == reason).sum()),
-                        "denominator": returned,
+                        "n": int(counts.get((item, wave, reason), 0)),
+                        "denominator": int(returned.get(wave, 0)),
                     }
                 )
     return add_percentages(pd.DataFrame(records, columns=STACKED_COLUMNS[:-1]))[STACKED_COLUMNS]
