@@ -530,6 +530,37 @@ def print_table(results: dict, checks: list[dict], failures: dict) -> None:
         print(f"[{verdict}] {check['target']}: {check['value']} {check['unit']}")
 
 
+def markdown(report: dict) -> str:
+    """The measurements and targets of a results file as Markdown tables (benchmarks/README.md)."""
+    lines = [
+        "| measurement | runs | median s | min s | max s | peak MB (largest process) "
+        "| peak MB (all processes) | jobs |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in report["measurements"].values():
+        tree = f"{row['peak_tree_mb']:.0f}" if row.get("peak_tree_mb") else "-"
+        jobs = "-" if row.get("jobs") is None else str(row["jobs"])
+        lines.append(
+            f"| {row['name']} | {row['runs']} | {row['median_s']:.2f} | {row['min_s']:.2f} "
+            f"| {row['max_s']:.2f} | {row['peak_mb']:.0f} | {tree} | {jobs} |"
+        )
+    lines += ["", "| target | measured | result |", "| --- | ---: | --- |"]
+    for check in report["targets"]:
+        verdict = {True: "pass", False: "**fail**", None: "not measured"}[check["pass"]]
+        lines.append(f"| {check['target']} | {check['value']} {check['unit']} | {verdict} |")
+    machine, load = report["machine"], report["load_average"]
+    lines += [
+        "",
+        f"{report['date'][:10]}, commit {str(report['git']['commit'])[:7]}"
+        f"{' (with local changes)' if report['git'].get('dirty') else ''}; {machine['cpu']}, "
+        f"{machine['cpus']} CPUs, {machine['memory_gb']} GB; Python {machine['python']}, "
+        f"Snakemake {machine['snakemake']}, pandas {machine['pandas']}; load average "
+        f"{load['before'][0] if load.get('before') else '?'} before, "
+        f"{load['after'][0] if load.get('after') else '?'} after.",
+    ]
+    return "\n".join(lines)
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="runs per measurement (median)")
@@ -540,6 +571,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=RESULTS, help="results JSON")
     parser.add_argument("--scratch", type=Path, help="scratch folder (default: a temp folder)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument(
+        "--markdown",
+        type=Path,
+        metavar="RESULTS",
+        help="print the tables of an existing results file as Markdown and stop",
+    )
     parser.add_argument(
         "--cache", type=Path, help="folder to keep the scaled raw files in and reuse them from"
     )
@@ -558,6 +595,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.markdown:
+        print(markdown(json.loads(args.markdown.read_text(encoding="utf-8"))))
+        return 0
     scratch = args.scratch or Path(tempfile.mkdtemp(prefix="evaluation-bench-"))
     scratch.mkdir(parents=True, exist_ok=True)
     load_before = load_average()
