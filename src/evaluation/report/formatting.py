@@ -59,7 +59,9 @@ def count_pct(n, denominator) -> str:
 
 def plural(n, singular: str, plural_form: str | None = None) -> str:
     """'1 mother', '3 mothers', '0 mothers'."""
-    word = singular if not _missing(n) and float(_numeric(n)) == 1 else (plural_form or singular + "s")
+    word = (
+        singular if not _missing(n) and float(_numeric(n)) == 1 else (plural_form or singular + "s")
+    )
     return f"{count(n)} {word}"
 
 
