@@ -1,4 +1,4 @@
-"""The Snakemake profiles in profiles/: valid, and accepted by Snakemake in a dry run.
+"""The SLURM profile (profiles/slurm): valid, and accepted by Snakemake in a dry run.
 
 The SLURM profile is dry-run with ``--executor local`` when the plugin
 (snakemake-executor-plugin-slurm) is not installed, and as it is when it is.
@@ -17,7 +17,6 @@ import yaml
 from workflow import REPO, copy_project
 
 SLURM = REPO / "profiles" / "slurm" / "config.yaml"
-LOCAL = REPO / "profiles" / "local" / "config.yaml"
 HAS_SLURM_PLUGIN = importlib.util.find_spec("snakemake_executor_plugin_slurm") is not None
 
 
@@ -70,12 +69,6 @@ def test_slurm_profile_has_no_plugin_options_so_it_dry_runs_without_the_plugin()
     assert plugin_keys == []
 
 
-def test_local_profile_is_valid():
-    profile = load(LOCAL)
-    assert profile["cores"] >= 1
-    assert "executor" not in profile
-
-
 def test_slurm_profile_dry_run_gives_every_job_the_partition_and_memory(project):
     args = ["--profile", "profiles/slurm"]
     if not HAS_SLURM_PLUGIN:
@@ -95,9 +88,3 @@ def test_slurm_profile_dry_run_gives_every_job_the_partition_and_memory(project)
 def test_slurm_profile_dry_runs_with_the_plugin(project):
     output = dry_run(project, "--profile", "profiles/slurm")
     assert "This was a dry-run" in output
-
-
-def test_local_profile_dry_run(project):
-    output = dry_run(project, "--profile", "profiles/local")
-    assert "This was a dry-run" in output
-    assert "render_report" in job_resources(output)
