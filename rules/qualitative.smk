@@ -148,7 +148,7 @@ rule activity_read:
     log:
         "logs/activity_read.log",
     resources:
-        mem_mb=1000,
+        mem_mb=6000,
         runtime=10,
     params:
         prisons=PRISONS,
@@ -177,7 +177,7 @@ rule activity_tables:
     log:
         "logs/activity_tables.log",
     resources:
-        mem_mb=1000,
+        mem_mb=2000,
         runtime=10,
     params:
         log_file=lambda wildcards, input: input.raw,

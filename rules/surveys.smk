@@ -88,7 +88,7 @@ rule survey_mothers_tables:
     log:
         "logs/surveys/mothers_tables.log",
     resources:
-        mem_mb=1000,
+        mem_mb=1500,
         runtime=10,
     params:
         surveys={
