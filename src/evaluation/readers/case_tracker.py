@@ -268,158 +268,191 @@ def _needs(parser: _SheetParser, columns: dict) -> pd.DataFrame:
     return out
 
 
+def _day(value) -> str:
+    return f"{value:%d/%m/%Y}"
+
+
+def _flag(
+    read: TrackerRead,
+    severity: str,
+    sheet: str,
+    rows: pd.DataFrame,
+    column: str,
+    message,
+    *,
+    value=None,
+    expected=None,
+    check: str = "",
+) -> None:
+    """One finding per row of ``rows``; ``message``, ``value`` and ``expected`` may be per-row callables."""
+    add = read.log.error if severity == "error" else read.log.warning
+
+    def resolve(item, row):
+        return item(row) if callable(item) else item
+
+    for row in rows.itertuples(index=False):
+        add(
+            read.file,
+            resolve(message, row),
+            sheet=sheet,
+            row=int(row.excel_row),
+            column=column,
+            value=resolve(value, row),
+            expected=resolve(expected, row),
+            check=check,
+        )
+
+
 def _check_cross_sheet(read: TrackerRead) -> None:
     """Checks across the sheets of one workbook (ids, children, reviews)."""
-    log, file = read.log, read.file
     cases, children, needs, reviews = read.cases, read.children, read.needs, read.reviews
 
     dup = cases["case_id"].duplicated(keep=False) & cases["case_id"].notna()
-    for _, row in cases[dup].iterrows():
-        log.error(
-            file,
-            "case_id appears more than once in Baseline",
-            sheet="Baseline",
-            row=int(row.excel_row),
-            column="case_id",
-            value=row.case_id,
-            expected="one row per mother",
-        )
+    _flag(
+        read,
+        "error",
+        "Baseline",
+        cases[dup],
+        "case_id",
+        "case_id appears more than once in Baseline",
+        value=lambda r: r.case_id,
+        expected="one row per mother",
+    )
 
     known = set(cases["case_id"].dropna())
     for sheet, frame in (("Children", children), ("Triage coding", needs), ("Reviews", reviews)):
         orphan = frame["case_id"].notna() & ~frame["case_id"].isin(known)
-        for _, row in frame[orphan].iterrows():
-            log.error(
-                file,
-                "case_id not found in Baseline",
-                sheet=sheet,
-                row=int(row.excel_row),
-                column="case_id",
-                value=row.case_id,
-                expected="a case_id listed in the Baseline sheet",
-            )
+        _flag(
+            read,
+            "error",
+            sheet,
+            frame[orphan],
+            "case_id",
+            "case_id not found in Baseline",
+            value=lambda r: r.case_id,
+            expected="a case_id listed in the Baseline sheet",
+        )
 
     dup_child = (
         children.duplicated(["case_id", "child_ref"], keep=False) & children["child_ref"].notna()
     )
-    for _, row in children[dup_child].iterrows():
-        log.error(
-            file,
-            "the same child_ref twice for this case",
-            sheet="Children",
-            row=int(row.excel_row),
-            column="child_ref",
-            value=str(row.child_ref),
-            expected="child_ref 1..n, once each within a case",
-        )
+    _flag(
+        read,
+        "error",
+        "Children",
+        children[dup_child],
+        "child_ref",
+        "the same child_ref twice for this case",
+        value=lambda r: str(r.child_ref),
+        expected="child_ref 1..n, once each within a case",
+    )
 
-    counted = children.groupby("case_id").size()
-    for _, row in cases.iterrows():
-        rows_here = int(counted.get(row.case_id, 0))
-        if pd.notna(row.n_children_under_18) and rows_here != int(row.n_children_under_18):
-            log.warning(
-                file,
-                f"n_children_under_18 is {row.n_children_under_18} but the Children sheet has "
-                f"{rows_here} row(s) for this case; family size uses n_children_under_18",
-                sheet="Baseline",
-                row=int(row.excel_row),
-                column="n_children_under_18",
-                value=str(row.n_children_under_18),
-                check="children_count_mismatch",
-            )
+    rows_here = cases["case_id"].map(children.groupby("case_id").size()).fillna(0).astype(int)
+    declared = cases["n_children_under_18"]
+    mismatch = (declared.notna() & (declared != rows_here)).fillna(False)
+    _flag(
+        read,
+        "warning",
+        "Baseline",
+        cases[mismatch].assign(rows_here=rows_here[mismatch]),
+        "n_children_under_18",
+        lambda r: (
+            f"n_children_under_18 is {r.n_children_under_18} but the Children sheet has "
+            f"{r.rows_here} row(s) for this case; family size uses n_children_under_18"
+        ),
+        value=lambda r: str(r.n_children_under_18),
+        check="children_count_mismatch",
+    )
 
-    early = cases["first_contact_date"] < cases["referral_date"]
-    for _, row in cases[early.fillna(False)].iterrows():
-        log.warning(
-            file,
-            "first_contact_date is before referral_date",
-            sheet="Baseline",
-            row=int(row.excel_row),
-            column="first_contact_date",
-            value=f"{row.first_contact_date:%d/%m/%Y}",
-            check="contact_before_referral",
-        )
+    early = (cases["first_contact_date"] < cases["referral_date"]).fillna(False)
+    _flag(
+        read,
+        "warning",
+        "Baseline",
+        cases[early],
+        "first_contact_date",
+        "first_contact_date is before referral_date",
+        value=lambda r: _day(r.first_contact_date),
+        check="contact_before_referral",
+    )
 
     remand = cases["legal_status"] == "Remand"
     has_sentence = cases["sentence_months"].notna() | cases["sentence_indeterminate"].fillna(False)
-    for _, row in cases[(remand & has_sentence).fillna(False)].iterrows():
-        log.warning(
-            file,
-            "sentence_length given for a mother on remand; it is not used",
-            sheet="Baseline",
-            row=int(row.excel_row),
-            column="sentence_length",
-            check="sentence_on_remand",
-        )
-    for _, row in cases[
-        (~remand.fillna(False)) & ~has_sentence & cases["legal_status"].notna()
-    ].iterrows():
-        log.warning(
-            file,
-            f"sentence_length is blank for a mother who is not on remand: counted as "
-            f"'{codebook.missing_label()}'",
-            sheet="Baseline",
-            row=int(row.excel_row),
-            column="sentence_length",
-            check="blank_cell",
-        )
+    _flag(
+        read,
+        "warning",
+        "Baseline",
+        cases[(remand & has_sentence).fillna(False)],
+        "sentence_length",
+        "sentence_length given for a mother on remand; it is not used",
+        check="sentence_on_remand",
+    )
+    not_remand_blank = (~remand.fillna(False)) & ~has_sentence & cases["legal_status"].notna()
+    _flag(
+        read,
+        "warning",
+        "Baseline",
+        cases[not_remand_blank],
+        "sentence_length",
+        "sentence_length is blank for a mother who is not on remand: counted as "
+        f"'{codebook.missing_label()}'",
+        check="blank_cell",
+    )
 
-    first_contact = cases.set_index("case_id")["first_contact_date"]
-    first_contact = first_contact[~first_contact.index.duplicated()]
+    first_contact = cases.drop_duplicates("case_id").set_index("case_id")["first_contact_date"]
     starts = pd.Series(
         reviews["case_id"].map(first_contact.to_dict()), index=reviews.index, dtype="datetime64[us]"
     )
     before = (reviews["review_date"] < starts).fillna(False)
-    for _, row in reviews[before].iterrows():
-        log.error(
-            file,
-            "review_date is before the case's first_contact_date",
-            sheet="Reviews",
-            row=int(row.excel_row),
-            column="review_date",
-            value=f"{row.review_date:%d/%m/%Y}",
-            expected=f"on or after {first_contact[row.case_id]:%d/%m/%Y}",
-        )
+    _flag(
+        read,
+        "error",
+        "Reviews",
+        reviews[before],
+        "review_date",
+        "review_date is before the case's first_contact_date",
+        value=lambda r: _day(r.review_date),
+        expected=lambda r: f"on or after {_day(first_contact[r.case_id])}",
+    )
     same_day = (
         reviews.duplicated(["case_id", "review_date"], keep=False) & reviews["review_date"].notna()
     )
-    for _, row in reviews[same_day].iterrows():
-        log.error(
-            file,
-            "two reviews of this case on the same date",
-            sheet="Reviews",
-            row=int(row.excel_row),
-            column="review_date",
-            value=f"{row.review_date:%d/%m/%Y}",
-            expected="one review per case per date",
-        )
+    _flag(
+        read,
+        "error",
+        "Reviews",
+        reviews[same_day],
+        "review_date",
+        "two reviews of this case on the same date",
+        value=lambda r: _day(r.review_date),
+        expected="one review per case per date",
+    )
 
     closed = reviews["case_status"] == "Closed"
     for column in ("closure_date", "closure_reason"):
-        for _, row in reviews[(closed & reviews[column].isna()).fillna(False)].iterrows():
-            log.error(
-                file,
-                f"{column} is required when case_status is Closed",
-                sheet="Reviews",
-                row=int(row.excel_row),
-                column=column,
-                value=None,
-                expected="a value for a closed case",
-            )
+        _flag(
+            read,
+            "error",
+            "Reviews",
+            reviews[(closed & reviews[column].isna()).fillna(False)],
+            column,
+            f"{column} is required when case_status is Closed",
+            expected="a value for a closed case",
+        )
     ordered = reviews.sort_values(["case_id", "review_date", "excel_row"], kind="stable")
     is_closed = (ordered["case_status"] == "Closed").fillna(False).astype(int)
     # closures in the case's earlier reviews: running count within the case minus this row
     closed_before = is_closed.groupby(ordered["case_id"]).cumsum() - is_closed
-    for _, row in ordered[closed_before > 0].iterrows():
-        log.warning(
-            file,
-            "review recorded after the case was closed",
-            sheet="Reviews",
-            row=int(row.excel_row),
-            column="review_date",
-            value=f"{row.review_date:%d/%m/%Y}",
-            check="review_after_closure",
-        )
+    _flag(
+        read,
+        "warning",
+        "Reviews",
+        ordered[closed_before > 0],
+        "review_date",
+        "review recorded after the case was closed",
+        value=lambda r: _day(r.review_date),
+        check="review_after_closure",
+    )
 
 
 def read_case_tracker(
