@@ -56,7 +56,7 @@ rule qualitative_read:
         disallowed_names=DISALLOWED_NAMES,
         code=COMMON_CODE
         + package_code("parsing.py", "identifiers.py", "tidy.py")
-        + package_code(*QUALITATIVE_MODULES),
+        + package_code("steps/qualitative.py", *QUALITATIVE_MODULES),
     output:
         themes="data/processed/qualitative/themes.parquet",
         participants="data/processed/qualitative/participants.parquet",
@@ -92,7 +92,9 @@ rule qualitative_tables:
         ),
         disallowed_names=DISALLOWED_NAMES,
         code=COMMON_CODE
-        + package_code("identifiers.py", "tidy.py", *QUALITATIVE_MODULES),
+        + package_code(
+            "identifiers.py", "tidy.py", "steps/qualitative.py", *QUALITATIVE_MODULES
+        ),
     output:
         theme_matrix="data/processed/tables/theme_matrix.csv",
         intercoder_agreement="data/processed/tables/intercoder_agreement.csv",
@@ -119,7 +121,10 @@ rule qualitative_tables:
 rule qualitative_figures:
     input:
         tables=["report/tables/theme_matrix.csv"],
-        code=COMMON_CODE + package_code("figures", "tidy.py", "qualitative/figures.py"),
+        code=COMMON_CODE
+        + package_code(
+            "figures", "tidy.py", "qualitative/figures.py", "steps/qualitative.py"
+        ),
     output:
         png=expand("figures/{figure_id}.png", figure_id=QUALITATIVE_FIGURES),
         svg=expand("figures/{figure_id}.svg", figure_id=QUALITATIVE_FIGURES),
@@ -140,7 +145,13 @@ rule activity_read:
         log=CONFIG.get("activity", {}).get("log", "data/raw/activity/activity_log.xlsx"),
         all_case_ids="data/processed/case_tracker/all_case_ids.parquet",
         code=COMMON_CODE
-        + package_code("parsing.py", "readers/excel.py", "tidy.py", "activity.py"),
+        + package_code(
+            "parsing.py",
+            "readers/excel.py",
+            "tidy.py",
+            "activity.py",
+            "steps/qualitative.py",
+        ),
     output:
         entries="data/processed/activity/activity_log.parquet",
         findings="data/processed/activity/read_findings.csv",
@@ -166,7 +177,8 @@ rule activity_tables:
         mothers="data/processed/mothers.parquet",
         findings="data/processed/activity/read_findings.csv",
         ledger="data/processed/activity/read_ledger.csv",
-        code=COMMON_CODE + package_code("tidy.py", "activity.py"),
+        code=COMMON_CODE
+        + package_code("tidy.py", "activity.py", "steps/qualitative.py"),
     output:
         activity_minutes="data/processed/tables/activity_minutes.csv",
         activity_hours_by_month="data/processed/tables/activity_hours_by_month.csv",
@@ -191,7 +203,10 @@ rule activity_tables:
 rule activity_figures:
     input:
         tables=expand("report/tables/{table_id}.csv", table_id=ACTIVITY_TABLES),
-        code=COMMON_CODE + package_code("figures", "tidy.py", "qualitative/figures.py"),
+        code=COMMON_CODE
+        + package_code(
+            "figures", "tidy.py", "qualitative/figures.py", "steps/qualitative.py"
+        ),
     output:
         png=expand("figures/{figure_id}.png", figure_id=ACTIVITY_FIGURES),
         svg=expand("figures/{figure_id}.svg", figure_id=ACTIVITY_FIGURES),

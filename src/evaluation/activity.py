@@ -454,31 +454,3 @@ def activity_context(diary, minutes, monthly, caseload, prisons, cutoff) -> dict
         "total": per_prison[-1],
         "by_prison": {p["prison"]: p for p in per_prison},
     }
-
-
-def run_read_rule(input, output, params) -> None:
-    """rule activity_read: unpack Snakemake's input/output/params into :func:`read_activity`."""
-    read_activity(
-        log_path=input.log,
-        all_case_ids=input.all_case_ids,
-        prisons=list(params.prisons),
-        valid_date_range=tuple(params.valid_date_range),
-        out_entries=output.entries,
-        out_findings=output.findings,
-        out_ledger=output.ledger,
-    )
-
-
-def run_tables_rule(input, output, params) -> None:
-    """rule activity_tables: unpack Snakemake's input/output/params into :func:`build_activity_tables`."""
-    build_activity_tables(
-        entries=input.entries,
-        mothers=input.mothers,
-        read_findings=input.findings,
-        read_ledger=input.ledger,
-        log_file=params.log_file,
-        prisons=list(params.prisons),
-        project_start=params.project_start,
-        cutoff=params.cutoff,
-        outputs={key: str(value) for key, value in output.items()},
-    )

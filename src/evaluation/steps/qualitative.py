@@ -5,18 +5,52 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def _first(files) -> str | None:
+    """The optional single file of a rule input (an empty list when not configured)."""
+    return str(files[0]) if len(files) else None
+
+
 def read_coding(input, output, params) -> None:
     """rule qualitative_read: themes, participants and coded segments, validated and guarded."""
-    from evaluation.qualitative.pipeline import run_read_rule
+    from evaluation.qualitative.pipeline import read_qualitative
 
-    run_read_rule(input, output, params)
+    read_qualitative(
+        themes=input.themes,
+        participants=input.participants,
+        coded_segments=dict(zip(params.coders, input.segments, strict=True))
+        if params.coders
+        else input.segments[0],
+        fmt=params.fmt,
+        participant_map=_first(input.participant_map),
+        disallowed_names=_first(input.disallowed_names),
+        prisons=list(params.prisons),
+        valid_date_range=tuple(params.valid_date_range),
+        out_themes=output.themes,
+        out_participants=output.participants,
+        out_segments=output.segments,
+        out_findings=output.findings,
+        out_ledger=output.ledger,
+    )
 
 
 def analyse(input, output, params) -> None:
     """rule qualitative_tables: theme matrix, agreement, quote bank and joint display at the cut-off."""
-    from evaluation.qualitative.pipeline import run_tables_rule
+    from evaluation.qualitative.pipeline import build_qualitative_tables
 
-    run_tables_rule(input, output, params)
+    build_qualitative_tables(
+        themes=input.themes,
+        participants=input.participants,
+        segments=input.segments,
+        read_findings=input.findings,
+        read_ledger=input.ledger,
+        integration=input.integration,
+        disallowed_names=_first(input.disallowed_names),
+        cutoff=params.cutoff,
+        primary_coder=params.primary_coder,
+        quote_max_words=params.quote_max_words,
+        participants_file=params.participants_file,
+        outputs={key: str(value) for key, value in output.items()},
+    )
 
 
 def draw_figures(input, output, params) -> None:
@@ -30,16 +64,34 @@ def draw_figures(input, output, params) -> None:
 
 def read_activity(input, output, params) -> None:
     """rule activity_read: the activity diary, validated."""
-    from evaluation.activity import run_read_rule
+    from evaluation.activity import read_activity as read_diary
 
-    run_read_rule(input, output, params)
+    read_diary(
+        log_path=input.log,
+        all_case_ids=input.all_case_ids,
+        prisons=list(params.prisons),
+        valid_date_range=tuple(params.valid_date_range),
+        out_entries=output.entries,
+        out_findings=output.findings,
+        out_ledger=output.ledger,
+    )
 
 
 def activity_tables(input, output, params) -> None:
     """rule activity_tables: minutes by activity, hours per month, caseload per month."""
-    from evaluation.activity import run_tables_rule
+    from evaluation.activity import build_activity_tables
 
-    run_tables_rule(input, output, params)
+    build_activity_tables(
+        entries=input.entries,
+        mothers=input.mothers,
+        read_findings=input.findings,
+        read_ledger=input.ledger,
+        log_file=params.log_file,
+        prisons=list(params.prisons),
+        project_start=params.project_start,
+        cutoff=params.cutoff,
+        outputs={key: str(value) for key, value in output.items()},
+    )
 
 
 def draw_activity_figures(input, output, params) -> None:
