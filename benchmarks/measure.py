@@ -5,8 +5,13 @@
 A process of its own, so that ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` (the
 largest single process) covers this command's process tree only. With psutil
 (a Snakemake dependency) the tree is also sampled every 0.1 s: the largest sum
-of resident memory over all its processes, and for every Snakemake job process
+of memory over all its processes, and for every Snakemake job process
 (``--target-jobs <rule:wildcards>``) its own peak memory and how long it was seen.
+
+The tree's sum counts each process's proportional set size (PSS) where Linux
+gives it: worker processes forked from one server share the pages of the
+libraries they imported, and summing their resident sizes would count those
+pages once per process. Elsewhere it falls back to resident size (RSS).
 """
 
 from __future__ import annotations
@@ -37,6 +42,20 @@ def job_name(command_line: list[str]) -> str | None:
     return command_line[command_line.index("--target-jobs") + 1]
 
 
+def tree_memory(process) -> int:
+    """Bytes a process adds to its tree: PSS on Linux, else RSS."""
+    global MEMORY_METRIC
+    if MEMORY_METRIC == "pss":
+        try:
+            return process.memory_full_info().pss
+        except (AttributeError, psutil.AccessDenied):
+            MEMORY_METRIC = "rss"
+    return process.memory_info().rss
+
+
+MEMORY_METRIC = "pss" if sys.platform.startswith("linux") else "rss"
+
+
 class TreeSampler(threading.Thread):
     """Samples the resident memory of a process tree until stopped."""
 
@@ -57,7 +76,7 @@ class TreeSampler(threading.Thread):
             total = 0
             for process in processes:
                 try:
-                    total += process.memory_info().rss
+                    total += tree_memory(process)
                     name = job_name(process.cmdline())
                     if name:
                         self.sample_job(name, process)
@@ -98,6 +117,7 @@ def main(argv: list[str]) -> int:
         "returncode": returncode,
         "peak_mb": maxrss * unit / MB,
         "peak_tree_mb": sampler.peak_tree / MB if sampler and sampler.peak_tree else None,
+        "tree_memory": MEMORY_METRIC if sampler else None,
         "job_samples": {
             name: {
                 "peak_mb": job["peak_mb"],

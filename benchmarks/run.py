@@ -21,7 +21,9 @@ without outputs, so the working copy is never touched) with that copy's own
 
 Each is repeated (median, min, max of wall-clock seconds); peak memory is the
 largest single process (``getrusage(RUSAGE_CHILDREN).ru_maxrss``) and the largest
-sampled sum over the whole process tree (psutil, a Snakemake dependency). The
+sampled sum over the whole process tree (psutil, a Snakemake dependency; each
+process's proportional set size on Linux, so pages that forked worker processes
+share are counted once). The
 table is printed and written with the machine, date, git commit, load and the
 pass/fail of each target to ``benchmarks/results.json``, with the seconds per
 rule (from Snakemake's log) of every Snakemake measurement. ``--cache DIR`` keeps
@@ -272,6 +274,7 @@ def summarise(name: str, samples: list[dict], **extra) -> dict:
         "seconds": [round(s, 3) for s in seconds],
         "peak_mb": round(max(s["peak_mb"] for s in samples), 1),
         "peak_tree_mb": round(max(trees), 1) if trees else None,
+        "tree_memory": samples[-1].get("tree_memory"),
         "jobs": samples[-1].get("jobs"),
         **extra,
         **details,
@@ -446,8 +449,16 @@ def check_targets(results: dict, scales: list[int]) -> list[dict]:
     big = f"x{max(scales)}" if scales else None
     if big == "x1000":
         add("x1000 end to end <= 60 s", TARGETS["x1000_s"], value(big), "s")
-        memory = value(big, "peak_tree_mb") or value(big, "peak_mb")
-        add("x1000 peak memory <= 2 GB", TARGETS["x1000_mb"], memory, "MB", "process tree")
+        # the larger of the tree's summed memory and the largest single process
+        sizes = [v for v in (value(big, "peak_tree_mb"), value(big, "peak_mb")) if v is not None]
+        memory = max(sizes) if sizes else None
+        add(
+            "x1000 peak memory <= 2 GB",
+            TARGETS["x1000_mb"],
+            memory,
+            "MB",
+            "max of process tree (PSS sum) and largest process (RSS)",
+        )
     if len(scales) >= 2:
         low, high = min(scales), max(scales)
         add(

@@ -7,6 +7,8 @@ from pathlib import Path
 import evaluation.config as evaluation_config
 from evaluation.logs import log_to  # noqa: F401  (used by run: blocks)
 from evaluation.steps import run_step
+import evaluation.steps.workers as evaluation_steps_workers
+import evaluation.workflow as evaluation_workflow
 
 CONFIG = evaluation_config.validate_config(config)
 PRISONS = list(CONFIG["case_trackers"])
@@ -74,3 +76,19 @@ def raw_inputs():
     if CONFIG.get("activity", {}).get("log"):
         paths.append(CONFIG["activity"]["log"])
     return sorted(p for p in set(paths) if Path(p).exists())
+
+
+onstart:
+    # jobs as threads of this process (profiles/default): steps go to worker processes
+    if workflow.is_main_process and workflow.execution_settings.use_threads:
+        evaluation_steps_workers.start(workflow.cores)
+
+
+onsuccess:
+    evaluation_steps_workers.stop()
+    evaluation_workflow.release_scheduler_timers()
+
+
+onerror:
+    evaluation_steps_workers.stop()
+    evaluation_workflow.release_scheduler_timers()

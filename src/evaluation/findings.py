@@ -71,6 +71,10 @@ class DataValidationError(Exception):
         header = f"{len(lines)} data error(s) stop the run:"
         super().__init__("\n".join([header, *lines]))
 
+    def __reduce__(self):
+        """Pickle by findings (the message alone cannot rebuild them): steps run in workers."""
+        return (type(self), (self.findings,))
+
 
 @dataclass
 class FindingLog:

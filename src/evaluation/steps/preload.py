@@ -1,0 +1,13 @@
+"""Modules the worker processes import once, before any step runs (see ``workers``).
+
+Only what nearly every step needs: a job that draws or tests imports
+matplotlib or scipy itself, once per worker, so a run that only re-renders
+the report does not wait for them.
+"""
+
+import numpy  # noqa: F401
+import pandas  # noqa: F401
+import pyarrow.parquet  # noqa: F401
+
+import evaluation.codebook  # noqa: F401
+import evaluation.logs  # noqa: F401

@@ -1,0 +1,92 @@
+"""Persistent worker processes for the steps of one Snakemake run.
+
+``profiles/default`` runs jobs as threads of the Snakemake process, because a
+new Python process per job (Snakemake's default for ``run:``) costs about a
+second of start-up each. Threads share one interpreter lock, though, so on
+their own they compute one job at a time. The pool here gives the threads
+real parallelism: each job thread hands its step to one of a few worker
+processes and waits. The workers are forked from a server process that has
+already imported pandas, pyarrow, matplotlib and scipy (``preload``), so a
+worker starts in milliseconds and no job pays for imports twice.
+
+The Snakefile turns the pool on at ``onstart`` when jobs run as threads in
+the main Snakemake process, and shuts it down at ``onsuccess``/``onerror``.
+Without it (one core, a cluster job, a unit test) steps run in the calling
+process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+#: Imported once by the fork server, inherited by every worker.
+PRELOAD = ["evaluation.steps.preload"]
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+_size = 0
+
+
+class StepError(RuntimeError):
+    """A step failed with an exception that cannot cross a process boundary."""
+
+
+def start(workers: int) -> None:
+    """Run steps in ``workers`` processes from now on (fewer than 2: in process)."""
+    global _size, _pool
+    with _lock:
+        _size = workers if workers >= 2 else 0
+        if _size and _pool is None:
+            _pool = _new_pool(_size)
+
+
+def stop() -> None:
+    """Shut the workers down; later steps run in the calling process."""
+    global _size, _pool
+    with _lock:
+        pool, _pool, _size = _pool, None, 0
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def active() -> bool:
+    """Whether steps currently go to worker processes."""
+    return _pool is not None
+
+
+def _new_pool(size: int) -> ProcessPoolExecutor:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    return ProcessPoolExecutor(max_workers=size, mp_context=context)
+
+
+def call(function, *args):
+    """Run ``function(*args)`` in a worker when the pool is on, else here; its result."""
+    global _pool
+    pool = _pool
+    if pool is None:
+        return function(*args)
+    try:
+        return pool.submit(_portable, function, *args).result()
+    except BrokenProcessPool:
+        # a worker died (killed, out of memory): later jobs get a fresh pool
+        with _lock:
+            if _pool is pool:
+                _pool = _new_pool(_size)
+        raise
+
+
+def _portable(function, *args):
+    """Run in the worker; re-raise failures in a form that survives pickling."""
+    try:
+        return function(*args)
+    except Exception as exc:
+        try:
+            pickle.loads(pickle.dumps(exc))
+        except Exception:
+            raise StepError(f"{type(exc).__name__}: {exc}") from None
+        raise

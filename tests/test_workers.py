@@ -1,0 +1,112 @@
+"""Worker processes for steps, the picklable step arguments, and Snakemake's exit timers."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+
+import pytest
+from snakemake.iocontainers import Namedlist
+
+from evaluation.findings import ERROR, DataValidationError, Finding
+from evaluation.steps import StepFiles, step_files, workers
+from evaluation.workflow import release_scheduler_timers
+
+
+class NeedsTwoArguments(Exception):
+    """An exception whose constructor pickle cannot call again."""
+
+    def __init__(self, what, where):
+        super().__init__(f"{what} at {where}")
+
+
+def fail_with_findings():
+    raise DataValidationError(
+        [
+            Finding(
+                severity=ERROR,
+                source="case_tracker",
+                file="a.xlsx",
+                message="not a date",
+                sheet="Mothers",
+                row=7,
+                column="first_contact_date",
+                value="31/02/2022",
+            )
+        ]
+    )
+
+
+def fail_unpicklably():
+    raise NeedsTwoArguments("bad thing", "row 3")
+
+
+@pytest.fixture
+def pool():
+    workers.start(2)
+    yield
+    workers.stop()
+
+
+def test_steps_run_in_another_process_when_the_pool_is_on(pool):
+    assert workers.active()
+    assert workers.call(os.getpid) != os.getpid()
+
+
+def test_without_the_pool_steps_run_here():
+    assert not workers.active()
+    assert workers.call(os.getpid) == os.getpid()
+
+
+def test_one_core_means_no_pool():
+    workers.start(1)
+    try:
+        assert not workers.active()
+    finally:
+        workers.stop()
+
+
+def test_a_data_error_crosses_the_process_boundary_with_its_findings(pool):
+    with pytest.raises(DataValidationError) as raised:
+        workers.call(fail_with_findings)
+    assert str(raised.value) == str(DataValidationError(raised.value.findings))
+    assert "first_contact_date" in str(raised.value)
+    assert raised.value.findings[0].value == "31/02/2022"
+
+
+def test_an_exception_that_cannot_be_pickled_still_reports_its_message(pool):
+    with pytest.raises(workers.StepError, match="NeedsTwoArguments: bad thing at row 3"):
+        workers.call(fail_unpicklably)
+
+
+def test_data_validation_error_pickles():
+    error = DataValidationError(
+        [Finding(severity=ERROR, source="s", file="f.csv", message="bad", row=2, column="c")]
+    )
+    copy = pickle.loads(pickle.dumps(error))
+    assert str(copy) == str(error)
+    assert copy.findings == error.findings
+
+
+def test_step_files_keep_items_names_and_survive_pickling():
+    named = Namedlist(["a.csv", ["b.csv", "c.csv"]])
+    named._set_name("first", 0)
+    named._set_name("rest", 1)
+    files = pickle.loads(pickle.dumps(step_files(named)))
+    assert isinstance(files, StepFiles)
+    assert files.first == "a.csv" and files.rest == ["b.csv", "c.csv"]
+    assert files[0] == "a.csv"
+    assert dict(files.items()) == {"first": "a.csv", "rest": ["b.csv", "c.csv"]}
+    assert files.get("missing", 5) == 5
+    assert type(files.first) is str
+
+
+def test_release_scheduler_timers_lets_the_interpreter_exit_at_once():
+    fired = threading.Event()
+    timer = threading.Timer(60, fired.set)
+    timer.start()
+    assert release_scheduler_timers() >= 1
+    timer.join(timeout=2)
+    assert not timer.is_alive()
+    assert not fired.is_set()
