@@ -123,7 +123,6 @@ rule case_tracker_figures:
     resources:
         mem_mb=1000,
         runtime=10,
-        matplotlib=1,
     params:
         specs=CASE_TRACKER_FIGURE_SPECS,
         synthetic=CONFIG["report"]["synthetic"],

@@ -133,7 +133,6 @@ rule qualitative_figures:
     resources:
         mem_mb=1000,
         runtime=10,
-        matplotlib=1,
     params:
         synthetic=CONFIG["report"]["synthetic"],
     run:
@@ -215,7 +214,6 @@ rule activity_figures:
     resources:
         mem_mb=1000,
         runtime=10,
-        matplotlib=1,
     params:
         synthetic=CONFIG["report"]["synthetic"],
     run:

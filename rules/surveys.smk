@@ -240,7 +240,6 @@ rule survey_figure:
     resources:
         mem_mb=1000,
         runtime=10,
-        matplotlib=1,
     params:
         figure_id=lambda wildcards: wildcards.figure_id,
         synthetic=CONFIG["report"]["synthetic"],
