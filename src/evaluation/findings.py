@@ -170,7 +170,8 @@ class Ledger:
 def ledger_balance(ledger: pd.DataFrame) -> pd.DataFrame:
     """Per source/file/sheet/step: read, used, excluded and whether they balance."""
     keys = ["source", "file", "sheet", "unit", "step"]
-    ledger = ledger.assign(**{k: ledger[k].fillna("") for k in keys})  # CSV sources have no sheet
+    # CSV sources have no sheet (a column of only blanks reads as float)
+    ledger = ledger.assign(**{k: ledger[k].astype(object).fillna("") for k in keys})
     wide = (
         ledger.pivot_table(
             index=keys, columns="outcome", values="rows", aggfunc="sum", fill_value=0
