@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from evaluation.derive import derive_children, derive_mothers
+from evaluation.derive import derive_children, derive_mothers, isin
 from evaluation.findings import DataValidationError, FindingLog, Ledger
 
 SOURCE = "case_tracker"
@@ -87,13 +87,13 @@ def combine_at_cutoff(
         file = cases["source_file"].iloc[0] if len(cases) else prison
         all_ids.append(cases[["prison", "case_id"]])
         late = cases["first_contact_date"] > cut
-        late_ids = set(cases.loc[late, "case_id"])
+        late_ids = cases.loc[late, "case_id"]
         for name, (sheet, unit) in _SHEETS.items():
             frame = prison_frames[name]
             if name == "cases":
                 drop, reason = late, AFTER_CUTOFF_CASE
             else:
-                drop, reason = frame["case_id"].isin(late_ids), CASE_AFTER_CUTOFF
+                drop, reason = isin(frame["case_id"], late_ids), CASE_AFTER_CUTOFF
             ledger.read(SOURCE, file, sheet, unit, len(frame), step=STEP)
             ledger.excluded(SOURCE, file, sheet, unit, reason, int(drop.sum()), step=STEP)
             frame = frame.loc[~drop]

@@ -21,6 +21,12 @@ LATEST_REVIEW_FIELDS = {
 }
 
 
+def isin(values: pd.Series, known: pd.Series) -> pd.Series:
+    """``values.isin(known)`` by an index lookup (Arrow-backed ``isin`` goes value by value)."""
+    lookup = pd.Index(known.dropna().unique())
+    return pd.Series(lookup.get_indexer(values) >= 0, index=values.index)
+
+
 def quarter_index(dates: pd.Series, project_start: dt.date) -> pd.Series:
     """0 for dates before the project start, else 1 + whole quarters since it."""
     start = pd.Timestamp(project_start)

@@ -12,6 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
 
 from evaluation import codebook
 
@@ -33,6 +37,84 @@ def is_blank(value: object) -> bool:
     if isinstance(value, float) and math.isnan(value):
         return True
     return isinstance(value, str) and not value.strip()
+
+
+def blank_cells(values) -> np.ndarray:
+    """:func:`is_blank` for a whole column of raw cells, testing each distinct value once."""
+    return _factorize(np.asarray(values, dtype=object))[3]
+
+
+def _factorize(values: np.ndarray):
+    """(value codes, distinct values, blank per distinct value, blank per cell).
+
+    Nulls get code -1; ``1``, ``1.0`` and ``True`` share a code (they are equal).
+    """
+    value_codes, uniques = pd.factorize(values)
+    blank_unique = np.fromiter(map(is_blank, uniques), dtype=bool, count=len(uniques))
+    blank = np.append(blank_unique, False)[value_codes]
+    nulls = value_codes == -1
+    if nulls.any():
+        blank[nulls] = _nulls_blank(values[nulls])
+    return value_codes, uniques, blank_unique, blank
+
+
+def _nulls_blank(nulls: np.ndarray) -> np.ndarray | bool:
+    """is_blank of cells pandas counts as null: True for None and NaN (the usual case)."""
+    if all(t is type(None) or issubclass(t, float) for t in set(map(type, nulls))):
+        return True
+    return np.fromiter(map(is_blank, nulls), dtype=bool, count=len(nulls))
+
+
+@dataclass(frozen=True)
+class DistinctCells:
+    """A column of raw cells as codes into its distinct non-blank values.
+
+    ``codes[i]`` indexes ``values`` for cell ``i`` and is -1 for a blank cell.
+    Values are distinct by type as well as by value (``1``, ``1.0`` and
+    ``True`` are three values), in order of first appearance, so each
+    distinct raw value is parsed once and its result spread with :meth:`take`.
+    """
+
+    codes: np.ndarray
+    values: list
+
+    @property
+    def blank(self) -> np.ndarray:
+        return self.codes == -1
+
+    def take(self, per_value, fill=None) -> np.ndarray:
+        """Per-cell object array from one item per distinct value (``fill`` for blanks)."""
+        items = np.empty(len(self.values) + 1, dtype=object)
+        for index, item in enumerate(per_value):
+            items[index] = item
+        items[-1] = fill
+        return items[self.codes]
+
+    def without(self, rows: np.ndarray) -> DistinctCells:
+        """The same column with the flagged rows removed."""
+        return DistinctCells(codes=self.codes[~rows], values=self.values)
+
+    def rows_where(self, per_value_flags) -> np.ndarray:
+        """Boolean per cell: its distinct value is flagged (never for blanks)."""
+        flags = np.append(np.asarray(per_value_flags, dtype=bool), False)
+        return flags[self.codes]
+
+
+def distinct_cells(values) -> DistinctCells:
+    """Group a column of raw cells by distinct (type, value); blanks get code -1."""
+    values = np.asarray(values, dtype=object)
+    value_codes, uniques, blank_unique, blank = _factorize(values)
+    filled = values[~blank]
+    codes = np.full(len(values), -1, dtype=np.int64)
+    if len(set(map(type, filled))) <= 1 and (value_codes[~blank] >= 0).all():
+        # one type and no null-like values: the factorized values are the distinct values
+        codes[~blank] = (np.cumsum(~blank_unique) - 1)[value_codes[~blank]]
+        return DistinctCells(codes=codes, values=list(uniques[~blank_unique]))
+    type_codes, types = pd.factorize(np.fromiter(map(type, filled), dtype=object))
+    distinct_codes, _ = pd.factorize(value_codes[~blank] * len(types) + type_codes)
+    _, first_positions = np.unique(distinct_codes, return_index=True)
+    codes[~blank] = distinct_codes
+    return DistinctCells(codes=codes, values=list(filled[first_positions]))
 
 
 def cell_text(value: object) -> str:

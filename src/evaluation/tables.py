@@ -13,7 +13,7 @@ import datetime as dt
 import pandas as pd
 
 from evaluation import codebook
-from evaluation.derive import quarter_labels
+from evaluation.derive import isin, quarter_labels
 from evaluation.tidy import TIDY_COLUMNS, TOTAL, add_percentages
 
 KEY_FACT_COLUMNS = ["fact", "column", "n", "denominator", "pct"]
@@ -87,7 +87,7 @@ def _count_table(
     values = units[variable].astype("string").fillna(missing)
     if values.eq(missing).any() and missing not in rows:
         rows = [*rows, missing]
-    unknown = sorted(set(values) - set(rows))
+    unknown = sorted(set(values.unique()) - set(rows))
     if unknown:
         raise ValueError(
             f"values {unknown} of {variable!r} are not rows of the table; check the codebook"
@@ -140,7 +140,7 @@ def build_table(
     unit = spec["unit"]
     if unit == "need":
         chosen = needs.loc[needs["source"] == spec["need_source"]]
-        chosen = chosen.loc[chosen["case_id"].isin(mothers["case_id"])]
+        chosen = chosen.loc[isin(chosen["case_id"], mothers["case_id"])]
         return _count_table(
             chosen, "need", rows, prisons, _denominators(mothers, prisons), by_mother=True
         )
@@ -196,7 +196,7 @@ def _mask(frame: pd.DataFrame, expression: str | None) -> pd.Series:
 def local_authority_names(values: pd.Series) -> set[str]:
     """Distinct authority names, compared trimmed and ignoring case."""
     names = set()
-    for cell in values.dropna():
+    for cell in values.dropna().unique():
         names.update(codebook.normalise_text(part) for part in str(cell).split(";") if part.strip())
     return names
 
@@ -204,14 +204,15 @@ def local_authority_names(values: pd.Series) -> set[str]:
 def build_key_facts(mothers: pd.DataFrame, *, prisons: list[str]) -> pd.DataFrame:
     """Every case-tracker key fact: a Total row and one per prison."""
     records = []
+    groups = {TOTAL: mothers} | {p: mothers.loc[mothers["prison"] == p] for p in prisons}
     for fact, spec in fact_specs().items():
         for column in [TOTAL, *prisons]:
-            group = mothers if column == TOTAL else mothers.loc[mothers["prison"] == column]
+            group = groups[column]
             if spec.get("kind") == "distinct_count":
                 n = len(local_authority_names(group[spec["variable"]]))
                 records.append({"fact": fact, "column": column, "n": n, "denominator": None})
                 continue
-            base = group.loc[_mask(group, spec.get("base"))]
+            base = group.loc[_mask(group, spec["base"])] if spec.get("base") else group
             n = int(_mask(base, spec["numerator"]).sum())
             records.append({"fact": fact, "column": column, "n": n, "denominator": len(base)})
     return add_percentages(pd.DataFrame(records, columns=KEY_FACT_COLUMNS[:-1]))[KEY_FACT_COLUMNS]

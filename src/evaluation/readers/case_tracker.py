@@ -16,11 +16,20 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from evaluation import codebook
+from evaluation.derive import isin
 from evaluation.findings import REDACTED, DataValidationError, FindingLog, Ledger
-from evaluation.parsing import cell_text, is_blank, parse_date, parse_integer, parse_sentence
+from evaluation.parsing import (
+    DistinctCells,
+    cell_text,
+    distinct_cells,
+    parse_date,
+    parse_integer,
+    parse_sentence,
+)
 from evaluation.readers.excel import (
     WorkbookError,
     formula_cells,
@@ -71,11 +80,31 @@ def _allowed(labels) -> str:
 
 
 class _SheetParser:
-    """Converts the raw columns of one sheet to typed columns, logging each bad cell."""
+    """Converts the raw columns of one sheet to typed columns, logging each bad cell.
 
-    def __init__(self, file: str, sheet: str, raw: pd.DataFrame, log: FindingLog, date_range):
+    Each column is grouped by distinct raw value first (:func:`distinct_cells`):
+    values are parsed once each and spread back to the rows; findings are built
+    only for the rows that fail.
+    """
+
+    def __init__(
+        self,
+        file: str,
+        sheet: str,
+        raw: pd.DataFrame,
+        log: FindingLog,
+        date_range,
+        cells: dict[str, DistinctCells] | None = None,
+    ):
         self.file, self.sheet, self.raw, self.log = file, sheet, raw, log
         self.date_range = date_range
+        self._distinct = dict(cells or {})
+
+    def cells(self, column: str) -> DistinctCells:
+        """The column's distinct raw values and per-row codes (computed once)."""
+        if column not in self._distinct:
+            self._distinct[column] = distinct_cells(self.raw[column].to_numpy(dtype=object))
+        return self._distinct[column]
 
     def _report(
         self, column, rows, values, message, expected, *, free_text=False, severity="error"
@@ -93,19 +122,30 @@ class _SheetParser:
                 check=f"{column}_{severity}",
             )
 
-    def _by_unique(self, column: str, parse) -> tuple[pd.Series, pd.Series]:
-        """Parse each distinct raw value once; returns (parsed values, problem per row)."""
-        raw = self.raw[column]
-        keys = raw.map(lambda v: (type(v).__name__, v) if not is_blank(v) else None)
-        results = {k: parse(k[1]) for k in keys.dropna().unique()}
-        parsed = keys.map(lambda k: results[k][0] if k is not None else None)
-        problem = keys.map(lambda k: results[k][1] if k is not None else None)
-        return parsed, problem
+    def _report_rows(self, column, bad: np.ndarray, message, expected) -> None:
+        """Report the rows flagged in ``bad`` with their raw values."""
+        self._report(
+            column,
+            self.raw["excel_row"].to_numpy()[bad],
+            self.raw[column].to_numpy(dtype=object)[bad],
+            message,
+            expected,
+        )
+
+    def _by_unique(self, column: str, parse) -> tuple[DistinctCells, list, np.ndarray]:
+        """Parse each distinct raw value once: (cells, parsed per value, problem per row)."""
+        cells = self.cells(column)
+        results = [parse(value) for value in cells.values]
+        problem = cells.take([problem for _, problem in results])
+        return cells, [parsed for parsed, _ in results], problem
+
+    def _series(self, values, dtype) -> pd.Series:
+        return pd.Series(values, index=self.raw.index, dtype=dtype)
 
     def blank_warnings(self, column: str, label_if_table: str | None) -> None:
-        blank = self.raw[column].map(is_blank)
+        blank = self.cells(column).blank
         if blank.any() and label_if_table:
-            for row in self.raw.loc[blank, "excel_row"]:
+            for row in self.raw["excel_row"].to_numpy()[blank]:
                 self.log.warning(
                     self.file,
                     f"blank cell: counted as '{label_if_table}' in tables",
@@ -117,17 +157,12 @@ class _SheetParser:
 
     def category(self, column: str, value_set_name: str) -> pd.Series:
         values = codebook.value_set(value_set_name)
-        parsed, _ = self._by_unique(column, lambda v: (values.match(v), None))
-        bad = parsed.isna() & ~self.raw[column].map(is_blank)
+        cells = self.cells(column)
+        labels = [values.match(value) for value in cells.values]
+        bad = cells.rows_where([label is None for label in labels])
         if bad.any():
-            self._report(
-                column,
-                self.raw.loc[bad, "excel_row"],
-                self.raw.loc[bad, column],
-                "value not in the codebook",
-                _allowed(values.labels),
-            )
-        return parsed.astype("string")
+            self._report_rows(column, bad, "value not in the codebook", _allowed(values.labels))
+        return self._series(cells.take(labels), object).astype("string")
 
     def date(self, column: str) -> pd.Series:
         low, high = (dt.date.fromisoformat(d) for d in self.date_range)
@@ -141,73 +176,54 @@ class _SheetParser:
                 )
             return date, problem
 
-        parsed, problem = self._by_unique(column, parse)
-        bad = problem.notna()
-        for message in problem[bad].unique():
-            rows = bad & (problem == message)
-            self._report(
+        cells, dates, problem = self._by_unique(column, parse)
+        bad = pd.notna(problem)
+        for message in pd.unique(problem[bad]):
+            self._report_rows(
                 column,
-                self.raw.loc[rows, "excel_row"],
-                self.raw.loc[rows, column],
+                bad & (problem == message),
                 "date out of range" if "valid_date_range" in message else "not a valid date",
                 message,
             )
-        return pd.to_datetime(pd.Series(parsed, index=self.raw.index, dtype=object)).astype(
-            "datetime64[us]"
-        )
+        days = np.array([*dates, None], dtype=object).astype("datetime64[us]")
+        return self._series(days[cells.codes], "datetime64[us]")
 
     def integer(self, column: str, low: int, high: int) -> pd.Series:
-        parsed, problem = self._by_unique(column, lambda v: parse_integer(v, low, high))
-        bad = problem.notna()
+        cells, numbers, problem = self._by_unique(column, lambda v: parse_integer(v, low, high))
+        bad = pd.notna(problem)
         if bad.any():
-            self._report(
-                column,
-                self.raw.loc[bad, "excel_row"],
-                self.raw.loc[bad, column],
-                "not a valid number",
-                problem[bad].iloc[0],
-            )
-        return pd.array(parsed.tolist(), dtype="Int64")
+            self._report_rows(column, bad, "not a valid number", problem[bad][0])
+        return pd.array(cells.take(numbers), dtype="Int64")
 
     def sentence(self, column: str) -> tuple[pd.Series, pd.Series]:
-        parsed, problem = self._by_unique(column, parse_sentence)
-        bad = problem.notna()
+        cells, parsed, problem = self._by_unique(column, parse_sentence)
+        bad = pd.notna(problem)
         if bad.any():
-            self._report(
-                column,
-                self.raw.loc[bad, "excel_row"],
-                self.raw.loc[bad, column],
-                "sentence length not understood",
-                problem[bad].iloc[0],
-            )
-        months = parsed.map(lambda p: p[0] if p else None)
-        indeterminate = parsed.map(lambda p: p[1] if p else None)
-        return (
-            pd.array(months.tolist(), dtype="Float64"),
-            pd.array(indeterminate.tolist(), dtype="boolean"),
-        )
+            self._report_rows(column, bad, "sentence length not understood", problem[bad][0])
+        months = cells.take([p[0] if p else None for p in parsed])
+        indeterminate = cells.take([p[1] if p else None for p in parsed])
+        return pd.array(months, dtype="Float64"), pd.array(indeterminate, dtype="boolean")
 
     def identifier(self, column: str) -> pd.Series:
-        values = self.raw[column].map(lambda v: None if is_blank(v) else str(v).strip())
-        blank = values.isna()
+        cells = self.cells(column)
+        blank = cells.blank
         if blank.any():
             self._report(
                 column,
-                self.raw.loc[blank, "excel_row"],
+                self.raw["excel_row"].to_numpy()[blank],
                 [None] * int(blank.sum()),
                 "identifier is blank",
                 "a pseudonymous case id such as EP-014",
             )
-        return values.astype("string")
+        return self._series(cells.take([str(v).strip() for v in cells.values]), "string")
 
     def text_list(self, column: str, separator: str) -> pd.Series:
         def join(value):
-            if is_blank(value):
-                return None
             parts = [" ".join(p.split()) for p in str(value).split(separator)]
             return "; ".join(p for p in parts if p) or None
 
-        return self.raw[column].map(join).astype("string")
+        cells = self.cells(column)
+        return self._series(cells.take([join(v) for v in cells.values]), object).astype("string")
 
 
 def _convert(parser: _SheetParser, columns: dict, *, warn_blanks: bool) -> pd.DataFrame:
@@ -229,7 +245,7 @@ def _convert(parser: _SheetParser, columns: dict, *, warn_blanks: bool) -> pd.Da
         elif kind == "text_list":
             out[name] = parser.text_list(name, spec["separator"])
         elif kind == "free_text":
-            out[f"has_{name}"] = ~parser.raw[name].map(is_blank).astype(bool)
+            out[f"has_{name}"] = ~parser.cells(name).blank
         if (
             warn_blanks
             and kind in {"category", "integer"}
@@ -246,25 +262,22 @@ def _needs(parser: _SheetParser, columns: dict) -> pd.DataFrame:
     out["case_id"] = parser.identifier("case_id")
     out["source"] = parser.category("source", columns["source"]["categories"])
     by_source = columns["need"]["categories_by_source"]
-    need = pd.Series(pd.NA, index=out.index, dtype="string")
+    cells = parser.cells("need")
+    need = np.full(len(out), None, dtype=object)
     for source, set_name in by_source.items():
         values = codebook.value_set(set_name)
-        rows = out["source"] == source
-        matched = parser.raw.loc[rows.fillna(False), "need"].map(
-            lambda v, values=values: values.match(v) if not is_blank(v) else None
-        )
-        need.loc[matched.index] = matched.astype("string")
-        bad = matched.isna()
+        rows = (out["source"] == source).fillna(False).to_numpy(dtype=bool)
+        labels = cells.take([values.match(v) for v in cells.values])
+        need[rows] = labels[rows]
+        bad = rows & pd.isna(labels)
         if bad.any():
-            idx = matched.index[bad]
-            parser._report(
+            parser._report_rows(
                 "need",
-                parser.raw.loc[idx, "excel_row"],
-                parser.raw.loc[idx, "need"],
+                bad,
                 f"need not in the codebook's list for source '{source}'",
                 _allowed(values.labels),
             )
-    out["need"] = need
+    out["need"] = parser._series(need, object).astype("string")
     return out
 
 
@@ -319,9 +332,8 @@ def _check_cross_sheet(read: TrackerRead) -> None:
         expected="one row per mother",
     )
 
-    known = set(cases["case_id"].dropna())
     for sheet, frame in (("Children", children), ("Triage coding", needs), ("Reviews", reviews)):
-        orphan = frame["case_id"].notna() & ~frame["case_id"].isin(known)
+        orphan = frame["case_id"].notna() & ~isin(frame["case_id"], cases["case_id"])
         _flag(
             read,
             "error",
@@ -499,7 +511,7 @@ def read_case_tracker(
             continue
         ledger.read(SOURCE, file, name, spec["unit"], raw.rows_read)
         ledger.excluded(SOURCE, file, name, spec["unit"], BLANK_ROW, raw.blank_rows)
-        parser = _SheetParser(file, name, raw.frame, log, valid_date_range)
+        parser = _SheetParser(file, name, raw.frame, log, valid_date_range, raw.cells)
         if name == "Triage coding":
             frames[name] = _needs(parser, columns)
         else:
@@ -549,7 +561,7 @@ def _warn_formulas(file: str, matched: dict[str, str | None], log: FindingLog) -
 def _drop_not_started(read: TrackerRead) -> None:
     """Referred but not started (blank first contact): excluded everywhere, counted."""
     not_started = read.cases["first_contact_date"].isna()
-    ids = set(read.cases.loc[not_started, "case_id"])
+    ids = read.cases.loc[not_started, "case_id"]
     units = {
         "Baseline": "mother",
         "Children": "child",
@@ -566,7 +578,7 @@ def _drop_not_started(read: TrackerRead) -> None:
         ("Reviews", "reviews"),
     ):
         frame = getattr(read, attr)
-        drop = frame["case_id"].isin(ids)
+        drop = isin(frame["case_id"], ids)
         read.ledger.excluded(
             SOURCE, read.file, sheet, units[sheet], CASE_NOT_STARTED, int(drop.sum())
         )

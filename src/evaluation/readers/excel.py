@@ -9,14 +9,15 @@ unknown columns) are findings; blank rows are counted, never silently lost.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from evaluation.codebook import normalise_header
 from evaluation.findings import FindingLog
-from evaluation.parsing import is_blank
+from evaluation.parsing import DistinctCells, blank_cells, distinct_cells, is_blank
 
 #: First bytes of an OLE2 compound file: an encrypted .xlsx or an old .xls.
 OLE2_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
@@ -62,6 +63,8 @@ class RawSheet:
     frame: pd.DataFrame
     rows_read: int
     blank_rows: int
+    #: each column's distinct values and per-row codes (rows of ``frame``)
+    cells: dict[str, DistinctCells] = field(default_factory=dict)
 
 
 def match_sheet_name(available: list[str], wanted: str) -> str | None:
@@ -95,6 +98,8 @@ def read_sheet(
         return None
     errors_before = len(log.errors)
     header = rows[0]
+    body = rows[1:]
+    by_position = _transpose(body, len(header))
     for (top, left), (bottom, right) in _merged_ranges(sheet):
         if top == 0 and right > left:
             span = f"{_column_letter(left)}1:{_column_letter(right)}{bottom + 1}"
@@ -114,7 +119,7 @@ def read_sheet(
     ignored: list[str] = []
     for index, raw_name in enumerate(header):
         if is_blank(raw_name):
-            has_data = any(index < len(r) and not is_blank(r[index]) for r in rows[1:])
+            has_data = not blank_cells(by_position[index]).all()
             if has_data:
                 log.warning(
                     file,
@@ -165,16 +170,29 @@ def read_sheet(
     if missing or len(log.errors) > errors_before:
         return None
 
-    body = rows[1:]
-    data = {name: [r[i] if i < len(r) else None for r in body] for name, i in position.items()}
+    data = {name: by_position[i] for name, i in position.items()}
     frame = pd.DataFrame(data, columns=columns, dtype=object)
     frame["excel_row"] = range(2, len(body) + 2)
-    blank = frame[columns].map(is_blank).all(axis=1)
+    cells = {name: distinct_cells(data[name]) for name in columns}
+    blank = np.logical_and.reduce([cells[name].blank for name in columns])
     return RawSheet(
         frame=frame.loc[~blank].reset_index(drop=True),
         rows_read=len(body),
         blank_rows=int(blank.sum()),
+        cells={name: column.without(blank) for name, column in cells.items()},
     )
+
+
+def _transpose(body: list[list], width: int) -> list[np.ndarray]:
+    """The body rows as ``width`` object columns; cells missing from a short row are None."""
+    if body and set(map(len, body)) == {width}:
+        table = np.empty((len(body), width), dtype=object)
+        table[:] = body
+        return list(table.T)
+    return [
+        np.fromiter((r[i] if i < len(r) else None for r in body), dtype=object, count=len(body))
+        for i in range(width)
+    ]
 
 
 def _merged_ranges(sheet) -> list:
