@@ -503,19 +503,11 @@ def read_case_tracker(
     ledger = Ledger()
     frames: dict[str, pd.DataFrame] = {}
     for name, spec in sheets.items():
-        columns = spec["columns"]
-        raw = read_sheet(
-            workbook, matched[name], file=file, columns=list(columns), log=log, contract_sheet=name
+        frame = _read_typed_sheet(
+            workbook, matched[name], name, spec, file, log, ledger, valid_date_range
         )
-        if raw is None:
-            continue
-        ledger.read(SOURCE, file, name, spec["unit"], raw.rows_read)
-        ledger.excluded(SOURCE, file, name, spec["unit"], BLANK_ROW, raw.blank_rows)
-        parser = _SheetParser(file, name, raw.frame, log, valid_date_range, raw.cells)
-        if name == "Triage coding":
-            frames[name] = _needs(parser, columns)
-        else:
-            frames[name] = _convert(parser, columns, warn_blanks=name in {"Baseline", "Children"})
+        if frame is not None:
+            frames[name] = frame
     log.raise_if_errors()
 
     cases = frames["Baseline"]
@@ -541,6 +533,24 @@ def read_case_tracker(
     for frame in (read.children, read.needs, read.reviews):
         frame.insert(0, "prison", prison)
     return rows_used(read)
+
+
+def _read_typed_sheet(
+    workbook, workbook_sheet, name, spec, file, log, ledger, valid_date_range
+) -> pd.DataFrame | None:
+    """One sheet read, counted in the ledger and typed (its raw cells are freed on return)."""
+    columns = spec["columns"]
+    raw = read_sheet(
+        workbook, workbook_sheet, file=file, columns=list(columns), log=log, contract_sheet=name
+    )
+    if raw is None:
+        return None
+    ledger.read(SOURCE, file, name, spec["unit"], raw.rows_read)
+    ledger.excluded(SOURCE, file, name, spec["unit"], BLANK_ROW, raw.blank_rows)
+    parser = _SheetParser(file, name, raw.frame, log, valid_date_range, raw.cells)
+    if name == "Triage coding":
+        return _needs(parser, columns)
+    return _convert(parser, columns, warn_blanks=name in {"Baseline", "Children"})
 
 
 def _warn_formulas(file: str, matched: dict[str, str | None], log: FindingLog) -> None:

@@ -249,13 +249,24 @@ def formula_cells(path: str | Path) -> dict[str, list[tuple[int, str]]]:
             member = target if target.startswith("xl/") else f"xl/{target}"
             if member not in names:
                 continue
-            xml = archive.read(member)
-            if b"<f" not in xml:
+            if not _mentions_formula(archive, member):
                 continue
+            xml = archive.read(member)
             cells = [(int(row), col.decode()) for col, row in _FORMULA_CELL.findall(xml)]
             if cells:
                 found[_unescape(name)] = cells
     return found
+
+
+def _mentions_formula(archive, member: str, chunk_size: int = 1 << 22) -> bool:
+    """Whether a sheet's XML holds ``<f`` anywhere, read in chunks rather than whole."""
+    previous_end = b""
+    with archive.open(member) as stream:
+        while chunk := stream.read(chunk_size):
+            if b"<f" in previous_end + chunk[:1] or b"<f" in chunk:
+                return True
+            previous_end = chunk[-1:]
+    return False
 
 
 def _unescape(text: str) -> str:
