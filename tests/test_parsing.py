@@ -4,7 +4,14 @@ import datetime as dt
 
 import pytest
 
-from evaluation.parsing import parse_date, parse_integer, parse_sentence
+from evaluation.parsing import (
+    blank_cells,
+    distinct_cells,
+    is_blank,
+    parse_date,
+    parse_integer,
+    parse_sentence,
+)
 
 
 @pytest.mark.parametrize(
@@ -73,3 +80,25 @@ def test_indeterminate_sentences(raw):
 def test_unparseable_sentences_are_problems(raw):
     value, problem = parse_sentence(raw)
     assert value is None and "Life" in problem
+
+
+COLUMN = [1, 1.0, True, "a", " ", "", None, float("nan"), "a", dt.date(2020, 1, 1), 1.0, 2]
+
+
+def test_distinct_cells_keep_types_apart_and_code_blanks():
+    cells = distinct_cells(COLUMN)
+    assert cells.values == [1, 1.0, True, "a", dt.date(2020, 1, 1), 2]
+    assert [type(v) for v in cells.values[:3]] == [int, float, bool]
+    assert cells.codes.tolist() == [0, 1, 2, 3, -1, -1, -1, -1, 3, 4, 1, 5]
+    assert cells.take(["one", "one.0", "true", "A", "day", "two"], fill="-")[
+        [0, 4, 10]
+    ].tolist() == [
+        "one",
+        "-",
+        "one.0",
+    ]
+
+
+def test_blank_cells_match_is_blank():
+    assert blank_cells(COLUMN).tolist() == [is_blank(v) for v in COLUMN]
+    assert distinct_cells([]).values == [] and blank_cells(["", " "]).all()
