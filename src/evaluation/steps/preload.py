@@ -9,5 +9,7 @@ import numpy  # noqa: F401
 import pandas  # noqa: F401
 import pyarrow.parquet  # noqa: F401
 
-import evaluation.codebook  # noqa: F401
 import evaluation.logs  # noqa: F401
+from evaluation.codebook import load_codebook
+
+load_codebook()  # parsed once, inherited by every worker
