@@ -697,6 +697,15 @@ def test_generator_scale_keeps_proportions(tmp_path):
     }
     at_cut = mothers_at_cut({w: r.answers for w, r in reads.items()}, INTERIM_CUT, tracker_ids())
     assert at_cut.responses.groupby("wave").size().to_dict() == {"T1": 48, "T2": 28}
+    # copy 2 carries the scaled case trackers' ids (EP-001-0002, see
+    # synthetic.case_tracker._scaled): at the default cut-off only the copies of
+    # the one id in no tracker are unknown
+    ids = tracker_ids()
+    scaled_ids = pd.concat([ids, ids.assign(case_id=ids["case_id"] + "-0002")])
+    waves = {w: r.answers for w, r in reads.items()}
+    latest = mothers_at_cut(waves, dt.date(2023, 12, 31), scaled_ids)
+    unknown = latest.responses.loc[latest.responses["prison"].isna(), "case_id"]
+    assert sorted(unknown) == [synthetic.UNKNOWN_CASE_ID, f"{synthetic.UNKNOWN_CASE_ID}-0002"]
     tables = build_mothers_tables(at_cut.responses, at_cut.answers, list(WAVES))
     assert (
         _cell(tables["mothers_support"], "support_inside", "Moderately or extremely", "T2")["n"]

@@ -31,6 +31,8 @@ CHECK_COLUMNS = [
     "warnings",
     "result",
 ]
+#: What classifies a finding into a check (and its count as error or warning).
+FINDING_KEYS = ["source", "file", "sheet", "column", "check", "severity"]
 _CHECK_NAME = re.compile(r"""check=["']([A-Za-z_][A-Za-z0-9_ ]*)["']""")
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -75,7 +77,7 @@ def _column_description(kind: str) -> str:
     return checks.get(kind) or checks["default"]
 
 
-def _scope_of(source: str, finding: pd.Series, columns: list[tuple[str, str, str]]) -> str:
+def _scope_of(source: str, finding, columns: list[tuple[str, str, str]]) -> str:
     if source == "qualitative":
         stem = Path(str(finding["file"])).stem
         scopes = {scope for scope, _, _ in columns}
@@ -83,7 +85,7 @@ def _scope_of(source: str, finding: pd.Series, columns: list[tuple[str, str, str
     return "" if pd.isna(finding["sheet"]) else str(finding["sheet"])
 
 
-def _classify(source: str, finding: pd.Series, columns, rules: set[str]) -> tuple[str, str, str]:
+def _classify(source: str, finding, columns, rules: set[str]) -> tuple[str, str, str]:
     """(scope, kind, check) of one finding: a rule check, a column's value check, or other."""
     check = "" if pd.isna(finding["check"]) else str(finding["check"])
     column = "" if pd.isna(finding["column"]) else str(finding["column"])
@@ -119,15 +121,19 @@ def check_results(findings: pd.DataFrame) -> pd.DataFrame:
                 "description": spec()["rule_checks"].get(name, name.replace("_", " "))
             }
     counts: dict[tuple[str, str, str, str], dict[str, int]] = {}
-    for _, finding in findings.iterrows():
+    rules_of = {source: set(reader_check_names(source)) for source in catalogue}
+    # findings alike in what classifies them are classified once (in order of first finding)
+    keys = [k for k in FINDING_KEYS if k in findings.columns]
+    alike = findings.groupby(keys, dropna=False, sort=False).size()
+    for values, number in alike.items():
+        finding = dict(zip(keys, values if isinstance(values, tuple) else (values,), strict=True))
         source = str(finding["source"])
         columns = catalogue.get(source, [])
-        rules = set(reader_check_names(source)) if source in catalogue else set()
-        key = (source, *_classify(source, finding, columns, rules))
+        key = (source, *_classify(source, finding, columns, rules_of.get(source, set())))
         if key not in rows:  # a finding of a check the catalogue could not name
             rows[key] = {"description": spec()["rule_checks"].get(key[3], key[3])}
         tally = counts.setdefault(key, {ERROR: 0, WARNING: 0})
-        tally[str(finding["severity"])] = tally.get(str(finding["severity"]), 0) + 1
+        tally[str(finding["severity"])] = tally.get(str(finding["severity"]), 0) + int(number)
     records = []
     for (source, scope, kind, check), entry in rows.items():
         tally = counts.get((source, scope, kind, check), {})

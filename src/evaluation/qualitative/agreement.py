@@ -48,23 +48,19 @@ def krippendorff_alpha_nominal(data) -> float | None:
     table = np.asarray(data, dtype=object)
     if table.ndim != 2:
         raise ValueError("alpha needs a coders x units table")
-    missing = np.vectorize(
-        lambda v: v is None or (isinstance(v, float) and np.isnan(v)), otypes=[bool]
-    )(table)
-    values = sorted(
-        {v for v, m in zip(table.ravel(), missing.ravel(), strict=True) if not m}, key=str
-    )
-    index = {v: i for i, v in enumerate(values)}
-    k = len(values)
-    coincidence = np.zeros((k, k), dtype=float)
-    for unit in range(table.shape[1]):
-        present = [index[v] for v, m in zip(table[:, unit], missing[:, unit], strict=True) if not m]
-        m_u = len(present)
-        if m_u < 2:
-            continue
-        counts = np.bincount(present, minlength=k).astype(float)
-        # pairs of different coders' values within the unit, weighted 1 / (m_u - 1)
-        coincidence += (np.outer(counts, counts) - np.diag(counts)) / (m_u - 1)
+    # value number of every cell, unit by unit (-1 = missing)
+    values, _distinct = pd.factorize(pd.Series(table.T.ravel()), use_na_sentinel=True)
+    k = int(values.max()) + 1 if values.size else 0
+    units = np.repeat(np.arange(table.shape[1]), table.shape[0])
+    present = values >= 0
+    counts = np.zeros((table.shape[1], k), dtype=float)
+    np.add.at(counts, (units[present], values[present]), 1.0)
+    m_u = counts.sum(axis=1)
+    pairable = m_u >= 2
+    counts, m_u = counts[pairable], m_u[pairable]
+    # pairs of different coders' values within each unit, weighted 1 / (m_u - 1)
+    weighted = counts / (m_u - 1)[:, None]
+    coincidence = weighted.T @ counts - np.diag(weighted.sum(axis=0))
     n_c = coincidence.sum(axis=1)
     n = n_c.sum()
     if n <= 1:
@@ -78,18 +74,25 @@ def krippendorff_alpha_nominal(data) -> float | None:
 
 def double_coded(segments: pd.DataFrame, primary: str) -> tuple[str | None, list[str]]:
     """The second coder (most segments shared with the primary; ties: sort order) and those segments."""
-    coders_per_segment = segments.groupby("segment_id")["coder"].agg(lambda c: sorted(set(c)))
-    with_primary = coders_per_segment[coders_per_segment.map(lambda c: primary in c and len(c) > 1)]
-    shared: dict[str, int] = {}
-    for coders in with_primary:
-        for coder in coders:
-            if coder != primary:
-                shared[coder] = shared.get(coder, 0) + 1
-    if not shared:
+    pairs = segments[["segment_id", "coder"]].dropna(subset=["segment_id"]).drop_duplicates()
+    with_primary = pairs.loc[pairs["coder"] == primary, "segment_id"].to_numpy()
+    shared = pairs.loc[pairs["segment_id"].isin(with_primary) & (pairs["coder"] != primary)]
+    counts = shared["coder"].value_counts()
+    if counts.empty:
         return None, []
-    second = sorted(shared, key=lambda c: (-shared[c], c))[0]
-    ids = sorted(s for s, coders in with_primary.items() if second in coders)
+    second = sorted(counts.index, key=lambda c: (-int(counts[c]), c))[0]
+    ids = sorted(set(shared.loc[shared["coder"] == second, "segment_id"]))
     return second, ids
+
+
+def _applied(subset: pd.DataFrame, coder: str, ids: pd.Index, theme_ids: pd.Index) -> np.ndarray:
+    """Segments x themes: whether ``coder`` gave the segment the theme."""
+    part = subset.loc[subset["coder"] == coder]
+    rows, columns = ids.get_indexer(part["segment_id"]), theme_ids.get_indexer(part["theme"])
+    known = (rows >= 0) & (columns >= 0)
+    matrix = np.zeros((len(ids), len(theme_ids)), dtype=bool)
+    matrix[rows[known], columns[known]] = True
+    return matrix
 
 
 def agreement_table(
@@ -107,12 +110,11 @@ def agreement_table(
     rows = []
     n = len(ids)
     subset = segments[segments["segment_id"].isin(ids)]
-    applied = {
-        coder: {(s, t) for s, t in zip(g["segment_id"], g["theme"], strict=True)}
-        for coder, g in subset.groupby("coder")
-    }
+    coders = sorted(subset["coder"].unique().tolist())
+    segment_index, theme_index = pd.Index(ids), pd.Index(theme_ids)
+    applied = {c: _applied(subset, c, segment_index, theme_index) for c in {*coders, primary}}
     agree_total = 0
-    for theme in theme_ids:
+    for column, theme in enumerate(theme_ids):
         if n == 0:
             rows.append(
                 {
@@ -125,8 +127,7 @@ def agreement_table(
                 }
             )
             continue
-        a = np.array([(s, theme) in applied.get(primary, set()) for s in ids])
-        b = np.array([(s, theme) in applied.get(second, set()) for s in ids])
+        a, b = applied[primary][:, column], applied[second][:, column]
         agree = int((a == b).sum())
         agree_total += agree
         kappa = cohen_kappa(a, b)
@@ -140,19 +141,13 @@ def agreement_table(
                 "alpha": None,
             }
         )
-    # alpha over every coder who coded these segments: units = segment x theme
-    coders = sorted(subset["coder"].unique().tolist())
-    coded_by = {c: set(subset.loc[subset["coder"] == c, "segment_id"]) for c in coders}
-    units = [(s, t) for s in ids for t in theme_ids]
-    data = [
-        [
-            (1 if (s, t) in applied.get(c, set()) else 0) if s in coded_by[c] else None
-            for s, t in units
-        ]
-        for c in coders
-    ]
-    alpha = krippendorff_alpha_nominal(data) if units else None
+    # alpha over every coder who coded these segments: units = segment x theme (segment-major)
+    data = []
+    for coder in coders:
+        coded = segment_index.isin(subset.loc[subset["coder"] == coder, "segment_id"])
+        data.append(np.where(coded[:, None], applied[coder].astype(int), None).ravel())
     decisions = n * len(theme_ids)
+    alpha = krippendorff_alpha_nominal(data) if decisions else None
     rows.append(
         {
             "theme": overall_label,

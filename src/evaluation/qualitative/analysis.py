@@ -186,32 +186,29 @@ def quote_bank(
         & segments["exemplar"]
         & (segments["excerpt"].str.strip() != "")
     ]
-    rows = []
-    for seg in chosen.itertuples(index=False):
-        text, words, cut = shorten(seg.excerpt, max_words)
-        group = group_of[seg.participant_id]
-        rows.append(
-            {
-                "theme": labels[seg.theme],
-                "theme_id": seg.theme,
-                "participant": attribution(seg.participant_id, group),
-                "group": group,
-                "segment_id": seg.segment_id,
-                "excerpt": text,
-                "words": words,
-                "shortened": cut,
-                "_key": (
-                    theme_order[seg.theme],
-                    group_order[group],
-                    seg.participant_id,
-                    seg.segment_id,
-                ),
-            }
-        )
-    rows.sort(key=lambda r: r["_key"])
-    return pd.DataFrame(
-        [{k: v for k, v in r.items() if k != "_key"} for r in rows], columns=QUOTE_COLUMNS
+    group = chosen["participant_id"].map(group_of)
+    who = {pid: attribution(pid, group_of[pid]) for pid in pd.unique(chosen["participant_id"])}
+    cut = {text: shorten(text, max_words) for text in pd.unique(chosen["excerpt"])}
+    quotes = pd.DataFrame(
+        {
+            "theme": chosen["theme"].map(labels),
+            "theme_id": chosen["theme"],
+            "participant": chosen["participant_id"].map(who),
+            "group": group,
+            "segment_id": chosen["segment_id"],
+            **{
+                column: chosen["excerpt"].map({text: c[i] for text, c in cut.items()})
+                for i, column in enumerate(["excerpt", "words", "shortened"])
+            },
+            "_theme": chosen["theme"].map(theme_order),
+            "_group": group.map(group_order),
+            "_participant": chosen["participant_id"],
+        }
     )
+    order = ["_theme", "_group", "_participant", "segment_id"]
+    quotes = quotes.sort_values(order, kind="stable")
+    # rebuilt from plain lists: the same column types as a frame built row by row
+    return pd.DataFrame({c: quotes[c].tolist() for c in QUOTE_COLUMNS}, columns=QUOTE_COLUMNS)
 
 
 # --------------------------------------------------------------------------- joint display

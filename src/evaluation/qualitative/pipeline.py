@@ -13,7 +13,7 @@ import pandas as pd
 
 from evaluation.codebook import load_codebook, value_set
 from evaluation.findings import FindingLog, Ledger, findings_frame, write_json
-from evaluation.identifiers import check_texts, read_disallowed_names
+from evaluation.identifiers import check_texts, read_disallowed_names, scan_text
 from evaluation.qualitative import agreement as agreement_module
 from evaluation.qualitative import analysis, readers
 from evaluation.tidy import percent, write_csv
@@ -80,6 +80,12 @@ def guard_items(
         )
 
 
+def flagged_texts(columns: Iterable[pd.Series], names: list[str]) -> set:
+    """The distinct texts of the columns in which the identifier guard finds something."""
+    distinct = pd.unique(pd.concat([c.astype(object) for c in columns], ignore_index=True))
+    return {text for text in distinct if scan_text(text, names)}
+
+
 def read_qualitative(
     *,
     themes: str,
@@ -110,9 +116,19 @@ def read_qualitative(
         fmt, coded_segments, participant_map, participant_frame, theme_frame, log, ledger
     )
     names = read_disallowed_names(disallowed_names)
+    # each distinct text is scanned once; only the rows holding a flagged text are reported
+    flagged = flagged_texts(
+        [segments["excerpt"], theme_frame["label"], participant_frame["participant_id"]], names
+    )
     log.extend(
         check_texts(
-            guard_items(theme_frame, participant_frame, segments, str(themes), str(participants)),
+            guard_items(
+                theme_frame.loc[theme_frame["label"].isin(flagged)],
+                participant_frame.loc[participant_frame["participant_id"].isin(flagged)],
+                segments.loc[segments["excerpt"].isin(flagged)],
+                str(themes),
+                str(participants),
+            ),
             names,
             source=SOURCE,
             raise_on_hit=False,
@@ -174,18 +190,25 @@ def build_qualitative_tables(
     joint = analysis.joint_display(integration_rows, theme_frame, kept, in_run, coder)
     log.raise_if_errors()
 
-    # every text written below passes the guard again, as it is written
+    # every text written below passes the guard again, as it is written (each distinct
+    # text is scanned once; only the rows holding a flagged text are reported)
     names = read_disallowed_names(disallowed_names)
+    flagged = flagged_texts([quotes["excerpt"], quotes["participant"], joint["explanation"]], names)
+    hit = quotes["excerpt"].isin(flagged) | quotes["participant"].isin(flagged)
     items = [
         ({"file": outputs["quote_bank"], "column": column, "segment": seg}, text)
         for seg, excerpt, who in zip(
-            quotes["segment_id"], quotes["excerpt"], quotes["participant"], strict=True
+            quotes.loc[hit, "segment_id"],
+            quotes.loc[hit, "excerpt"],
+            quotes.loc[hit, "participant"],
+            strict=True,
         )
         for column, text in (("excerpt", excerpt), ("participant", who))
     ]
+    explained = joint.loc[joint["explanation"].isin(flagged)]
     items += [
         ({"file": str(integration), "column": "sentence", "field": f"the sentence of {rq}"}, text)
-        for rq, text in zip(joint["research_question"], joint["explanation"], strict=True)
+        for rq, text in zip(explained["research_question"], explained["explanation"], strict=True)
     ]
     check_texts(items, names, source=SOURCE)
 

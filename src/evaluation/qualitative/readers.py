@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from evaluation.codebook import load_codebook, normalise_header, normalise_text, value_set
@@ -75,6 +76,24 @@ class CsvTable:
         i = self.column_index(name)
         return row[i].strip() if i is not None and i < len(row) else ""
 
+    def frame(self, names: list[str]) -> pd.DataFrame:
+        """The named columns of every data row (stripped text, '' when absent) and its ``line``."""
+        cells = pd.DataFrame([row for _line, row in self.rows], dtype=object)
+        out = pd.DataFrame({"line": pd.array([line for line, _row in self.rows], dtype="int64")})
+        for name in names:
+            i = self.column_index(name)
+            if i is None or i >= cells.shape[1]:
+                out[name] = ""
+            else:
+                out[name] = cells[i].fillna("").astype(str).str.strip().to_numpy(dtype=object)
+        return out
+
+
+def per_distinct(values: pd.Series, func) -> pd.Series:
+    """``func`` of every value, computed once per distinct value."""
+    distinct = pd.unique(values)
+    return values.map(dict(zip(distinct, (func(v) for v in distinct), strict=True)))
+
 
 def read_csv_table(path: str | Path, log: FindingLog) -> CsvTable:
     """Read a CSV (UTF-8 with or without BOM; Windows-1252 fallback with a warning)."""
@@ -98,7 +117,7 @@ def read_csv_table(path: str | Path, log: FindingLog) -> CsvTable:
             raw_header = record
             header = [normalise_header(h) for h in record]
             continue
-        if not any(cell.strip() for cell in record):
+        if not "".join(record).strip():  # every cell blank
             blank += 1
             continue
         rows.append((start, record))
@@ -276,6 +295,15 @@ def _match_prison(value: str, prisons: list[str] | None) -> str | None:
     return folded.get(normalise_text(value))
 
 
+def _rounds(raw: str) -> str | None:
+    """Interview rounds as '1;2' ('1' when blank), or None when not a list of round numbers."""
+    if not raw:
+        return "1"
+    if not _ROUNDS.match(raw) or any(int(r) < 1 for r in re.split(r"[;,]", raw)):
+        return None
+    return ";".join(str(int(r)) for r in re.split(r"[;,]", raw))
+
+
 def read_participants(
     path: str | Path,
     log: FindingLog,
@@ -292,132 +320,101 @@ def read_participants(
         return pd.DataFrame(columns=PARTICIPANT_COLUMNS)
     groups = value_set("qual_participant_group")
     low, high = (dt.date.fromisoformat(d) for d in valid_range)
-    records, seen = [], {}
-    for line, row in table.rows:
-        errors_before = len(log.errors)
-        pid = table.values(row, "participant_id")
-        if not pid:
-            log.error(
-                table.path,
-                "participant_id is blank",
-                row=line,
-                column="participant_id",
-                check="required",
-            )
-        elif normalise_text(pid) in seen:
-            log.error(
-                table.path,
-                f"participant_id is also used on line {seen[normalise_text(pid)]}",
-                row=line,
-                column="participant_id",
-                value=pid,
-                expected="unique participant ids",
-                check="duplicate",
-            )
-        else:
-            seen[normalise_text(pid)] = line
-        raw_group = table.values(row, "group")
-        group = groups.match(raw_group)
-        if group is None:
-            log.error(
-                table.path,
-                "participant group is not one of the codebook's groups",
-                row=line,
-                column="group",
-                value=raw_group,
-                expected=", ".join(groups.labels),
-                check="category",
-            )
-        raw_prison = table.values(row, "prison")
-        prison = _match_prison(raw_prison, prisons) if raw_prison else None
-        if raw_prison and prison is None:
-            log.error(
-                table.path,
-                "prison is not a configured prison",
-                row=line,
-                column="prison",
-                value=raw_prison,
-                expected=f"blank or one of {', '.join(prisons or [])}",
-                check="category",
-            )
-        raw_date = table.values(row, "interview_date")
-        date, problem = parse_date(raw_date)
-        if problem:
-            log.error(
-                table.path,
-                "interview_date is not a date",
-                row=line,
-                column="interview_date",
-                value=raw_date,
-                expected=problem,
-                check="date",
-            )
-        elif date is None:
-            log.error(
-                table.path,
-                "interview_date is blank; the cut-off needs it",
-                row=line,
-                column="interview_date",
-                expected=DATE_EXPECTED,
-                check="required",
-            )
-        elif not low <= date <= high:
-            log.error(
-                table.path,
-                "interview_date is outside the valid date range",
-                row=line,
-                column="interview_date",
-                value=raw_date,
-                expected=f"{low} to {high}",
-                check="date_range",
-            )
-        raw_rounds = table.values(row, "rounds")
-        rounds = "1"
-        if not raw_rounds:
-            log.warning(
-                table.path,
-                "rounds is blank; counted as one interview",
-                row=line,
-                column="rounds",
-                check="blank",
-            )
-        elif not _ROUNDS.match(raw_rounds) or any(
-            int(r) < 1 for r in re.split(r"[;,]", raw_rounds)
-        ):
-            log.error(
-                table.path,
-                "rounds is not a list of interview rounds",
-                row=line,
-                column="rounds",
-                value=raw_rounds,
-                expected="round numbers separated by ';', e.g. 1 or 1;2",
-                check="rounds",
-            )
-        else:
-            rounds = ";".join(str(int(r)) for r in re.split(r"[;,]", raw_rounds))
-        if len(log.errors) > errors_before:
-            continue
-        records.append(
-            {
-                "participant_id": pid,
-                "group": group,
-                "prison": prison,
-                "interview_date": pd.Timestamp(date),
-                "rounds": rounds,
-                "interviews": len(rounds.split(";")),
-                "line": line,
-            }
-        )
-    ledger.used(SOURCE, table.path, "", "participant", len(records))
+    rows = table.frame(["participant_id", "group", "prison", "interview_date", "rounds"])
+    pid, raw_prison, raw_date, raw_rounds = (
+        rows[c] for c in ["participant_id", "prison", "interview_date", "rounds"]
+    )
+    key = per_distinct(pid, normalise_text)
+    first_line = rows["line"].groupby(key.where(pid != "")).transform("first")
+    group = per_distinct(rows["group"], groups.match)
+    prison = per_distinct(raw_prison, lambda v: _match_prison(v, prisons) if v else None)
+    date = per_distinct(raw_date, lambda v: parse_date(v)[0])
+    problem = per_distinct(raw_date, lambda v: parse_date(v)[1])
+    in_range = per_distinct(date, lambda d: not isinstance(d, dt.date) or low <= d <= high)
+    rounds = per_distinct(raw_rounds, _rounds)
+    # every check of a row, in the order its findings are listed
+    checks = [
+        RowCheck(pid == "", "participant_id", "participant_id is blank", dict(check="required")),
+        RowCheck(
+            (pid != "") & key.duplicated(),
+            "participant_id",
+            "participant_id is also used on line " + first_line.astype("Int64").astype(str),
+            dict(expected="unique participant ids", check="duplicate"),
+            pid,
+        ),
+        RowCheck(
+            group.isna(),
+            "group",
+            "participant group is not one of the codebook's groups",
+            dict(expected=", ".join(groups.labels), check="category"),
+            rows["group"],
+        ),
+        RowCheck(
+            (raw_prison != "") & prison.isna(),
+            "prison",
+            "prison is not a configured prison",
+            dict(expected=f"blank or one of {', '.join(prisons or [])}", check="category"),
+            raw_prison,
+        ),
+        RowCheck(
+            problem.notna(),
+            "interview_date",
+            "interview_date is not a date",
+            dict(expected=problem, check="date"),
+            raw_date,
+        ),
+        RowCheck(
+            problem.isna() & date.isna(),
+            "interview_date",
+            "interview_date is blank; the cut-off needs it",
+            dict(expected=DATE_EXPECTED, check="required"),
+        ),
+        RowCheck(
+            problem.isna() & ~in_range.astype(bool),
+            "interview_date",
+            "interview_date is outside the valid date range",
+            dict(expected=f"{low} to {high}", check="date_range"),
+            raw_date,
+        ),
+        RowCheck(
+            raw_rounds == "",
+            "rounds",
+            "rounds is blank; counted as one interview",
+            dict(check="blank"),
+            severity="warning",
+        ),
+        RowCheck(
+            rounds.isna(),
+            "rounds",
+            "rounds is not a list of interview rounds",
+            dict(expected="round numbers separated by ';', e.g. 1 or 1;2", check="rounds"),
+            raw_rounds,
+        ),
+    ]
+    kept = ~_log_row_checks(table.path, rows, checks, log)
+    columns = {
+        "participant_id": pid,
+        "group": group,
+        "prison": prison,
+        "interview_date": per_distinct(date, pd.Timestamp),
+        "rounds": rounds,
+        "interviews": rounds.str.count(";") + 1,
+        "line": rows["line"],
+    }
+    # rebuilt from plain lists: the same column types as a frame built row by row
+    frame = pd.DataFrame(
+        {name: values[kept].tolist() for name, values in columns.items()},
+        columns=PARTICIPANT_COLUMNS,
+    )
+    ledger.used(SOURCE, table.path, "", "participant", len(frame))
     ledger.excluded(
         SOURCE,
         table.path,
         "",
         "participant",
         "invalid row (see data-quality log)",
-        len(table.rows) - len(records),
+        len(table.rows) - len(frame),
     )
-    frame = pd.DataFrame(records, columns=PARTICIPANT_COLUMNS)
     frame["interview_date"] = pd.to_datetime(frame["interview_date"]).astype("datetime64[ns]")
     return frame.astype({"interviews": "int64", "line": "int64"})
 
@@ -483,56 +480,39 @@ def read_segments_tidy(path, participants, themes, log: FindingLog, ledger: Ledg
     resolver = _Resolver(participants, themes)
     flags = value_set("qual_exemplar_flag")
     yes = flags.labels[0]
-    records, blank_flags = [], 0
-    for line, row in table.rows:
-        errors_before = len(log.errors)
-        segment_id = table.values(row, "segment_id")
-        if not segment_id:
-            log.error(
-                table.path, "segment_id is blank", row=line, column="segment_id", check="required"
-            )
-        pid, theme = _segment_reference_errors(
-            table,
-            line,
-            table.values(row, "participant_id"),
-            table.values(row, "theme"),
-            resolver,
-            log,
-            pid_column="participant_id",
-            theme_column="theme",
-        )
-        coder = table.values(row, "coder")
-        if not coder:
-            log.error(table.path, "coder is blank", row=line, column="coder", check="required")
-        raw_flag = table.values(row, "exemplar")
-        flag = flags.match(raw_flag) if raw_flag else None
-        if raw_flag and flag is None:
-            log.error(
-                table.path,
-                "exemplar is not Yes or No",
-                row=line,
-                column="exemplar",
-                value=raw_flag,
-                expected=", ".join(flags.labels),
-                check="category",
-            )
-        blank_flags += not raw_flag
-        if len(log.errors) > errors_before:
-            continue
-        i = table.column_index("excerpt")
-        excerpt = row[i].strip() if i is not None and i < len(row) else ""
-        records.append(
-            {
-                "segment_id": segment_id,
-                "participant_id": pid,
-                "theme": theme,
-                "coder": coder,
-                "excerpt": excerpt,
-                "exemplar": flag == yes,
-                "file": str(table.path),
-                "line": line,
-            }
-        )
+    rows = table.frame(["segment_id", "participant_id", "theme", "coder", "exemplar", "excerpt"])
+    pid = per_distinct(rows["participant_id"], lambda v: resolver.participant(v) if v else None)
+    theme = per_distinct(rows["theme"], lambda v: resolver.theme(v) if v else None)
+    flag = per_distinct(rows["exemplar"], lambda v: flags.match(v) if v else None)
+    blank = {name: rows[name] == "" for name in ["segment_id", "coder", "exemplar"]}
+    # every check of a row, in the order its errors are listed
+    checks = [
+        RowCheck(blank["segment_id"], "segment_id", "segment_id is blank", dict(check="required")),
+        *_reference_checks(rows, pid, "participant_id", "participant", "unknown_participant"),
+        *_reference_checks(rows, theme, "theme", "theme", "unknown_theme"),
+        RowCheck(blank["coder"], "coder", "coder is blank", dict(check="required")),
+        RowCheck(
+            ~blank["exemplar"] & flag.isna(),
+            "exemplar",
+            "exemplar is not Yes or No",
+            dict(expected=", ".join(flags.labels), check="category"),
+            rows["exemplar"],
+        ),
+    ]
+    failed = _log_row_checks(table.path, rows, checks, log)
+    blank_flags = int(blank["exemplar"].sum())
+    kept = ~failed
+    text = {name: rows[name].astype("str") for name in ["segment_id", "coder", "excerpt"]}
+    segments = pd.DataFrame(
+        {
+            **text,
+            "participant_id": pid.astype("str"),
+            "theme": theme.astype("str"),
+            "exemplar": (flag == yes).to_numpy(bool),
+            "file": str(table.path),
+            "line": rows["line"],
+        }
+    ).loc[kept, SEGMENT_COLUMNS]
     if blank_flags:
         log.warning(
             table.path,
@@ -540,7 +520,63 @@ def read_segments_tidy(path, participants, themes, log: FindingLog, ledger: Ledg
             column="exemplar",
             check="blank",
         )
-    return _finish_segments(records, {str(table.path): len(table.rows)}, log, ledger)
+    return _finish_segments(segments, {str(table.path): len(table.rows)}, log, ledger)
+
+
+def _reference_checks(rows, resolved, column: str, what: str, check: str) -> list[RowCheck]:
+    """The checks of :func:`_segment_reference_errors` on a whole column."""
+    expected = "a theme id of themes.csv" if what == "theme" else f"a {column} of {what}s.csv"
+    context = {"expected": expected, "check": check}
+    unresolved, blank = resolved.isna(), rows[column] == ""
+    return [
+        RowCheck(
+            unresolved & ~blank, column, f"{what} is not in {what}s.csv", context, rows[column]
+        ),
+        RowCheck(unresolved & blank, column, f"{what} is blank", context),
+    ]
+
+
+@dataclass
+class RowCheck:
+    """One check over every data row: rows failing it get a finding (an error unless said).
+
+    Write ``context`` with ``dict(...)``, the check's name as its ``check`` keyword:
+    the validation report lists the check names it finds written so in the readers.
+    """
+
+    failed: pd.Series
+    column: str
+    message: str | pd.Series  # per row when it names the row's own details
+    context: dict  # a value may be a Series: per row
+    shown: pd.Series | None = None  # the values the finding shows, if any
+    severity: str = "error"
+
+
+def _log_row_checks(
+    path, rows: pd.DataFrame, checks: list[RowCheck], log: FindingLog
+) -> np.ndarray:
+    """Log each failed check (rows in file order, a row's checks in list order).
+
+    Returns which rows failed an error check.
+    """
+    failures = []
+    for order, check in enumerate(checks):
+        for index in np.flatnonzero(check.failed.to_numpy(bool)):
+            message = check.message if isinstance(check.message, str) else check.message.iloc[index]
+            context = {
+                "column": check.column,
+                **{
+                    name: value.iloc[index] if isinstance(value, pd.Series) else value
+                    for name, value in check.context.items()
+                },
+            }
+            if check.shown is not None:
+                context["value"] = check.shown.iloc[index]
+            failures.append((index, order, check.severity, message, context))
+    for index, _order, severity, message, context in sorted(failures, key=lambda f: f[:2]):
+        log.add(severity, path, message, row=int(rows["line"].iloc[index]), **context)
+    errors = [c.failed.to_numpy(bool) for c in checks if c.severity == "error"]
+    return np.logical_or.reduce(errors) if errors else np.zeros(len(rows), dtype=bool)
 
 
 def _empty_segments() -> pd.DataFrame:
@@ -556,7 +592,11 @@ def _finish_segments(
     exemplar-marker rows (tool exports), so each file's ledger balances.
     """
     markers = markers or {}
-    frame = pd.DataFrame(records, columns=SEGMENT_COLUMNS)
+    frame = (
+        records.reset_index(drop=True)
+        if isinstance(records, pd.DataFrame)
+        else pd.DataFrame(records, columns=SEGMENT_COLUMNS)
+    )
     dup = frame.duplicated(["segment_id", "coder", "theme"], keep="first")
     for file, line, seg in zip(
         frame.loc[dup, "file"], frame.loc[dup, "line"], frame.loc[dup, "segment_id"], strict=True

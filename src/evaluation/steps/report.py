@@ -162,12 +162,20 @@ def key_facts(input, output, params) -> None:
 
 def audit_logs(input, output, params) -> None:
     """rule audit_logs: one ledger and one data-quality log for all sources (identifier-checked)."""
+    from evaluation.identifiers import scan_text
     from evaluation.output_guard import guard_frame, names_from
 
     names = names_from(input.disallowed_names)
     for parts, target in ((input.ledgers, output.ledger), (input.findings, output.findings)):
         frame = pd.concat([read_csv(p) for p in parts], ignore_index=True)
-        guard_frame(target, frame, names)
+        # each distinct text is scanned once; only when one holds an identifier is the
+        # whole frame guarded again, to name the lines (the logs repeat texts a lot)
+        texts = [
+            frame[c].astype(object) for c in frame.columns if frame[c].dtype.kind not in "biuf"
+        ]
+        distinct = pd.unique(pd.concat(texts, ignore_index=True)) if texts else []
+        if any(isinstance(text, str) and scan_text(text, names) for text in distinct):
+            guard_frame(target, frame, names)
         write_csv(frame, target)
 
 

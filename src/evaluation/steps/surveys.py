@@ -21,6 +21,7 @@ from evaluation.surveys import spec
 from evaluation.surveys.mothers import mothers_at_cut, read_mothers_wave
 from evaluation.surveys.practitioners import practitioners_at_cut, read_practitioner_wave
 from evaluation.surveys.tables import (
+    ValidAnswers,
     build_mothers_tables,
     build_practitioner_tables,
     mothers_context,
@@ -74,13 +75,15 @@ def mothers_tables(input, output, params) -> None:
     waves = list(settings.mother_waves)
     responses = pd.read_parquet(input.responses)
     answers = pd.read_parquet(input.answers)
-    tables = build_mothers_tables(responses, answers, waves)
+    valid = ValidAnswers(answers)
+    tables = build_mothers_tables(responses, answers, waves, valid)
     table_dir = Path(output.tables[0]).parent
     for table_id, frame in tables.items():
         write_csv(frame, table_dir / f"{table_id}.csv")
-    write_csv(supported_inside_fact(answers, waves), output.key_facts)
+    write_csv(supported_inside_fact(answers, waves, valid), output.key_facts)
     Path(output.context).parent.mkdir(parents=True, exist_ok=True)
-    write_json(mothers_context(responses, answers, tables, settings, params.cutoff), output.context)
+    context = mothers_context(responses, answers, tables, settings, params.cutoff, valid)
+    write_json(context, output.context)
 
 
 def read_practitioners(input, output, params) -> None:

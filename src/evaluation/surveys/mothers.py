@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from evaluation import codebook
@@ -311,55 +312,56 @@ def read_mothers_wave(
 
     low, high = (dt.date.fromisoformat(d) for d in valid_date_range)
     used_columns = [column_of[n] for n in ["case_id", "completion_date", *items] if n in column_of]
-    records = []
-    blank_rows = 0
-    for index, row in enumerate(frame[used_columns].itertuples(index=False, name=None)):
-        excel_row = index + raw.first_data_row
-        cells = dict(zip(used_columns, row, strict=True))
-        if all(is_blank(v) for v in cells.values()):
-            blank_rows += 1
-            continue
-        record = {"source_row": excel_row}
-        case_value = cells[column_of["case_id"]]
-        if is_blank(case_value):
-            log.error(
-                path,
-                "case_id is blank",
-                row=excel_row,
-                column=column_of["case_id"],
-                expected="a case id such as EP-014",
-            )
-        record["case_id"] = None if is_blank(case_value) else str(case_value).strip()
-        record["completion_date"] = _completion_date(
-            cells[column_of["completion_date"]],
-            low,
-            high,
-            path,
-            excel_row,
-            column_of["completion_date"],
-            log,
-        )
-        for item in items:
-            if item not in column_of:
-                continue
-            scale = spec.item_scale(item)
-            code, ok = parse_code(cells[column_of[item]], scale)
-            if not ok:
-                log.error(
-                    path,
-                    "code outside the scale",
-                    row=excel_row,
-                    column=column_of[item],
-                    value=str(cells[column_of[item]]).strip(),
-                    expected=scale.describe(),
-                    check="scale",
-                )
-            record[item] = code
-        records.append(record)
+    blank = np.column_stack(
+        [per_distinct(frame[c], is_blank).astype(bool) for c in used_columns]
+    ).all(axis=1)
+    kept = frame.loc[~blank]
+    source_rows = np.flatnonzero(~blank) + raw.first_data_row
+    problems: list[tuple[int, int, str, dict]] = []  # (row, position in row, message, context)
 
-    wide = pd.DataFrame.from_records(
-        records, columns=["source_row", "case_id", "completion_date", *items]
-    )
+    case_column = column_of["case_id"]
+    case_values = kept[case_column]
+    case_blank = per_distinct(case_values, is_blank).astype(bool)
+    for row in source_rows[case_blank]:
+        problems.append(
+            (
+                row,
+                0,
+                "case_id is blank",
+                {"column": case_column, "expected": "a case id such as EP-014"},
+            )
+        )
+    wide = pd.DataFrame({"source_row": source_rows})
+    wide["case_id"] = per_distinct(case_values, lambda v: None if is_blank(v) else str(v).strip())
+
+    date_column = column_of["completion_date"]
+    dates = per_distinct(kept[date_column], lambda v: _completion_date(v, low, high))
+    wide["completion_date"] = [date for date, _problem in dates]
+    for row, (_date, problem) in zip(source_rows, dates, strict=True):
+        if problem is not None:
+            message, context = problem
+            problems.append((row, 1, message, {"column": date_column, **context}))
+
+    for position, item in enumerate(items, start=2):
+        if item not in column_of:
+            wide[item] = None
+            continue
+        scale = spec.item_scale(item)
+        values = kept[column_of[item]]
+        parsed = per_distinct(values, lambda v, scale=scale: parse_code(v, scale))
+        wide[item] = pd.array([code for code, _ok in parsed], dtype="Int64")
+        bad = np.array([not ok for _code, ok in parsed], dtype=bool)
+        for row, value in zip(source_rows[bad], values.to_numpy()[bad], strict=True):
+            context = dict(
+                column=column_of[item],
+                value=str(value).strip(),
+                expected=scale.describe(),
+                check="scale",
+            )
+            problems.append((row, position, "code outside the scale", context))
+    for row, _position, message, context in sorted(problems, key=lambda p: p[:2]):
+        log.error(path, message, row=int(row), **context)
+    blank_rows = int(blank.sum())
     _check_duplicates(wide, path, column_of["case_id"], log)
     log.raise_if_errors()
     ledger.read(SOURCE, path, "", UNIT, len(frame), step=READ_STEP)
@@ -368,33 +370,36 @@ def read_mothers_wave(
     return WaveRead(answers=_to_long(wide, wave, str(path), items), findings=log, ledger=ledger)
 
 
-def _completion_date(value, low, high, path, row, column, log) -> dt.date | None:
+def _completion_date(value, low, high) -> tuple[dt.date | None, tuple[str, dict] | None]:
+    """(date, None), or (None, (message, finding context)) for a blank, bad or out-of-range date."""
     date, problem = parse_date(value)
     if problem or date is None:
-        log.error(
-            path,
-            "completion_date is " + ("blank" if date is None and not problem else "not a date"),
-            row=row,
-            column=column,
-            value=None if is_blank(value) else str(value),
-            expected="a date such as 03/11/2021 (day first) or 2021-11-03",
+        message = "completion_date is " + (
+            "blank" if date is None and not problem else "not a date"
         )
-        return None
+        context = {
+            "value": None if is_blank(value) else str(value),
+            "expected": "a date such as 03/11/2021 (day first) or 2021-11-03",
+        }
+        return None, (message, context)
     if not low <= date <= high:
-        log.error(
-            path,
-            "completion_date is outside the valid date range",
-            row=row,
-            column=column,
-            value=date.isoformat(),
-            expected=f"a date from {low} to {high}",
-        )
-        return None
-    return date
+        context = {"value": date.isoformat(), "expected": f"a date from {low} to {high}"}
+        return None, ("completion_date is outside the valid date range", context)
+    return date, None
+
+
+def per_distinct(values: pd.Series, func) -> np.ndarray:
+    """``func`` of every value, computed once per distinct value (blanks as None); object array."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    results = np.empty(len(uniques) + 1, dtype=object)
+    for index, value in enumerate([*uniques, None]):
+        results[index] = func(value)
+    return results[codes]  # code -1 (a missing value) takes the last entry, func(None)
 
 
 def _check_duplicates(wide: pd.DataFrame, path: Path, column: str, log: FindingLog) -> None:
-    keys = wide["case_id"].dropna().map(lambda v: v.casefold())
+    keys = wide["case_id"].dropna().astype(str).str.casefold()
+    keys = keys.loc[keys.duplicated(keep=False)]  # only mothers with more than one row
     for _key, rows in wide.loc[keys.index].groupby(keys)["source_row"]:
         if len(rows) > 1:
             listed = ", ".join(str(r) for r in sorted(rows))
@@ -421,11 +426,10 @@ def _to_long(wide: pd.DataFrame, wave: str, source_file: str, items: list[str]) 
     long["source_file"] = source_file
     long["completion_date"] = pd.to_datetime(long["completion_date"])
     long["code"] = pd.array(long["code"], dtype="Int64")
-    order = {item: i for i, item in enumerate(present)}
-    long = long.sort_values(
-        ["source_row", "item"], key=lambda s: s.map(order) if s.name == "item" else s
-    )
-    return long[ANSWER_COLUMNS].reset_index(drop=True)
+    # melt stacks item after item; questionnaire by questionnaire (rows in source_row order)
+    # then item by item is the transpose of that block layout
+    row_major = np.arange(len(long)).reshape(len(present), len(wide)).T.ravel()
+    return long[ANSWER_COLUMNS].take(row_major).reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- at the cut-off
@@ -441,29 +445,38 @@ class MothersAtCut:
     ledger: Ledger
 
 
+def _classify_code(item: str, code) -> tuple[str, str | None, str | None]:
+    """(status, label, collapsed) of one item's code: 'valid' or the missing reason."""
+    scale = spec.item_scale(item)
+    if pd.isna(code):
+        return spec.blank_reason(), None, None
+    if int(code) in scale.missing:
+        return scale.missing[int(code)], None, None
+    return VALID, scale.label(int(code)), scale.collapse_map.get(int(code))
+
+
 def classify_answers(answers: pd.DataFrame) -> pd.DataFrame:
     """Add ``status`` ('valid' or the missing reason), ``label`` and ``collapsed`` per answer."""
-    out = answers.copy()
-    status, label, collapsed = [], [], []
-    blank = spec.blank_reason()
-    for item, code in zip(out["item"], out["code"], strict=True):
-        scale = spec.item_scale(item)
-        if pd.isna(code):
-            status.append(blank)
-            label.append(None)
-            collapsed.append(None)
-        elif int(code) in scale.missing:
-            status.append(scale.missing[int(code)])
-            label.append(None)
-            collapsed.append(None)
-        else:
-            status.append(VALID)
-            label.append(scale.label(int(code)))
-            collapsed.append(scale.collapse_map.get(int(code)))
-    out["status"] = pd.array(status, dtype="string")
-    out["label"] = pd.array(label, dtype="string")
-    out["collapsed"] = pd.array(collapsed, dtype="string")
+    out = answers.copy(deep=False)  # copy-on-write: the input frame is never changed
+    pairs, pair_of_answer = _distinct_pairs(out["item"], out["code"])
+    classes = [_classify_code(item, code) for item, code in pairs]
+    for position, name in enumerate(["status", "label", "collapsed"]):
+        per_pair = np.array([c[position] for c in classes] or [None], dtype=object)
+        out[name] = pd.array(per_pair[pair_of_answer], dtype="string")
     return out
+
+
+def _distinct_pairs(items: pd.Series, codes: pd.Series) -> tuple[list[tuple], np.ndarray]:
+    """The distinct (item, code) pairs (a missing code included), and each row's pair number."""
+    grouped = pd.DataFrame({"item": items, "code": codes}).groupby(
+        ["item", "code"], dropna=False, sort=False
+    )
+    return list(grouped.size().index), grouped.ngroup().to_numpy()
+
+
+def _folded_ids(ids: pd.Series) -> pd.Series:
+    """Case ids as compared: text, stripped, case-folded."""
+    return ids.astype(object).map(str, na_action=None).str.strip().str.casefold()
 
 
 def match_case_ids(
@@ -471,30 +484,37 @@ def match_case_ids(
 ) -> pd.DataFrame:
     """Canonical case id and prison of each response; an unknown id is a warning (still analysed)."""
     out = responses.copy()
-    lookup = {}
     if known is not None and len(known):
-        for prison, case_id in zip(known["prison"], known["case_id"], strict=True):
-            lookup[str(case_id).strip().casefold()] = (str(case_id), str(prison))
-    prisons, ids = [], []
-    for _, row in out.iterrows():
-        hit = lookup.get(str(row["case_id"]).strip().casefold())
-        if hit is None:
-            log.warning(
-                row["source_file"],
-                "case_id not found in any case tracker; the response is still analysed",
-                row=int(row["source_row"]),
-                column="case_id",
-                value=str(row["case_id"]),
-                expected="a case id of a configured case tracker",
-                check="case id",
-            )
-            ids.append(row["case_id"])
-            prisons.append(None)
-        else:
-            ids.append(hit[0])
-            prisons.append(hit[1])
+        # the last tracker row of an id wins, as in a dict built row by row
+        lookup = pd.DataFrame(
+            {
+                "canonical": known["case_id"].astype(object).map(str),
+                "prison": known["prison"].astype(object).map(str),
+            }
+        ).set_index(_folded_ids(known["case_id"]).to_numpy())
+        lookup = lookup.loc[~lookup.index.duplicated(keep="last")]
+    else:
+        lookup = pd.DataFrame(columns=["canonical", "prison"], dtype=object)
+    hits = lookup.reindex(_folded_ids(out["case_id"]).to_numpy())
+    unknown = hits["canonical"].isna().to_numpy()
+    for file, row, case_id in zip(
+        out["source_file"].to_numpy()[unknown],
+        out["source_row"].to_numpy()[unknown],
+        out["case_id"].to_numpy()[unknown],
+        strict=True,
+    ):
+        log.warning(
+            file,
+            "case_id not found in any case tracker; the response is still analysed",
+            row=int(row),
+            column="case_id",
+            value=str(case_id),
+            expected="a case id of a configured case tracker",
+            check="case id",
+        )
+    ids = np.where(unknown, out["case_id"].to_numpy(dtype=object), hits["canonical"].to_numpy())
     out["case_id"] = pd.Series(ids, index=out.index, dtype="string")
-    out["prison"] = pd.Series(prisons, index=out.index, dtype="string")
+    out["prison"] = pd.Series(hits["prison"].to_numpy(), index=out.index, dtype="string")
     return out
 
 
@@ -523,6 +543,12 @@ def check_wave_order(responses: pd.DataFrame, waves: list[str], log: FindingLog)
         )
 
 
+def _responses(answers: pd.DataFrame) -> pd.DataFrame:
+    """One row per questionnaire (its first answer row): a wave's source row identifies it."""
+    first = ~answers.duplicated(["wave", "source_row"])
+    return answers.loc[first, RESPONSE_COLUMNS]
+
+
 def mothers_at_cut(
     waves: dict[str, pd.DataFrame],
     cutoff: dt.date,
@@ -536,15 +562,16 @@ def mothers_at_cut(
     ledger = Ledger()
     kept = []
     for wave, answers in waves.items():
-        responses = answers[RESPONSE_COLUMNS].drop_duplicates()
+        responses = _responses(answers)
         after = responses["completion_date"] > pd.Timestamp(cutoff)
         source = str(responses["source_file"].iloc[0]) if len(responses) else wave
         ledger.read(SOURCE, source, "", UNIT, len(responses), step=CUT_STEP)
         ledger.excluded(SOURCE, source, "", UNIT, AFTER_CUTOFF, int(after.sum()), step=CUT_STEP)
         ledger.used(SOURCE, source, "", UNIT, int((~after).sum()), step=CUT_STEP)
-        kept.append(answers.loc[answers["completion_date"] <= pd.Timestamp(cutoff)])
+        in_time = answers["completion_date"] <= pd.Timestamp(cutoff)
+        kept.append(answers if in_time.all() else answers.loc[in_time])  # no copy when all kept
     answers = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=ANSWER_COLUMNS)
-    responses = answers[RESPONSE_COLUMNS].drop_duplicates().reset_index(drop=True)
+    responses = _responses(answers).reset_index(drop=True)
     responses = match_case_ids(responses, known_case_ids, log)
     check_wave_order(responses, list(waves), log)
     canonical = responses.set_index(["wave", "source_row"])["case_id"]

@@ -8,6 +8,7 @@ valid answers of an item in a wave: user-missing codes and blanks never count.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from evaluation.surveys import spec
@@ -57,27 +58,48 @@ def _asked_waves(item: str, waves: list[str]) -> list[str]:
     return [w for i, w in enumerate(waves, start=1) if i >= first]
 
 
-def _valid(answers: pd.DataFrame, item: str, wave: str) -> pd.DataFrame:
-    return answers.loc[
-        (answers["item"] == item) & (answers["wave"] == wave) & (answers["status"] == VALID)
-    ]
+class ValidAnswers:
+    """The valid answers of each item and wave, split once (instead of one scan per lookup)."""
+
+    def __init__(self, answers: pd.DataFrame):
+        self._answers = answers
+        valid_rows = np.flatnonzero((answers["status"] == VALID).to_numpy(bool, na_value=False))
+        keys = answers[["item", "wave"]].iloc[valid_rows]
+        self._rows = {
+            key: valid_rows[positions]
+            for key, positions in keys.groupby(["item", "wave"], sort=False).indices.items()
+        }
+
+    def get(self, item: str, wave: str) -> pd.DataFrame:
+        """The valid answers to ``item`` in ``wave`` (in the answers' order, index kept)."""
+        return self._answers.iloc[self._rows.get((item, wave), [])]
+
+
+def _valid(
+    answers: pd.DataFrame, item: str, wave: str, valid: ValidAnswers | None = None
+) -> pd.DataFrame:
+    return (valid or ValidAnswers(answers)).get(item, wave)
 
 
 def item_table(
-    answers: pd.DataFrame, entries: list[tuple[str, str]], waves: list[str]
+    answers: pd.DataFrame,
+    entries: list[tuple[str, str]],
+    waves: list[str],
+    valid: ValidAnswers | None = None,
 ) -> pd.DataFrame:
     """Stacked item x category x wave counts; each item's denominator is its valid answers in the wave."""
+    valid = valid or ValidAnswers(answers)
     records = []
     for item, rows in entries:
         value_column = "collapsed" if rows == "collapsed" else "label"
         row_labels = spec.row_labels(item, rows)
-        valid_in = {wave: _valid(answers, item, wave) for wave in _asked_waves(item, waves)}
+        valid_in = {wave: valid.get(item, wave) for wave in _asked_waves(item, waves)}
         for row in row_labels:
             for wave in _asked_waves(item, waves):
-                valid = valid_in[wave]
-                n = int((valid[value_column] == row).sum())
+                part = valid_in[wave]
+                n = int((part[value_column] == row).sum())
                 records.append(
-                    {"item": item, "row": row, "column": wave, "n": n, "denominator": len(valid)}
+                    {"item": item, "row": row, "column": wave, "n": n, "denominator": len(part)}
                 )
     return add_percentages(pd.DataFrame(records, columns=STACKED_COLUMNS[:-1]))[STACKED_COLUMNS]
 
@@ -93,12 +115,15 @@ def _summary(values: pd.Series) -> dict:
     }
 
 
-def ratings_table(answers: pd.DataFrame, items: list[str], waves: list[str]) -> pd.DataFrame:
+def ratings_table(
+    answers: pd.DataFrame, items: list[str], waves: list[str], valid: ValidAnswers | None = None
+) -> pd.DataFrame:
     """n, mean, sample SD and median of each rating per wave (valid answers only)."""
+    valid = valid or ValidAnswers(answers)
     records = []
     for item in items:
         for wave in _asked_waves(item, waves):
-            codes = _valid(answers, item, wave)["code"]
+            codes = valid.get(item, wave)["code"]
             records.append({"item": item, "column": wave, **_summary(codes)})
     return pd.DataFrame(records, columns=RATING_COLUMNS)
 
@@ -187,14 +212,18 @@ def with_confidence_intervals(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _paired_values(
-    answers: pd.DataFrame, responses: pd.DataFrame, item: str, wave: str
+    answers: pd.DataFrame,
+    responses: pd.DataFrame,
+    item: str,
+    wave: str,
+    valid_answers: ValidAnswers | None = None,
 ) -> pd.DataFrame:
     if item == WAI_TOTAL:
         part = responses.loc[responses["wave"] == wave, ["case_id", SCORE_COLUMNS["total"]]]
         part = part.rename(columns={SCORE_COLUMNS["total"]: "value"}).dropna()
         part["collapsed"] = None
         return part
-    valid = _valid(answers, item, wave)
+    valid = _valid(answers, item, wave, valid_answers)
     return pd.DataFrame(
         {
             "case_id": valid["case_id"],
@@ -209,15 +238,19 @@ def _rounded(value, digits=4):
 
 
 def paired_change_table(
-    answers: pd.DataFrame, responses: pd.DataFrame, waves: list[str]
+    answers: pd.DataFrame,
+    responses: pd.DataFrame,
+    waves: list[str],
+    valid: ValidAnswers | None = None,
 ) -> pd.DataFrame:
     """First wave against each later wave, per item: pairs, direction counts, Wilcoxon, Stuart-Maxwell."""
+    valid = valid or ValidAnswers(answers)
     records, texts = [], set()
     first = waves[0]
     for later in waves[1:]:
         for item in spec.mothers_codebook()["paired_items"]:
-            a = _paired_values(answers, responses, item, first)
-            b = _paired_values(answers, responses, item, later)
+            a = _paired_values(answers, responses, item, first, valid)
+            b = _paired_values(answers, responses, item, later, valid)
             keys_a = a.assign(key=a["case_id"].str.casefold())
             keys_b = b.assign(key=b["case_id"].str.casefold())
             pairs = keys_a.merge(keys_b, on="key", suffixes=("_first", "_later")).sort_values("key")
@@ -264,32 +297,40 @@ def paired_change_table(
     return frame
 
 
-def supported_inside_fact(answers: pd.DataFrame, waves: list[str]) -> pd.DataFrame:
+def supported_inside_fact(
+    answers: pd.DataFrame, waves: list[str], valid: ValidAnswers | None = None
+) -> pd.DataFrame:
     """Key fact: valid answers in the last configured wave in the fact's categories (column Total)."""
+    valid = valid or ValidAnswers(answers)
     rows = []
     for fact, definition in spec.mothers_codebook()["key_facts"].items():
-        item = definition["item"]
-        valid = _valid(answers, item, waves[-1])
-        n = int(valid["collapsed"].isin(definition["categories"]).sum())
-        rows.append({"fact": fact, "column": TOTAL, "n": n, "denominator": len(valid)})
+        part = valid.get(definition["item"], waves[-1])
+        n = int(part["collapsed"].isin(definition["categories"]).sum())
+        rows.append({"fact": fact, "column": TOTAL, "n": n, "denominator": len(part)})
     return add_percentages(pd.DataFrame(rows, columns=KEY_FACT_COLUMNS[:-1]))[KEY_FACT_COLUMNS]
 
 
 def build_mothers_tables(
-    responses: pd.DataFrame, answers: pd.DataFrame, waves: list[str]
+    responses: pd.DataFrame,
+    answers: pd.DataFrame,
+    waves: list[str],
+    valid: ValidAnswers | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Every mothers' survey table, keyed by table id."""
+    valid = valid or ValidAnswers(answers)
     tables = {
-        table_id: item_table(answers, entries, waves)
+        table_id: item_table(answers, entries, waves, valid)
         for table_id, entries in spec.item_tables().items()
     }
     ci_parts = [with_confidence_intervals(tables[t]) for t in spec.item_tables()]
     tables["mothers_item_ci"] = pd.concat(ci_parts, ignore_index=True)
-    tables["mothers_ratings"] = ratings_table(answers, spec.mothers_codebook()["ratings"], waves)
+    tables["mothers_ratings"] = ratings_table(
+        answers, spec.mothers_codebook()["ratings"], waves, valid
+    )
     tables["mothers_missing"] = missing_table(answers, responses, waves)
     tables["wai_scores"] = wai_scores_table(responses, waves)
     tables["wai_completion"] = wai_completion_table(responses, waves)
-    tables["mothers_paired_change"] = paired_change_table(answers, responses, waves)
+    tables["mothers_paired_change"] = paired_change_table(answers, responses, waves, valid)
     return {table_id: tables[table_id] for table_id in spec.mothers_table_ids()}
 
 
@@ -299,8 +340,10 @@ def mothers_context(
     tables: dict[str, pd.DataFrame],
     settings: spec.SurveySettings,
     cutoff: str,
+    valid: ValidAnswers | None = None,
 ) -> dict:
     """Values the report's survey section reads as ``results.surveys`` (mothers' part)."""
+    valid = valid or ValidAnswers(answers)
     waves = list(settings.mother_waves)
     returned = {w: int((responses["wave"] == w).sum()) for w in waves}
     completion = {w: wai_completion_counts(responses, w) for w in waves}
@@ -308,7 +351,7 @@ def mothers_context(
         counts["computed_pct"] = _pct(counts["computed"], counts["answered"])
     ratings = {}
     for record in tables["mothers_ratings"].to_dict("records"):
-        codes = _valid(answers, record["item"], record["column"])["code"].astype("float64")
+        codes = valid.get(record["item"], record["column"])["code"].astype("float64")
         whole = round_half_away(float(codes.mean()), 0) if len(codes) else None
         clean = {
             k: (None if not isinstance(v, str) and pd.isna(v) else v) for k, v in record.items()
@@ -317,7 +360,7 @@ def mothers_context(
             **clean,
             "mean_whole": None if whole is None else int(whole),
         }
-    fact = supported_inside_fact(answers, waves).iloc[0]
+    fact = supported_inside_fact(answers, waves, valid).iloc[0]
     limits = wilson_interval(int(fact["n"]), int(fact["denominator"]))
     paired = tables["mothers_paired_change"]
     comparisons = {

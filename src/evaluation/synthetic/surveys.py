@@ -16,7 +16,8 @@ The later mothers' T1 dates follow their first contact in the example case
 trackers (``--trackers``, default data/raw/case_tracker) when those exist.
 
 ``--scale N`` repeats every respondent N times (copy k > 1 gets case ids
-``EP-001-k`` and new response ids), keeping all proportions, for benchmarks.
+``EP-001-000k``, the scaled case trackers' ids, and new response ids), keeping
+all proportions, for benchmarks.
 """
 
 from __future__ import annotations
@@ -366,10 +367,14 @@ def mothers_waves(rng, first_contacts: dict[str, dt.date] | None = None) -> dict
 
 
 def scale_records(records: list[dict], scale: int) -> list[dict]:
-    """Each record repeated ``scale`` times; copy k > 1 gets case id '<id>-k'."""
+    """Each record repeated ``scale`` times; copy k > 1 gets case id '<id>-000k'.
+
+    The suffix is the scaled case trackers' (see ``synthetic.case_tracker._scaled``),
+    so every scaled questionnaire but the unknown id's copies matches a tracker case.
+    """
     out = [dict(r) for r in records]
     for k in range(2, scale + 1):
-        out += [{**r, "case_id": f"{r['case_id']}-{k}"} for r in records]
+        out += [{**r, "case_id": f"{r['case_id']}-{k:04d}"} for r in records]
     return out
 
 
