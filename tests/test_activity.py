@@ -158,6 +158,30 @@ def test_bad_rows_are_errors_naming_sheet_row_column(tmp_path):
     assert ledger.to_frame().query("outcome == 'used'")["rows"].item() == 0
 
 
+def test_findings_per_failing_cell_in_row_then_column_order(tmp_path):
+    # the same bad value on two rows is reported on each; a row's findings follow the
+    # codebook's column order; True is not a number of minutes although True == 1
+    rows = [
+        ["SW1", "Send", dt.datetime(2021, 4, 5), None, "Meetings", 60, None],
+        ["SW1", "Holloway", "31/02/2021", None, "Gardening", True, None],
+        ["SW1", "  ", dt.datetime(2021, 4, 5), "XX-999", "Meetings", 1, None],
+        ["SW1", "Holloway", dt.datetime(2021, 4, 6), None, "Meetings", 60, None],
+    ]
+    entries, log, ledger = read(write_log(tmp_path / "log.xlsx", rows))
+    found = [(f.row, f.column, f.value, f.check) for f in log.errors]
+    assert found == [
+        (3, "prison", "Holloway", "category"),
+        (3, "date", "31/02/2021", "date"),
+        (3, "activity", "Gardening", "category"),
+        (3, "minutes", "True", "integer"),
+        (4, "prison", "  ", "category"),
+        (4, "case_id", "XX-999", "unknown_case"),
+        (5, "prison", "Holloway", "category"),
+    ]
+    assert entries["excel_row"].tolist() == [2]
+    assert ledger.to_frame().query("outcome == 'excluded'")["rows"].tolist() == [3]
+
+
 def test_caseload_by_month_by_hand():
     mothers = pd.DataFrame(
         {
