@@ -284,3 +284,18 @@ def test_example_case_ids_must_exist(tmp_path):
             out_findings=str(tmp_path / "f.csv"),
             out_ledger=str(tmp_path / "l.csv"),
         )
+
+
+def test_scaled_diary_gives_each_copy_its_own_workers_and_fits_one_sheet(monkeypatch):
+    from evaluation.synthetic import activity as generator
+
+    one_copy = generator.build_rows(1)
+    three = generator.build_rows(3)
+    assert three[: len(one_copy)] == one_copy  # the example diary is the first copy
+    workers = {str(row[0]).upper() for row in three}
+    assert workers == {"SW1", "SW2", "SW3", "SW4", "SW5", "SW6"}
+    # a sheet that holds two copies and a bit: the third copy is left out whole
+    monkeypatch.setattr(generator, "EXCEL_DATA_ROWS", 2 * len(one_copy) + 500)
+    capped = generator.build_rows(3)
+    assert len(capped) <= generator.EXCEL_DATA_ROWS
+    assert {str(row[0]).upper() for row in capped} == {"SW1", "SW2", "SW3", "SW4"}

@@ -7,6 +7,12 @@ first contact); a case appears in the diary only while it is plausibly open.
 The file looks like a real export: label variants, stray spaces, some dates
 typed as text or left as serial numbers.
 
+At ``--scale N`` each copy of the caseload has its own two workers (SW3 and
+SW4 for the second copy, and so on), so no worker logs more than a working
+day. The diary is one sheet (the data contract), and a sheet holds at most
+1,048,576 rows: copies are added while they fit, so above about x450 the diary
+covers the workers of the first copies only (the generator prints how many).
+
 Run: ``python -m evaluation.synthetic.activity --out data/raw/activity [--scale N]``.
 """
 
@@ -28,6 +34,8 @@ FIXED_TIME = dt.datetime(2024, 1, 1, 0, 0, 0)
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 START, END = dt.date(2021, 4, 1), dt.date(2024, 1, 31)
 INTERIM_CUT, FINAL_CUT = dt.date(2022, 5, 31), dt.date(2023, 12, 31)
+#: rows an Excel sheet can hold below its header row
+EXCEL_DATA_ROWS = 1_048_576 - 1
 
 # prison, worker, case prefix, cases in total, cases by the interim cut, typed prison variants
 WORKERS = [
@@ -86,33 +94,47 @@ def build_rows(scale: int = 1) -> list[list]:
     rows: list[list] = []
     for copy in range(1, scale + 1):
         suffix = "" if copy == 1 else f"-{copy:04d}"
-        for _prison, worker, prefix, total, interim, prison_forms in WORKERS:
-            starts = _case_starts(total, interim)
-            lengths = [int(rng.integers(150, 540)) for _ in starts]
-            for day in _weekdays(START, END):
-                if rng.random() > 0.62:
-                    continue
-                open_cases = [
-                    i for i, s in enumerate(starts) if s <= day <= s + dt.timedelta(lengths[i])
+        copy_rows = _copy_rows(rng, weights, copy, suffix)
+        if len(rows) + len(copy_rows) > EXCEL_DATA_ROWS:
+            break
+        rows.extend(copy_rows)
+    return rows
+
+
+def _copy_rows(rng, weights, copy: int, suffix: str) -> list[list]:
+    """One copy of both workers' diaries; copy 1 is the example data's SW1 and SW2."""
+    rows: list[list] = []
+    for number, (_prison, worker, prefix, total, interim, prison_forms) in enumerate(WORKERS):
+        if copy > 1:
+            worker = f"SW{(copy - 1) * len(WORKERS) + number + 1}"
+        starts = _case_starts(total, interim)
+        lengths = [int(rng.integers(150, 540)) for _ in starts]
+        for day in _weekdays(START, END):
+            if rng.random() > 0.62:
+                continue
+            open_cases = [
+                i for i, s in enumerate(starts) if s <= day <= s + dt.timedelta(lengths[i])
+            ]
+            for _ in range(int(rng.integers(1, 5))):
+                forms, _, (low, high), linked = ACTIVITIES[
+                    int(rng.choice(len(ACTIVITIES), p=weights / weights.sum()))
                 ]
-                for _ in range(int(rng.integers(1, 5))):
-                    forms, _, (low, high), linked = ACTIVITIES[
-                        int(rng.choice(len(ACTIVITIES), p=weights / weights.sum()))
-                    ]
-                    case_id = None
-                    if open_cases and rng.random() < linked:
-                        case_id = f"{prefix}-{open_cases[int(rng.integers(len(open_cases)))] + 1:03d}{suffix}"
-                    minutes = int(rng.integers(low // 5, high // 5 + 1)) * 5
-                    rows.append(
-                        [
-                            worker if rng.random() > 0.03 else worker.lower(),
-                            prison_forms[int(rng.integers(len(prison_forms)))],
-                            _typed_date(day, rng),
-                            case_id if case_id is None or rng.random() > 0.05 else f" {case_id} ",
-                            forms[int(rng.integers(len(forms)))],
-                            minutes if rng.random() > 0.02 else str(minutes),
-                        ]
+                case_id = None
+                if open_cases and rng.random() < linked:
+                    case_id = (
+                        f"{prefix}-{open_cases[int(rng.integers(len(open_cases)))] + 1:03d}{suffix}"
                     )
+                minutes = int(rng.integers(low // 5, high // 5 + 1)) * 5
+                rows.append(
+                    [
+                        worker if rng.random() > 0.03 else worker.lower(),
+                        prison_forms[int(rng.integers(len(prison_forms)))],
+                        _typed_date(day, rng),
+                        case_id if case_id is None or rng.random() > 0.05 else f" {case_id} ",
+                        forms[int(rng.integers(len(forms)))],
+                        minutes if rng.random() > 0.02 else str(minutes),
+                    ]
+                )
     return rows
 
 
@@ -164,7 +186,14 @@ def write_log(rows: list[list], path: str | Path) -> Path:
 
 def generate(out: str | Path, scale: int = 1) -> Path:
     """Write ``<out>/activity_log.xlsx`` (deterministic for a given scale)."""
-    return write_log(build_rows(scale), Path(out) / "activity_log.xlsx")
+    rows = build_rows(scale)
+    workers = len({str(row[0]).upper() for row in rows})
+    if workers < scale * len(WORKERS):
+        print(
+            f"activity diary: {len(rows):,} rows, the diaries of {workers} of "
+            f"{scale * len(WORKERS)} workers (one sheet holds {EXCEL_DATA_ROWS:,} rows)"
+        )
+    return write_log(rows, Path(out) / "activity_log.xlsx")
 
 
 def main(argv: list[str] | None = None) -> None:
