@@ -543,12 +543,6 @@ def check_wave_order(responses: pd.DataFrame, waves: list[str], log: FindingLog)
         )
 
 
-def _responses(answers: pd.DataFrame) -> pd.DataFrame:
-    """One row per questionnaire (its first answer row): a wave's source row identifies it."""
-    first = ~answers.duplicated(["wave", "source_row"])
-    return answers.loc[first, RESPONSE_COLUMNS]
-
-
 def mothers_at_cut(
     waves: dict[str, pd.DataFrame],
     cutoff: dt.date,
@@ -560,38 +554,42 @@ def mothers_at_cut(
     """Apply the cut-off to every wave (in config order), check ids and order, score the WAI-SR."""
     log = FindingLog(SOURCE)
     ledger = Ledger()
-    kept = []
+    cut = pd.Timestamp(cutoff)
+    kept, kept_responses, response_of_answer, offset = [], [], [], 0
     for wave, answers in waves.items():
-        responses = _responses(answers)
-        after = responses["completion_date"] > pd.Timestamp(cutoff)
+        # one wave: its source rows identify the questionnaires
+        responses = answers.loc[~answers["source_row"].duplicated(), RESPONSE_COLUMNS]
+        after = responses["completion_date"] > cut
         source = str(responses["source_file"].iloc[0]) if len(responses) else wave
         ledger.read(SOURCE, source, "", UNIT, len(responses), step=CUT_STEP)
         ledger.excluded(SOURCE, source, "", UNIT, AFTER_CUTOFF, int(after.sum()), step=CUT_STEP)
         ledger.used(SOURCE, source, "", UNIT, int((~after).sum()), step=CUT_STEP)
-        in_time = answers["completion_date"] <= pd.Timestamp(cutoff)
-        kept.append(answers if in_time.all() else answers.loc[in_time])  # no copy when all kept
-    answers = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=ANSWER_COLUMNS)
-    responses = _responses(answers).reset_index(drop=True)
+        in_time = answers["completion_date"] <= cut
+        answers = answers if in_time.all() else answers.loc[in_time]  # no copy when all kept
+        responses = responses.loc[responses["completion_date"] <= cut]
+        rows = pd.Index(responses["source_row"]).get_indexer(answers["source_row"])
+        kept.append(answers)
+        kept_responses.append(responses)
+        response_of_answer.append(rows + offset)
+        offset += len(responses)
+    if kept:
+        answers = pd.concat(kept, ignore_index=True)
+        responses = pd.concat(kept_responses, ignore_index=True)
+    else:
+        answers = pd.DataFrame(columns=ANSWER_COLUMNS)
+        responses = pd.DataFrame(columns=RESPONSE_COLUMNS)
     responses = match_case_ids(responses, known_case_ids, log)
     check_wave_order(responses, list(waves), log)
-    canonical = responses.set_index(["wave", "source_row"])["case_id"]
-    keys = pd.MultiIndex.from_arrays([answers["wave"], answers["source_row"]])
-    answers["case_id"] = pd.Series(
-        canonical.reindex(keys).to_numpy(), index=answers.index, dtype="string"
-    )
+    positions = np.concatenate(response_of_answer) if kept else np.array([], dtype=int)
+    canonical = responses["case_id"].to_numpy()[positions]  # each answer's questionnaire's id
+    answers["case_id"] = pd.Series(canonical, index=answers.index, dtype="string")
     wave_position = {w: i + 1 for i, w in enumerate(waves)}
     responses.insert(1, "wave_position", responses["wave"].map(wave_position).astype("int64"))
 
     wai_items = spec.wai_spec()["items"]
     wide = (
-        answers.loc[answers["item"].isin(wai_items)]
-        .pivot_table(
-            index=["wave", "source_row"],
-            columns="item",
-            values="code",
-            aggfunc="first",
-            dropna=False,
-        )
+        answers.loc[answers["item"].isin(wai_items), ["wave", "source_row", "item", "code"]]
+        .pivot(index=["wave", "source_row"], columns="item", values="code")
         .reindex(columns=wai_items)
     )
     wide = wide.reindex(pd.MultiIndex.from_frame(responses[["wave", "source_row"]]))

@@ -10,7 +10,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from evaluation.surveys import spec
 
@@ -69,6 +68,8 @@ def wilcoxon_paired(first, later) -> TestResult:
     ties), whose sign flips give the statistic's null distribution: enumerated in
     full up to ``EXHAUSTIVE_MAX_N`` non-zero differences, else sampled with a fixed seed.
     """
+    from scipy import stats  # imported here: reading a wave needs no SciPy
+
     diff = np.asarray(later, dtype=float) - np.asarray(first, dtype=float)
     nonzero = diff[diff != 0]
     if nonzero.size == 0:
@@ -120,6 +121,8 @@ def stuart_maxwell(table) -> TestResult:
     covariance (S_ii = n_i. + n_.i - 2 n_ii, S_ij = -(n_ij + n_ji)); chi-square with
     df = rank(S). A generalised inverse handles categories nobody moved in or out of.
     """
+    from scipy import stats  # imported here: reading a wave needs no SciPy
+
     counts = np.asarray(table, dtype=float)
     if counts.ndim != 2 or counts.shape[0] != counts.shape[1]:
         raise ValueError("the Stuart-Maxwell test needs a square table")

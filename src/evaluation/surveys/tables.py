@@ -62,7 +62,7 @@ class ValidAnswers:
     """The valid answers of each item and wave, split once (instead of one scan per lookup)."""
 
     def __init__(self, answers: pd.DataFrame):
-        self._answers = answers
+        self._answers = answers[["case_id", "code", "label", "collapsed"]]  # what tables read
         valid_rows = np.flatnonzero((answers["status"] == VALID).to_numpy(bool, na_value=False))
         keys = answers[["item", "wave"]].iloc[valid_rows]
         self._rows = {
@@ -71,7 +71,10 @@ class ValidAnswers:
         }
 
     def get(self, item: str, wave: str) -> pd.DataFrame:
-        """The valid answers to ``item`` in ``wave`` (in the answers' order, index kept)."""
+        """Case id, code, label and collapsed category of the valid answers to ``item`` in ``wave``.
+
+        Rows in the answers' order, their index kept.
+        """
         return self._answers.iloc[self._rows.get((item, wave), [])]
 
 
