@@ -75,8 +75,11 @@ def krippendorff_alpha_nominal(data) -> float | None:
 def double_coded(segments: pd.DataFrame, primary: str) -> tuple[str | None, list[str]]:
     """The second coder (most segments shared with the primary; ties: sort order) and those segments."""
     pairs = segments[["segment_id", "coder"]].dropna(subset=["segment_id"]).drop_duplicates()
-    with_primary = pairs.loc[pairs["coder"] == primary, "segment_id"].to_numpy()
-    shared = pairs.loc[pairs["segment_id"].isin(with_primary) & (pairs["coder"] != primary)]
+    segment, distinct_segments = pd.factorize(pairs["segment_id"])
+    by_primary = (pairs["coder"] == primary).to_numpy(bool)
+    with_primary = np.zeros(len(distinct_segments), dtype=bool)
+    with_primary[segment[by_primary]] = True  # segments the primary coder coded
+    shared = pairs.loc[with_primary[segment] & ~by_primary]
     counts = shared["coder"].value_counts()
     if counts.empty:
         return None, []
@@ -144,7 +147,8 @@ def agreement_table(
     # alpha over every coder who coded these segments: units = segment x theme (segment-major)
     data = []
     for coder in coders:
-        coded = segment_index.isin(subset.loc[subset["coder"] == coder, "segment_id"])
+        coded = np.zeros(n, dtype=bool)
+        coded[segment_index.get_indexer(subset.loc[subset["coder"] == coder, "segment_id"])] = True
         data.append(np.where(coded[:, None], applied[coder].astype(int), None).ravel())
     decisions = n * len(theme_ids)
     alpha = krippendorff_alpha_nominal(data) if decisions else None

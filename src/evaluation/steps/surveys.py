@@ -32,6 +32,8 @@ from evaluation.tidy import read_csv, write_csv
 
 LEDGER_COLUMNS = list(Ledger().to_frame().columns)
 FINDING_COLUMNS = list(FindingLog("").to_frame().columns)
+#: The answers' columns the mothers' tables read (not the file, row and date: memory).
+TABLE_ANSWER_COLUMNS = ["wave", "case_id", "item", "code", "status", "label", "collapsed"]
 
 
 def _write_audit(
@@ -74,7 +76,7 @@ def mothers_tables(input, output, params) -> None:
     settings = spec.survey_settings(params.surveys)
     waves = list(settings.mother_waves)
     responses = pd.read_parquet(input.responses)
-    answers = pd.read_parquet(input.answers)
+    answers = pd.read_parquet(input.answers, columns=TABLE_ANSWER_COLUMNS)
     valid = ValidAnswers(answers)
     tables = build_mothers_tables(responses, answers, waves, valid)
     table_dir = Path(output.tables[0]).parent
