@@ -29,7 +29,7 @@ rule read_case_tracker:
     wildcard_constraints:
         prison="|".join(PRISON_SLUGS),
     resources:
-        mem_mb=1500,
+        mem_mb=1000,
         runtime=20,
     params:
         prison=lambda wildcards: PRISON_SLUGS[wildcards.prison],
@@ -67,7 +67,7 @@ rule case_tracker_at_cutoff:
     log:
         "logs/case_tracker_at_cutoff.log",
     resources:
-        mem_mb=1500,
+        mem_mb=1000,
         runtime=20,
     params:
         prison_dirs={

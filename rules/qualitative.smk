@@ -157,8 +157,10 @@ rule activity_read:
         ledger="data/processed/activity/read_ledger.csv",
     log:
         "logs/activity_read.log",
+    # the longest job after the tracker reads: start it as soon as they are done
+    priority: 10
     resources:
-        mem_mb=6000,
+        mem_mb=1500,
         runtime=10,
     params:
         prisons=PRISONS,
@@ -188,7 +190,7 @@ rule activity_tables:
     log:
         "logs/activity_tables.log",
     resources:
-        mem_mb=2000,
+        mem_mb=1000,
         runtime=10,
     params:
         log_file=lambda wildcards, input: input.raw,

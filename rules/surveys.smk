@@ -34,7 +34,7 @@ rule survey_read_mothers:
     wildcard_constraints:
         wave="|".join(MOTHER_WAVES) or "no-wave",
     resources:
-        mem_mb=2000,
+        mem_mb=1000,
         runtime=10,
     params:
         wave=lambda wildcards: MOTHER_WAVES[wildcards.wave],
@@ -60,7 +60,7 @@ rule survey_mothers_at_cutoff:
     log:
         "logs/surveys/mothers_at_cutoff.log",
     resources:
-        mem_mb=2000,
+        mem_mb=1500,
         runtime=10,
     params:
         wave_answers={

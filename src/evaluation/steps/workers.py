@@ -17,8 +17,12 @@ process.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import multiprocessing
 import pickle
+import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -90,3 +94,24 @@ def _portable(function, *args):
         except Exception:
             raise StepError(f"{type(exc).__name__}: {exc}") from None
         raise
+    finally:
+        release_free_memory()
+
+
+def release_free_memory() -> None:
+    """Give memory a finished step freed back to the system, so the worker does not keep it.
+
+    A worker runs many steps. Without this it kept the high-water mark of the
+    largest step it had run (at x1000, about 450 MB from a tracker read before
+    the diary read began): freed blocks stay in the C heap and in Arrow's
+    memory pool. ``malloc_trim`` (glibc) and Arrow's ``release_unused`` hand
+    them back; both are cheap next to a step.
+    """
+    gc.collect()
+    with contextlib.suppress(ImportError, AttributeError):
+        import pyarrow
+
+        pyarrow.default_memory_pool().release_unused()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
