@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import pickle
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -112,39 +114,45 @@ def test_release_scheduler_timers_lets_the_interpreter_exit_at_once():
     assert not fired.is_set()
 
 
+FREE_HEAP_SCRIPT = """
+import os
+from evaluation.steps.workers import release_free_memory
+
+def resident_mb():
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+before = resident_mb()
+large = bytearray(4 * 2**20)
+del large  # a freed large block raises glibc's mmap threshold: 1 MB blocks go on the heap
+blocks, pinned = [], []
+for _ in range(300):
+    block = bytearray(2**20)
+    block[::4096] = b"x" * len(block[::4096])  # touch every page
+    blocks.append(block)
+    pinned.append(bytearray(4096))  # a live block after each: freeing cannot shrink the heap
+del blocks, block
+kept = resident_mb()
+release_free_memory()
+print(before, kept, resident_mb())
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc malloc_trim")
 def test_freed_heap_memory_goes_back_to_the_system():
-    before = resident_mb()
-    allocate_and_free(300)
-    kept = resident_mb()
-    workers.release_free_memory()
-    after = resident_mb()
+    # a fresh interpreter: the test process's own heap already has room to reuse
+    done = subprocess.run(
+        [sys.executable, "-c", FREE_HEAP_SCRIPT], capture_output=True, text=True, check=True
+    )
+    before, kept, after = map(float, done.stdout.split())
     assert kept > before + 250  # without the release the process keeps what it freed
     assert after < kept - 250
 
 
-def test_a_worker_gives_back_the_memory_a_step_freed(pool):
-    baseline = workers.call(resident_mb)
-    workers.call(allocate_and_free, 300)
-    after = workers.call(resident_mb)
-    assert after < baseline + 100
-
-
-PINNED: list = []
-
-
-def resident_mb() -> float:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def allocate_and_free(megabytes: int) -> None:
-    """Free many heap blocks between live ones, as a step's temporary frames leave the heap."""
-    large = bytearray(4 * 2**20)
-    del large  # a freed large block raises glibc's mmap threshold: 1 MB blocks go on the heap
-    blocks = []
-    for _ in range(megabytes):
-        block = bytearray(2**20)
-        block[::4096] = b"x" * len(block[::4096])  # touch every page
-        blocks.append(block)
-        PINNED.append(bytearray(4096))  # a live block after each: freeing cannot shrink the heap
-    del blocks, block
+def test_every_step_in_a_worker_is_followed_by_the_release(monkeypatch):
+    released = []
+    monkeypatch.setattr(workers, "release_free_memory", lambda: released.append(True))
+    assert workers._portable(len, "abc") == 3
+    with pytest.raises(DataValidationError):
+        workers._portable(fail_with_findings)
+    assert released == [True, True]
