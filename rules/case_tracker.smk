@@ -129,9 +129,7 @@ rule case_tracker_figure:
         run_step("case_tracker.draw_figure", input, output, params, log)
 
 
-COMPUTED_TABLES.extend(
-    expand("data/processed/tables/{table_id}.csv", table_id=CASE_TRACKER_TABLES)
-)
+PUBLISH_GROUPS["case_tracker"] = CASE_TRACKER_TABLES
 REPORT_TABLES.extend(
     expand("report/tables/{table_id}.csv", table_id=CASE_TRACKER_TABLES)
 )

@@ -17,9 +17,10 @@ CUTOFF = CONFIG["cutoff_date"]
 
 # Files the final report and `rule all` collect; each stage appends to them.
 FINAL_TARGETS = []
-# Tables as computed (data/processed/tables/<id>.csv); the publish_tables rule
-# passes each through disclosure control to report/tables/<id>.csv.
-COMPUTED_TABLES = []
+# Tables as computed (data/processed/tables/<id>.csv), by the job that writes
+# them; one publish_<group> job per group passes them through disclosure
+# control to report/tables/<id>.csv.
+PUBLISH_GROUPS = {}
 REPORT_TABLES = []
 REPORT_FIGURES = []
 REPORT_CONTEXT = []

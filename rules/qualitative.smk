@@ -222,12 +222,8 @@ rule activity_figures:
         run_step("qualitative.draw_activity_figures", input, output, params, log)
 
 
-COMPUTED_TABLES.extend(
-    expand(
-        "data/processed/tables/{table_id}.csv",
-        table_id=QUALITATIVE_TABLES + ACTIVITY_TABLES,
-    )
-)
+PUBLISH_GROUPS["qualitative"] = QUALITATIVE_TABLES
+PUBLISH_GROUPS["activity"] = ACTIVITY_TABLES
 REPORT_TABLES.extend(
     expand(
         "report/tables/{table_id}.csv", table_id=QUALITATIVE_TABLES + ACTIVITY_TABLES

@@ -3,7 +3,8 @@
 # (a template edit re-runs only this job).
 
 
-PUBLISHED_TABLE_IDS = [Path(path).stem for path in COMPUTED_TABLES] + ["key_facts"]
+PUBLISH_GROUPS["key_facts"] = ["key_facts"]
+PUBLISHED_TABLE_IDS = [t for tables in PUBLISH_GROUPS.values() for t in tables]
 
 
 rule key_facts:
@@ -21,32 +22,39 @@ rule key_facts:
         run_step("report.key_facts", input, output, params, log)
 
 
-rule publish_table:
-    input:
-        table="data/processed/tables/{table_id}.csv",
-        disallowed_names=DISALLOWED_NAMES_FILE,
-        code=COMMON_CODE
-        + package_code(
-            "disclosure.py",
-            "steps/report.py",
-            "tidy.py",
-            "output_guard.py",
-            "identifiers.py",
-        ),
-    output:
-        table="report/tables/{table_id}.csv",
-        disclosure="report/build/disclosure/{table_id}.json",
-    log:
-        "logs/publish/{table_id}.log",
-    wildcard_constraints:
-        table_id="|".join(PUBLISHED_TABLE_IDS),
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    params:
-        disclosure=CONFIG["disclosure"],
-    run:
-        run_step("report.publish_table", input, output, params, log)
+# One job per group of tables (the tables one job computes): disclosure
+# control and the identifier guard on each. A job per table would only add
+# scheduling: the tables of a group are always rewritten together.
+for publish_group, publish_ids in PUBLISH_GROUPS.items():
+
+    rule:
+        name:
+            f"publish_{publish_group}"
+        input:
+            tables=expand("data/processed/tables/{table_id}.csv", table_id=publish_ids),
+            disallowed_names=DISALLOWED_NAMES_FILE,
+            code=COMMON_CODE
+            + package_code(
+                "disclosure.py",
+                "steps/report.py",
+                "tidy.py",
+                "output_guard.py",
+                "identifiers.py",
+            ),
+        output:
+            tables=expand("report/tables/{table_id}.csv", table_id=publish_ids),
+            disclosure=expand(
+                "report/build/disclosure/{table_id}.json", table_id=publish_ids
+            ),
+        log:
+            f"logs/publish/{publish_group}.log",
+        resources:
+            mem_mb=1000,
+            runtime=10,
+        params:
+            disclosure=CONFIG["disclosure"],
+        run:
+            run_step("report.publish_tables", input, output, params, log)
 
 
 rule render_report:

@@ -247,12 +247,8 @@ rule survey_figure:
         run_step("surveys.figure", input, output, params, log)
 
 
-COMPUTED_TABLES.extend(
-    expand(
-        "data/processed/tables/{table_id}.csv",
-        table_id=SURVEY_MOTHER_TABLES + SURVEY_PRACTITIONER_TABLES,
-    )
-)
+PUBLISH_GROUPS["survey_mothers"] = SURVEY_MOTHER_TABLES
+PUBLISH_GROUPS["survey_practitioners"] = SURVEY_PRACTITIONER_TABLES
 REPORT_TABLES.extend(
     expand(
         "report/tables/{table_id}.csv",

@@ -179,15 +179,27 @@ def audit_logs(input, output, params) -> None:
         write_csv(frame, target)
 
 
-def publish_table(input, output, params) -> None:
-    """rule publish_table: one computed table through disclosure control and the identifier guard."""
-    from evaluation.disclosure import DisclosureSettings, protect
-    from evaluation.output_guard import guard_frame, names_from
+def publish_tables(input, output, params) -> None:
+    """rule publish_<group>: each computed table through disclosure control and the identifier guard."""
+    from evaluation.disclosure import DisclosureSettings
+    from evaluation.output_guard import names_from
 
     settings = DisclosureSettings.from_config(params.disclosure)
-    output_id = Path(input.table).stem
+    names = names_from(input.disallowed_names)
+    for table, published, disclosure in zip(
+        input.tables, output.tables, output.disclosure, strict=True
+    ):
+        publish_table(table, published, disclosure, settings, names)
+
+
+def publish_table(table_path, published_path, disclosure_path, settings, names) -> None:
+    """One table: protect it (or record its exemption), guard it, write it and its log entry."""
+    from evaluation.disclosure import protect
+    from evaluation.output_guard import guard_frame
+
+    output_id = Path(table_path).stem
     spec = codebook.all_table_specs().get(output_id, {})
-    frame = read_csv(input.table)
+    frame = read_csv(table_path)
     if spec.get("disclosure") == "exempt":  # e.g. minutes of staff time, not people
         protected = frame
         entry = {
@@ -201,10 +213,10 @@ def publish_table(input, output, params) -> None:
         }
     else:
         protected, entry = protect(frame, settings, output_id)
-    guard_frame(output.table, protected, names_from(input.disallowed_names))
-    write_csv(protected, output.table)
+    guard_frame(published_path, protected, names)
+    write_csv(protected, published_path)
     entry.update(min_cell=settings.min_cell, review_threshold=settings.review_threshold)
-    write_json(entry, output.disclosure)
+    write_json(entry, disclosure_path)
 
 
 def disclosure_log(paths: list[str]) -> dict:
