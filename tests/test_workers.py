@@ -156,3 +156,29 @@ def test_every_step_in_a_worker_is_followed_by_the_release(monkeypatch):
     with pytest.raises(DataValidationError):
         workers._portable(fail_with_findings)
     assert released == [True, True]
+
+
+def test_in_process_steps_name_real_steps_that_rules_call():
+    import importlib
+    from pathlib import Path
+
+    from evaluation.steps import IN_PROCESS_STEPS
+
+    root = Path(__file__).resolve().parents[1]
+    rules = "\n".join(p.read_text() for p in (root / "rules").glob("*.smk"))
+    for name in IN_PROCESS_STEPS:
+        module, function = name.rsplit(".", 1)
+        assert callable(getattr(importlib.import_module(f"evaluation.steps.{module}"), function))
+        assert f'run_step("{name}"' in rules
+
+
+def test_in_process_steps_skip_the_pool(pool, monkeypatch, tmp_path):
+    import evaluation.steps as steps
+
+    called = []
+    monkeypatch.setattr(steps, "IN_PROCESS_STEPS", frozenset({"report.key_facts"}))
+    monkeypatch.setattr(steps, "run_logged", lambda *args: called.append(os.getpid()))
+    monkeypatch.setattr(workers, "call", lambda *args: called.append("pool"))
+    steps.run_step("report.key_facts", [], [], [], [str(tmp_path / "log")])
+    steps.run_step("report.audit_logs", [], [], [], [str(tmp_path / "log")])
+    assert called == [os.getpid(), "pool"]

@@ -62,13 +62,17 @@ def run_logged(name: str, input, output, params, log_path: str) -> None:
         step(input, output, params)
 
 
+#: Steps that stay in the Snakemake process even when the worker pool is on:
+#: they read small files and spend their time in pandoc or hashing, which
+#: release the interpreter lock. Run here, a template edit (render_report and
+#: manifest only) does not wait for the workers' fork server to import pandas.
+IN_PROCESS_STEPS = frozenset({"report.build_report", "report.write_manifest"})
+
+
 def run_step(name: str, input, output, params, log) -> None:
-    """Run one rule's step, in a worker process when the pool is on."""
-    workers.call(
-        run_logged,
-        name,
-        step_files(input),
-        step_files(output),
-        step_files(params),
-        str(log[0]),
-    )
+    """Run one rule's step, in a worker process when the pool is on (see IN_PROCESS_STEPS)."""
+    args = (name, step_files(input), step_files(output), step_files(params), str(log[0]))
+    if name in IN_PROCESS_STEPS:
+        run_logged(*args)
+    else:
+        workers.call(run_logged, *args)
