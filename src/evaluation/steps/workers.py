@@ -6,8 +6,9 @@ second of start-up each. Threads share one interpreter lock, though, so on
 their own they compute one job at a time. The pool here gives the threads
 real parallelism: each job thread hands its step to one of a few worker
 processes and waits. The workers are forked from a server process that has
-already imported pandas, pyarrow, matplotlib and scipy (``preload``), so a
-worker starts in milliseconds and no job pays for imports twice.
+already imported pandas and pyarrow and parsed the codebook (``preload``), so
+a worker starts in milliseconds; matplotlib and scipy are imported once per
+worker by the first step that needs them.
 
 The Snakefile turns the pool on at ``onstart`` when jobs run as threads in
 the main Snakemake process, and shuts it down at ``onsuccess``/``onerror``.
