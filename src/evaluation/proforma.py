@@ -16,13 +16,11 @@ The file is deterministic: same codebook and arguments, same bytes.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from evaluation import codebook
+from evaluation.xlsx import workbook_bytes
 
 LISTS_SHEET = "Lists"
 DEFAULT_ROWS = 500
@@ -32,7 +30,6 @@ PROMPT_TITLE_LIMIT = 32
 DATE_FORMAT = "DD/MM/YYYY"
 #: Fixed time stamp written into the file so that two runs give the same bytes.
 FIXED_TIME = dt.datetime(2021, 4, 1)
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -253,27 +250,9 @@ def build_proforma(
 
 def proforma_bytes(workbook) -> bytes:
     """The workbook as .xlsx bytes with fixed time stamps (byte-identical across runs)."""
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            data = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(
-                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
-                    rb"\g<1>" + stamp + rb"\g<2>",
-                    data,
-                )
-            entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            target.writestr(entry, data)
-    return out.getvalue()
+    return workbook_bytes(
+        workbook, FIXED_TIME, document_dates=("created", "modified"), permissions=0o644
+    )
 
 
 def write_proforma(

@@ -20,18 +20,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
-import re
-import zipfile
 from pathlib import Path
 
 import numpy as np
 from openpyxl import Workbook
 
+from evaluation.xlsx import workbook_bytes
+
 SEED = 4242
 CREATOR = "evaluation synthetic generator"
 FIXED_TIME = dt.datetime(2024, 1, 1, 0, 0, 0)
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 START, END = dt.date(2021, 4, 1), dt.date(2024, 1, 31)
 INTERIM_CUT, FINAL_CUT = dt.date(2022, 5, 31), dt.date(2023, 12, 31)
 #: rows an Excel sheet can hold below its header row
@@ -149,9 +147,6 @@ def _typed_date(day: dt.date, rng) -> object:
     return (day - dt.date(1899, 12, 30)).days  # a serial number left unformatted
 
 
-_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
-
-
 def write_log(rows: list[list], path: str | Path) -> Path:
     """Write the Log sheet to .xlsx with fixed document properties and zip timestamps."""
     path = Path(path)
@@ -163,24 +158,8 @@ def write_log(rows: list[list], path: str | Path) -> Path:
     sheet.append(["worker", "prison", "date", "case_id", "activity", "minutes"])
     for row in rows:
         sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source,
-        zipfile.ZipFile(out, "w") as target,
-    ):
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = _MODIFIED.sub(rb"\g<1>" + stamp + rb"\g<2>", content)
-            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            target.writestr(entry, content)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(out.getvalue())
+    path.write_bytes(workbook_bytes(workbook, FIXED_TIME))
     return path
 
 

@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
 import re
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +32,7 @@ from openpyxl import Workbook
 
 from evaluation import codebook
 from evaluation.config import slug
+from evaluation.xlsx import workbook_bytes
 
 # --------------------------------------------------------------------------- constants
 
@@ -52,7 +51,6 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 CREATOR = "evaluation synthetic generator"
 FIXED_TIME = dt.datetime(2024, 1, 1, 0, 0, 0)
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 MARKER = "synthetic note"
 
 EPI = ("Eastwood Park", "interim")
@@ -1707,30 +1705,9 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: str | Path) -> Path:
         sheet.append([str(c) for c in frame.columns])
         for row in frame.itertuples(index=False, name=None):
             sheet.append([_cell(v) for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(_normalised_zip(buffer.getvalue()))
+    path.write_bytes(workbook_bytes(workbook, FIXED_TIME))
     return path
-
-
-_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
-
-
-def _normalised_zip(data: bytes) -> bytes:
-    """Rewrite the xlsx zip with fixed entry times and a fixed modification date."""
-    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = _MODIFIED.sub(rb"\g<1>" + stamp + rb"\g<2>", content)
-            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            target.writestr(entry, content)
-    return out.getvalue()
 
 
 def write_case_tracker(out_dir: str | Path, seed: int = 2021, scale: int = 1) -> list[Path]:
