@@ -76,8 +76,22 @@ class DataValidationError(Exception):
         return (type(self), (self.findings,))
 
 
+class BySeverity:
+    """``errors`` and ``warnings`` of anything with a ``findings`` list."""
+
+    findings: list[Finding]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING]
+
+
 @dataclass
-class FindingLog:
+class FindingLog(BySeverity):
     """Collects findings for one step; raise once at the end with all errors."""
 
     source: str
@@ -98,14 +112,6 @@ class FindingLog:
 
     def extend(self, other: FindingLog) -> None:
         self.findings.extend(other.findings)
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == WARNING]
 
     def raise_if_errors(self) -> None:
         if self.errors:

@@ -22,7 +22,14 @@ import yaml
 
 from evaluation.codebook import normalise_header
 from evaluation.config import ConfigError, validate_config
-from evaluation.findings import ERROR, WARNING, DataValidationError, Finding, FindingLog, Ledger
+from evaluation.findings import (
+    ERROR,
+    BySeverity,
+    DataValidationError,
+    Finding,
+    FindingLog,
+    Ledger,
+)
 
 #: What each kind of raw file is, in the order the summary lists them.
 KINDS = {
@@ -51,7 +58,7 @@ class Target:
 
 
 @dataclass
-class SourceCheck:
+class SourceCheck(BySeverity):
     """The outcome of checking one raw file."""
 
     kind: str
@@ -61,21 +68,13 @@ class SourceCheck:
     findings: list[Finding] = field(default_factory=list)
     stopped: bool = False
 
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == WARNING]
-
     def describe(self) -> str:
         what = KINDS.get(self.kind, self.kind)
         return f"{what}: {self.name}" if self.name else what
 
 
 @dataclass
-class ValidationSummary:
+class ValidationSummary(BySeverity):
     """Every file checked, with its findings, plus findings across files."""
 
     config_file: str | None
@@ -87,14 +86,6 @@ class ValidationSummary:
     @property
     def findings(self) -> list[Finding]:
         return [f for c in self.checks for f in c.findings] + list(self.cross_file)
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == WARNING]
 
     @property
     def ok(self) -> bool:
