@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.codebook import load_codebook, normalise_text, value_set
-from evaluation.findings import FindingLog, Ledger, findings_frame, write_json
+from evaluation.findings import FindingLog, Ledger, write_json, write_step_audit
 from evaluation.parsing import DistinctCells, cell_text, parse_date, parse_integer
 from evaluation.readers.excel import WorkbookError, match_sheet_name, open_workbook, read_sheet
 from evaluation.tidy import TOTAL, percent, round_half_away, write_csv
@@ -489,10 +489,15 @@ def build_activity_tables(
     write_json(
         activity_context(diary, minutes, monthly, caseload, prisons, cutoff), outputs["context"]
     )
-    read_rows = pd.read_csv(read_ledger, dtype={"sheet": str}, keep_default_na=False)
-    write_csv(pd.concat([read_rows, ledger.to_frame()], ignore_index=True), outputs["ledger"])
-    read_log = pd.read_csv(read_findings, dtype=str, keep_default_na=False)
-    write_csv(read_log.reindex(columns=findings_frame([]).columns), outputs["findings"])
+    # the tables step adds no findings of its own
+    write_step_audit(
+        read_findings,
+        read_ledger,
+        FindingLog(SOURCE),
+        ledger,
+        outputs["findings"],
+        outputs["ledger"],
+    )
 
 
 def _month_label(month: str) -> str:

@@ -131,6 +131,28 @@ def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
     return log.to_frame()
 
 
+def write_step_audit(
+    read_findings: str | Path,
+    read_ledger: str | Path,
+    log: FindingLog,
+    ledger: Ledger,
+    out_findings: str | Path,
+    out_ledger: str | Path,
+) -> None:
+    """A strand's audit parts: its read step's findings and ledger, then this step's."""
+    import pandas as pd
+
+    from evaluation.tidy import write_csv
+
+    read_log = pd.read_csv(read_findings, dtype=str, keep_default_na=False)
+    findings = pd.concat(
+        [read_log.astype(object), log.to_frame().astype(object)], ignore_index=True
+    )
+    write_csv(findings.reindex(columns=findings_frame([]).columns), out_findings)
+    read_rows = pd.read_csv(read_ledger, dtype={"sheet": str}, keep_default_na=False)
+    write_csv(pd.concat([read_rows, ledger.to_frame()], ignore_index=True), out_ledger)
+
+
 READ = "read"
 USED = "used"
 EXCLUDED = "excluded"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from evaluation.codebook import load_codebook, value_set
-from evaluation.findings import FindingLog, Ledger, findings_frame, write_json
+from evaluation.findings import FindingLog, Ledger, write_json, write_step_audit
 from evaluation.identifiers import check_texts, read_disallowed_names, scan_text
 from evaluation.qualitative import agreement as agreement_module
 from evaluation.qualitative import analysis, readers
@@ -233,13 +233,9 @@ def build_qualitative_tables(
     )
     write_json(_integration_context(joint), outputs["integration_context"])
 
-    read_log = pd.read_csv(read_findings, dtype=str, keep_default_na=False)
-    findings = pd.concat(
-        [read_log.astype(object), log.to_frame().astype(object)], ignore_index=True
+    write_step_audit(
+        read_findings, read_ledger, log, ledger, outputs["findings"], outputs["ledger"]
     )
-    write_csv(findings.reindex(columns=findings_frame([]).columns), outputs["findings"])
-    read_rows = pd.read_csv(read_ledger, dtype={"sheet": str}, keep_default_na=False)
-    write_csv(pd.concat([read_rows, ledger.to_frame()], ignore_index=True), outputs["ledger"])
 
 
 def _integration_context(joint: pd.DataFrame) -> dict:
