@@ -86,10 +86,8 @@ onstart:
 
 
 onsuccess:
-    evaluation_steps_workers.stop()
-    evaluation_workflow.release_scheduler_timers()
+    evaluation_workflow.end_of_run()
 
 
 onerror:
-    evaluation_steps_workers.stop()
-    evaluation_workflow.release_scheduler_timers()
+    evaluation_workflow.end_of_run()

@@ -183,3 +183,15 @@ def test_in_process_steps_skip_the_pool(pool, monkeypatch, tmp_path):
     steps.run_step("report.key_facts", [], [], [], [str(tmp_path / "log")])
     steps.run_step("report.audit_logs", [], [], [], [str(tmp_path / "log")])
     assert called == [os.getpid(), "pool"]
+
+
+def test_end_of_run_stops_the_workers_and_frees_the_exit():
+    from evaluation.workflow import end_of_run
+
+    workers.start(2)
+    timer = threading.Timer(60, lambda: None)
+    timer.start()
+    end_of_run()
+    timer.join(timeout=2)
+    assert not workers.active()
+    assert not timer.is_alive()

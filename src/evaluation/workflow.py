@@ -4,6 +4,14 @@ from __future__ import annotations
 
 import threading
 
+from evaluation.steps import workers
+
+
+def end_of_run() -> None:
+    """What the Snakefile's onsuccess and onerror handlers do: stop the workers, free the exit."""
+    workers.stop()
+    release_scheduler_timers()
+
 
 def release_scheduler_timers() -> int:
     """Cancel Snakemake's pending re-scheduling timers at the end of a run; returns how many.

@@ -42,9 +42,7 @@ def _plain(value):
 
 
 def step_files(named) -> StepFiles:
-    """Copy a Snakemake named list (or a plain list or dict) into :class:`StepFiles`."""
-    if isinstance(named, dict):
-        return StepFiles([], {key: _plain(value) for key, value in named.items()})
+    """Copy a Snakemake named list (or a plain list) into :class:`StepFiles`."""
     names = dict(named.items()) if hasattr(named, "items") else {}
     return StepFiles(
         [_plain(item) for item in named], {key: _plain(value) for key, value in names.items()}
