@@ -23,7 +23,7 @@ from evaluation import codebook
 from evaluation.findings import DataValidationError, FindingLog, Ledger
 from evaluation.parsing import is_blank, parse_date
 from evaluation.surveys import spec
-from evaluation.surveys.textio import FALLBACK_ENCODING, EncodingProblem, decode_csv
+from evaluation.surveys.textio import EncodingProblem, decode_csv, warn_if_fallback
 from evaluation.surveys.wai import score_wai
 
 SOURCE = "mothers_survey"
@@ -74,13 +74,7 @@ def _read_sav(path: Path) -> RawWave:
 
 def _read_csv(path: Path, log: FindingLog) -> RawWave:
     text, encoding = decode_csv(path)
-    if encoding == FALLBACK_ENCODING:
-        log.warning(
-            path,
-            "the file is not valid UTF-8; it was read as Windows-1252",
-            expected="UTF-8",
-            check="encoding",
-        )
+    warn_if_fallback(path, encoding, log)
     frame = pd.read_csv(
         io.StringIO(text), dtype=str, keep_default_na=False, na_values=[], skip_blank_lines=False
     )

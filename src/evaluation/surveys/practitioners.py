@@ -23,11 +23,11 @@ from evaluation.findings import DataValidationError, FindingLog, Ledger
 from evaluation.parsing import is_blank, parse_integer
 from evaluation.surveys import spec
 from evaluation.surveys.textio import (
-    FALLBACK_ENCODING,
     EncodingProblem,
     csv_records,
     decode_csv,
     parse_date_time,
+    warn_if_fallback,
 )
 
 SOURCE = "practitioner_survey"
@@ -106,13 +106,7 @@ def read_practitioner_wave(
             path, f"cannot read the file as text: {exc}", expected="a UTF-8 or Windows-1252 CSV"
         )
         raise DataValidationError(log.errors) from None
-    if encoding == FALLBACK_ENCODING:
-        log.warning(
-            path,
-            "the file is not valid UTF-8; it was read as Windows-1252",
-            expected="UTF-8",
-            check="encoding",
-        )
+    warn_if_fallback(path, encoding, log)
     records = csv_records(text)
     if len(records) < HEADER_ROWS:
         log.error(

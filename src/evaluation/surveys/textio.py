@@ -20,6 +20,17 @@ class EncodingProblem(ValueError):
     """The file is neither UTF-8 nor Windows-1252."""
 
 
+def warn_if_fallback(path: str | Path, encoding: str, log) -> None:
+    """Warn in ``log`` (a FindingLog) when the file had to be read as Windows-1252."""
+    if encoding == FALLBACK_ENCODING:
+        log.warning(
+            path,
+            "the file is not valid UTF-8; it was read as Windows-1252",
+            expected="UTF-8",
+            check="encoding",
+        )
+
+
 def decode_csv(path: str | Path) -> tuple[str, str]:
     """The file's text and the encoding used: UTF-8 (with or without BOM), else Windows-1252."""
     raw = Path(path).read_bytes()
