@@ -5,6 +5,8 @@ matplotlib or scipy itself, once per worker, so a run that only re-renders
 the report does not wait for them.
 """
 
+import gc
+
 import numpy  # noqa: F401
 import pandas  # noqa: F401
 import pyarrow.parquet  # noqa: F401
@@ -13,3 +15,10 @@ import evaluation.logs  # noqa: F401
 from evaluation.codebook import load_codebook
 
 load_codebook()  # parsed once, inherited by every worker
+
+# Frozen objects are never visited by the cyclic garbage collector: the
+# workers' collections after each step (``workers.release_free_memory``) skip
+# everything imported here, and forked workers do not touch (and so copy)
+# these pages just to collect them.
+gc.collect()
+gc.freeze()
