@@ -53,6 +53,27 @@ def test_count_table_is_wide_with_bases_in_the_header():
     assert lines[2] == "| Yes | 1 (33%) | 3 (38%) |"
 
 
+def test_count_table_keeps_row_order_and_shows_gaps_suppression_and_plain_counts():
+    frame = pd.DataFrame(
+        {
+            "item": ["Housing", "Housing", "Housing", "Debt", "Debt"],
+            "row": ["Yes", "No", "Yes", "Yes", None],
+            "column": ["A", "A", "B", "B", "B"],
+            "n": [4, float("nan"), 7, 2, 1],
+            "denominator": [10, 10, float("nan"), 9, 9],
+            "pct": [40.0, float("nan"), float("nan"), 22.2, 11.1],
+        }
+    )
+    lines = count_table_markdown(frame).splitlines()
+    assert lines[0] == "| Item | Category | A | B |"  # stacked: no bases in the header
+    assert lines[1] == "|:---|:---|---:|---:|"
+    assert lines[2:] == [
+        "| Housing | Yes | 4 (40%) | 7 |",  # no base: a plain count
+        f"| Housing | No | {fmt.SUPPRESSED} |  |",  # suppressed, and no B cell at all
+        "| Debt | Yes |  | 2 (22%) |",
+    ]  # the row with no label is not a row
+
+
 def template_text_outside_jinja(text: str) -> str:
     text = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", " ", text, flags=re.S)
     return re.sub(r"^---\n.*?\n---\n", "", text, flags=re.S)  # YAML block holds expressions only

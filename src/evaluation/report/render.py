@@ -56,25 +56,32 @@ def _pipe_table(header: list[str], rows: list[list[str]], align: list[str]) -> s
 
 def count_table_markdown(frame: pd.DataFrame) -> str:
     """A tidy count table as a wide Markdown table: one column per group, cells 'n (p%)'."""
-    columns = list(dict.fromkeys(frame["column"]))
     stacked = "item" in frame.columns
-    header = (["Item"] if stacked else []) + ["Category"]
-    for column in columns:
-        bases = frame.loc[frame["column"] == column, "denominator"].dropna().unique()
-        header.append(
-            f"{column} (n={fmt.count(bases[0])})" if len(bases) == 1 and not stacked else column
-        )
     keys = ["item", "row"] if stacked else ["row"]
+    columns: dict = {}  # column -> its distinct non-missing bases, in order of appearance
+    cells: dict = {}  # row key -> {column: (n, base)}, rows in order of appearance
+    for *key, column, n, base in frame[[*keys, "column", "n", "denominator"]].itertuples(
+        index=False
+    ):
+        bases = columns.setdefault(column, [])
+        if not pd.isna(base) and base not in bases:
+            bases.append(base)
+        if any(pd.isna(k) for k in key):  # a missing row label is not a row (as groupby)
+            continue
+        cells.setdefault(tuple(key), {}).setdefault(column, (n, base))
+    header = (["Item"] if stacked else []) + ["Category"]
+    header += [
+        f"{column} (n={fmt.count(bases[0])})" if len(bases) == 1 and not stacked else column
+        for column, bases in columns.items()
+    ]
     rows = []
-    for key, group in frame.groupby(keys, sort=False):
-        key = key if isinstance(key, tuple) else (key,)
-        cells = group.set_index("column")
+    for key, row_cells in cells.items():
         row = [str(k) for k in key]
         for column in columns:
-            if column not in cells.index:
+            if column not in row_cells:
                 row.append("")
                 continue
-            n, base = cells.at[column, "n"], cells.at[column, "denominator"]
+            n, base = row_cells[column]
             row.append(
                 fmt.count(n)
                 if pd.isna(base) and not pd.isna(n)
@@ -129,8 +136,9 @@ def load_inputs(
 class Helpers:
     """The functions templates call; one instance per rendering pass."""
 
-    def __init__(self, inputs: ReportInputs, numbering: Numbering):
+    def __init__(self, inputs: ReportInputs, numbering: Numbering, bodies: dict | None = None):
         self.inputs, self.numbering = inputs, numbering
+        self.bodies = {} if bodies is None else bodies  # table id -> Markdown, for both passes
         self.table_specs = codebook.all_table_specs()
         self.figure_specs = codebook.all_figure_specs()
         self.facts = {(r.fact, r.column): r for r in inputs.key_facts.itertuples(index=False)}
@@ -142,12 +150,14 @@ class Helpers:
         spec = self.table_specs.get(table_id, {})
         title = spec.get("title", table_id.replace("_", " ").capitalize())
         number = self.numbering.number("table", table_id)
-        frame = read_csv(path)
-        body = (
-            count_table_markdown(frame)
-            if set(frame.columns) >= COUNT_COLUMNS
-            else stats_table_markdown(frame)
-        )
+        if table_id not in self.bodies:
+            frame = read_csv(path)
+            self.bodies[table_id] = (
+                count_table_markdown(frame)
+                if set(frame.columns) >= COUNT_COLUMNS
+                else stats_table_markdown(frame)
+            )
+        body = self.bodies[table_id]
         caption = (
             f"Table: Table {number}: {title}"
             + (f" {note}" if note else "")
@@ -214,10 +224,10 @@ def render_markdown(
 ) -> str:
     """Render the report twice: the first pass numbers tables and figures, the second writes."""
     env = make_environment(template_dir)
-    numbering = Numbering()
+    numbering, bodies = Numbering(), {}
     text = ""
     for _ in range(2):
-        helpers = Helpers(inputs, numbering)
+        helpers = Helpers(inputs, numbering, bodies)
         context = {
             "table": helpers.table,
             "figure": helpers.figure,
