@@ -7,7 +7,6 @@ from pathlib import Path
 import evaluation.config as evaluation_config
 from evaluation.logs import log_to  # noqa: F401  (used by run: blocks)
 from evaluation.steps import run_step
-import evaluation.steps.workers as evaluation_steps_workers
 import evaluation.workflow as evaluation_workflow
 
 CONFIG = evaluation_config.validate_config(config)
@@ -82,7 +81,7 @@ def raw_inputs():
 onstart:
     # jobs as threads of this process (profiles/default): steps go to worker processes
     if workflow.is_main_process and workflow.execution_settings.use_threads:
-        evaluation_steps_workers.start(workflow.cores)
+        evaluation_workflow.start_of_run(workflow.cores)
 
 
 onsuccess:

@@ -178,6 +178,43 @@ def test_the_release_collects_cycles_then_freezes_the_survivors():
     assert survivor_still_scanned == "False"  # later collections skip it
 
 
+MAIN_SCRIPT = """
+import os
+import sys
+
+if __name__ != "__main__":  # multiprocessing re-running this script in a worker
+    open(os.path.join(os.path.dirname(__file__), "ran-in-a-worker"), "w").close()
+else:
+    from evaluation.steps import workers
+
+    workers.start(2)
+    print(workers.call(os.getpid) != os.getpid())
+    workers.stop()
+"""
+
+
+def test_workers_start_without_re_running_the_main_script(tmp_path):
+    # the snakemake console script is such a main script: re-run, it imports all of Snakemake
+    script = tmp_path / "main_script.py"
+    script.write_text(MAIN_SCRIPT)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True"]
+    assert not (tmp_path / "ran-in-a-worker").exists()
+
+
+def test_a_main_script_without_a_file_can_use_the_pool(tmp_path):
+    # python - < script: a worker that tried to re-run "<stdin>" could not start
+    done = subprocess.run(
+        [sys.executable, "-"],
+        input=MAIN_SCRIPT,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.split() == ["True"]
+
+
 def test_every_step_in_a_worker_is_followed_by_the_release(monkeypatch):
     released = []
     monkeypatch.setattr(workers, "release_free_memory", lambda: released.append(True))
@@ -223,3 +260,18 @@ def test_end_of_run_stops_the_workers_and_frees_the_exit():
     timer.join(timeout=2)
     assert not workers.active()
     assert not timer.is_alive()
+
+
+def test_start_of_run_starts_the_workers_and_imports_in_the_background():
+    from evaluation.workflow import import_in_background, start_of_run
+
+    importing = start_of_run(2)
+    try:
+        assert workers.active()
+        importing.join(timeout=30)
+        assert "pandas" in sys.modules
+    finally:
+        workers.stop()
+    assert "wave" not in sys.modules  # nothing in the package or the tests imports it
+    import_in_background("wave").join(timeout=10)
+    assert "wave" in sys.modules

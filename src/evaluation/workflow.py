@@ -2,9 +2,35 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
 
 from evaluation.steps import workers
+
+
+def start_of_run(cores: int) -> threading.Thread:
+    """What the Snakefile's onstart does when jobs run as threads of this process.
+
+    Starts the worker processes, and meanwhile imports pandas here in the
+    background: Snakemake imports it to record the first finished job's params
+    (about 0.3 s), and would otherwise do so while the next jobs wait. The
+    workers' fork server spends longer importing it, so the main process is
+    idle anyway. Returns the import thread.
+    """
+    workers.start(cores)
+    return import_in_background("pandas")
+
+
+def import_in_background(*modules: str) -> threading.Thread:
+    """Import ``modules`` in a daemon thread (a later ``import`` waits for it, then reuses it)."""
+
+    def import_all():
+        for name in modules:
+            importlib.import_module(name)
+
+    thread = threading.Thread(target=import_all, name="import-in-background", daemon=True)
+    thread.start()
+    return thread
 
 
 def end_of_run() -> None:
