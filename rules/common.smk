@@ -9,6 +9,8 @@ from evaluation.logs import log_to  # noqa: F401  (used by run: blocks)
 from evaluation.steps import run_step
 import evaluation.workflow as evaluation_workflow
 
+evaluation_workflow.skip_final_garbage_collection()
+
 CONFIG = evaluation_config.validate_config(config)
 PRISONS = list(CONFIG["case_trackers"])
 PRISON_SLUGS = {evaluation_config.slug(name): name for name in PRISONS}

@@ -275,3 +275,21 @@ def test_start_of_run_starts_the_workers_and_imports_in_the_background():
     assert "wave" not in sys.modules  # nothing in the package or the tests imports it
     import_in_background("wave").join(timeout=10)
     assert "wave" in sys.modules
+
+
+EXIT_SCRIPT = """
+import atexit
+import gc
+
+from evaluation.workflow import skip_final_garbage_collection
+
+atexit.register(lambda: print(gc.get_freeze_count() > 0))  # runs last: handlers run LIFO
+skip_final_garbage_collection()
+"""
+
+
+def test_the_heap_is_frozen_before_the_interpreter_exits():
+    done = subprocess.run(
+        [sys.executable, "-c", EXIT_SCRIPT], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["True"]
