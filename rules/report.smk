@@ -1,6 +1,7 @@
 # Report: key facts merged from the strands, then the Jinja2 templates
-# rendered to Markdown and converted by pandoc to HTML and Word in one job
-# (a template edit re-runs only this job).
+# rendered to Markdown (render_report: needs the tables, not the figures, so
+# it runs while figures are drawn) and converted by pandoc to HTML and Word
+# side by side (report_html, report_docx). A template edit re-runs these three.
 
 
 PUBLISH_GROUPS["key_facts"] = ["key_facts"]
@@ -60,7 +61,6 @@ for publish_group, publish_ids in PUBLISH_GROUPS.items():
 rule render_report:
     input:
         tables=REPORT_TABLES,
-        figures=REPORT_FIGURES,
         context=REPORT_CONTEXT,
         key_facts="report/tables/key_facts.csv",
         ledger="data/processed/audit/ledger.csv",
@@ -71,27 +71,27 @@ rule render_report:
         disallowed_names=DISALLOWED_NAMES_FILE,
         main_template="report/templates/report.md.j2",
         templates=sorted(str(p) for p in Path("report/templates").rglob("*.j2")),
-        reference_plain="report/reference.docx",
-        reference_synthetic="report/reference-synthetic.docx",
         raw=raw_inputs(),
         code=COMMON_CODE
         + package_code(
-            "report", "steps/report.py", "provenance.py", "tidy.py", "disclosure.py"
+            "report/__init__.py",
+            "report/render.py",
+            "report/formatting.py",
+            "steps/report.py",
+            "provenance.py",
+            "tidy.py",
+            "disclosure.py",
+            "output_guard.py",
+            "identifiers.py",
         ),
     output:
         md="report/build/report.md",
-        html=report(
-            "report/build/report.html",
-            caption="../report/caption.rst",
-            category="Report",
-        ),
-        docx="report/build/report.docx",
         disclosure_log="report/build/disclosure_log.json",
     log:
-        "logs/report.log",
+        "logs/report/render.log",
     resources:
-        mem_mb=2000,
-        runtime=20,
+        mem_mb=1000,
+        runtime=10,
     params:
         settings={
             **CONFIG["report"],
@@ -101,8 +101,61 @@ rule render_report:
             "disclosure": CONFIG["disclosure"],
             "bands": CONFIG["bands"],
         },
+        figures=REPORT_FIGURES,
     run:
-        run_step("report.build_report", input, output, params, log)
+        run_step("report.render_report", input, output, params, log)
 
 
-FINAL_TARGETS.extend(rules.render_report.output)
+REPORT_CONVERT_CODE = COMMON_CODE + package_code("report/convert.py", "steps/report.py")
+
+
+rule report_html:
+    input:
+        md="report/build/report.md",
+        figures=REPORT_FIGURES,
+        style="src/evaluation/report/assets/report.css",
+        alt_text_filter="src/evaluation/report/assets/figure-alt.lua",
+        code=REPORT_CONVERT_CODE,
+    output:
+        html=report(
+            "report/build/report.html",
+            caption="../report/caption.rst",
+            category="Report",
+        ),
+    log:
+        "logs/report/html.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        title=CONFIG["report"]["title"],
+        cutoff=CUTOFF,
+    run:
+        run_step("report.write_html", input, output, params, log)
+
+
+rule report_docx:
+    input:
+        md="report/build/report.md",
+        figures=REPORT_FIGURES,
+        reference_plain="report/reference.docx",
+        reference_synthetic="report/reference-synthetic.docx",
+        alt_text_filter="src/evaluation/report/assets/figure-alt.lua",
+        code=REPORT_CONVERT_CODE,
+    output:
+        docx="report/build/report.docx",
+    log:
+        "logs/report/docx.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        synthetic=CONFIG["report"]["synthetic"],
+        cutoff=CUTOFF,
+    run:
+        run_step("report.write_docx", input, output, params, log)
+
+
+FINAL_TARGETS.extend(
+    rules.render_report.output + rules.report_html.output + rules.report_docx.output
+)

@@ -163,7 +163,16 @@ def test_editing_a_template_reruns_only_the_report(final_run, tmp_path):
     template = workdir / "report/templates/sections/limitations.md.j2"
     template.write_text(template.read_text() + "\nAn added sentence.\n")
     jobs = planned_jobs(snakemake(workdir, "--dry-run").stdout)
-    assert set(jobs) == {"render_report", "manifest", "all"}, jobs
+    assert set(jobs) == {"render_report", "report_html", "report_docx", "manifest", "all"}, jobs
+
+
+def test_editing_the_word_reference_document_reruns_only_the_word_report(final_run, tmp_path):
+    workdir = tmp_path / "copy"
+    shutil.copytree(final_run, workdir, symlinks=True)
+    reference = workdir / "report/reference-synthetic.docx"
+    reference.write_bytes(reference.read_bytes() + b"\n")  # changed, as after an edit in Word
+    jobs = planned_jobs(snakemake(workdir, "--dry-run").stdout)
+    assert set(jobs) == {"report_docx", "manifest", "all"}, jobs
 
 
 def test_a_third_prison_is_one_config_line(tmp_path):

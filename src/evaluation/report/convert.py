@@ -6,8 +6,11 @@ from SOURCE_DATE_EPOCH, which is set from the cut-off date.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import html
 import os
+import re
 from pathlib import Path
 
 STYLE_DIR = Path(__file__).parent / "assets"
@@ -30,17 +33,56 @@ def _pandoc(source: str, to: str, output: str, extra_args: list[str], cutoff: st
 def to_html(
     markdown: str, output: str, *, title: str, cutoff: str, resource_path: str = "."
 ) -> None:
-    """One HTML file with figures and styles embedded, readable offline."""
+    """One HTML file with figures and styles embedded, readable offline.
+
+    Pandoc writes the page with the style sheet inline; the figures are then
+    embedded here (``embed_images``). Pandoc's own ``--embed-resources`` took
+    0.48 s against 0.25 s without it, on the report's critical path. The same
+    filter as for Word makes each figure's ``fig-alt`` its alternative text.
+    """
+    style = (STYLE_DIR / "report.css").read_text(encoding="utf-8")
     args = [
         "--standalone",
-        "--embed-resources",
-        f"--resource-path={resource_path}",
-        f"--css={STYLE_DIR / 'report.css'}",
+        "--metadata=document-css:false",  # pandoc's own page styles, as with --css
+        f"--variable=header-includes:<style>\n{style}</style>",
         f"--metadata=pagetitle:{title}",
         "--toc",
         "--toc-depth=2",
+        f"--lua-filter={STYLE_DIR / 'figure-alt.lua'}",
     ]
     _pandoc(markdown, "html5", output, args, cutoff)
+    page = Path(output).read_text(encoding="utf-8")
+    Path(output).write_text(embed_images(page, Path(resource_path)), encoding="utf-8")
+
+
+#: ``<img ... src="...">`` as pandoc writes it (attribute values HTML-escaped).
+IMAGE_SOURCE = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")')
+IMAGE_TYPES = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg"}
+
+
+def embed_images(page: str, base: Path) -> str:
+    """Replace each local image path in an HTML page by a base64 ``data:`` URI.
+
+    Paths are relative to ``base``. A missing or unknown image stops the run:
+    a report that looks complete but shows broken images must not go out.
+    """
+
+    def data_uri(match: re.Match) -> str:
+        source = html.unescape(match.group(2))
+        if source.startswith(("data:", "http:", "https:")):
+            return match.group(0)
+        path = base / source
+        kind = IMAGE_TYPES.get(path.suffix.lower())
+        if kind is None or not path.is_file():
+            raise FileNotFoundError(
+                f"the report shows {source!r}, which is "
+                + ("not an image type it can embed" if path.is_file() else "missing")
+                + f" (looked for {path})"
+            )
+        encoded = base64.b64encode(path.read_bytes()).decode("ascii")
+        return f"{match.group(1)}data:{kind};base64,{encoded}{match.group(3)}"
+
+    return IMAGE_SOURCE.sub(data_uri, page)
 
 
 def to_docx(

@@ -115,7 +115,7 @@ class ReportInputs:
     """Everything the templates can show, loaded from the pipeline's outputs."""
 
     table_dir: Path
-    figure_dir: Path
+    figures: dict[str, str]  # figure id -> the PNG path the workflow draws it to
     key_facts: pd.DataFrame
     results: dict
     settings: dict
@@ -123,13 +123,19 @@ class ReportInputs:
 
 
 def load_inputs(
-    table_dir, figure_dir, key_facts_csv, context_files, settings, audit=None
+    table_dir, figure_paths, key_facts_csv, context_files, settings, audit=None
 ) -> ReportInputs:
+    """The results the templates read; ``figure_paths`` are the PNGs the workflow draws."""
     results = {
         Path(p).stem: json.loads(Path(p).read_text(encoding="utf-8")) for p in sorted(context_files)
     }
     return ReportInputs(
-        Path(table_dir), Path(figure_dir), read_csv(key_facts_csv), results, settings, audit or {}
+        Path(table_dir),
+        {Path(p).stem: Path(p).as_posix() for p in figure_paths},
+        read_csv(key_facts_csv),
+        results,
+        settings,
+        audit or {},
     )
 
 
@@ -171,12 +177,14 @@ class Helpers:
             raise ReportError(
                 f"template asks for figure {figure_id!r}, which the codebook does not define"
             )
-        path = self.inputs.figure_dir / f"{figure_id}.png"
-        if not path.exists():
-            raise ReportError(f"template asks for figure {figure_id!r} but {path} does not exist")
+        path = self.inputs.figures.get(figure_id)
+        if path is None:
+            raise ReportError(
+                f"template asks for figure {figure_id!r}, which no rule of the workflow draws"
+            )
         number = self.numbering.number("figure", figure_id)
         alt = spec.get("alt", spec["title"]).replace('"', "'")
-        return f'\n![Figure {number}: {spec["title"]}]({path.as_posix()}){{#fig-{figure_id} fig-alt="{alt}" width=95%}}\n'
+        return f'\n![Figure {number}: {spec["title"]}]({path}){{#fig-{figure_id} fig-alt="{alt}" width=95%}}\n'
 
     def ref(self, item_id: str) -> str:
         if item_id in self.figure_specs:

@@ -62,9 +62,17 @@ def run_logged(name: str, input, output, params, log_path: str) -> None:
 
 #: Steps that stay in the Snakemake process even when the worker pool is on:
 #: they read small files and spend their time in pandoc or hashing, which
-#: release the interpreter lock. Run here, a template edit (render_report and
-#: manifest only) does not wait for the workers' fork server to import pandas.
-IN_PROCESS_STEPS = frozenset({"report.build_report", "report.write_manifest"})
+#: release the interpreter lock. Run here, a template edit (the report and
+#: manifest rules only) does not wait for the workers' fork server to import
+#: pandas.
+IN_PROCESS_STEPS = frozenset(
+    {
+        "report.render_report",
+        "report.write_html",
+        "report.write_docx",
+        "report.write_manifest",
+    }
+)
 
 
 def run_step(name: str, input, output, params, log) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -248,12 +247,17 @@ def disclosure_summary(data: dict) -> dict:
     }
 
 
-def build_report(input, output, params) -> None:
-    """rule render_report: Markdown from the templates, then HTML and Word through pandoc."""
+def render_report(input, output, params) -> None:
+    """rule render_report: the report's Markdown from the templates, and the disclosure log.
+
+    Needs the published tables but not the figures (only the paths the
+    workflow will draw them to, ``params.figures``), so it runs while the
+    figures are still being drawn; ``report_html`` and ``report_docx`` wait
+    for both.
+    """
     from evaluation import __version__
     from evaluation.output_guard import guard_text, names_from
     from evaluation.provenance import data_fingerprint, git_state
-    from evaluation.report.convert import to_docx, to_html
     from evaluation.report.render import load_inputs, render_markdown
 
     settings = params.settings
@@ -271,23 +275,35 @@ def build_report(input, output, params) -> None:
     audit["disclosure"] = disclosure_summary(merged_disclosure)
     audit["dictionary"] = data_dictionary()
     audit["derivations"] = derivations(settings.get("bands"))
-    table_dir, figure_dir = Path(input.key_facts).parent, Path(input.figures[0]).parent
     inputs = load_inputs(
-        table_dir, figure_dir, input.key_facts, input.context, full_settings, audit
+        Path(input.key_facts).parent,
+        params.figures,
+        input.key_facts,
+        input.context,
+        full_settings,
+        audit,
     )
     markdown = render_markdown(Path(input.main_template).parent, inputs)
     guard_text(output.md, markdown, names_from(input.disallowed_names))
     Path(output.md).parent.mkdir(parents=True, exist_ok=True)
     Path(output.md).write_text(markdown, encoding="utf-8")
-    reference = input.reference_synthetic if settings.get("synthetic") else input.reference_plain
-    cutoff = settings["cutoff_date"]
-    with ThreadPoolExecutor(max_workers=2) as pool:  # two pandoc processes side by side
-        jobs = [
-            pool.submit(to_html, markdown, output.html, title=settings["title"], cutoff=cutoff),
-            pool.submit(to_docx, markdown, output.docx, reference_doc=reference, cutoff=cutoff),
-        ]
-        for job in jobs:
-            job.result()
+
+
+def write_html(input, output, params) -> None:
+    """rule report_html: the report as one self-contained HTML page (pandoc)."""
+    from evaluation.report.convert import to_html
+
+    markdown = Path(input.md).read_text(encoding="utf-8")
+    to_html(markdown, output.html, title=params.title, cutoff=params.cutoff)
+
+
+def write_docx(input, output, params) -> None:
+    """rule report_docx: the report as a Word document on the reference document's styles."""
+    from evaluation.report.convert import to_docx
+
+    markdown = Path(input.md).read_text(encoding="utf-8")
+    reference = input.reference_synthetic if params.synthetic else input.reference_plain
+    to_docx(markdown, output.docx, reference_doc=reference, cutoff=params.cutoff)
 
 
 def write_manifest(input, output, params) -> None:
