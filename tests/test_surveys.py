@@ -342,6 +342,32 @@ def test_wilcoxon_permutation_agrees_with_scipy():
     assert ours.p_value == pytest.approx(theirs.pvalue) and ours.statistic == theirs.statistic
 
 
+def test_counted_sign_flips_give_scipys_enumerated_p_value_exactly():
+    from evaluation.surveys.stats import _positive_rank_sum, _sign_flip_p_value
+
+    rng = np.random.default_rng(11)
+    compared = 0
+    for _ in range(60):
+        n = int(rng.integers(2, 13))
+        diff = (rng.integers(1, 6, n) - rng.integers(1, 6, n)).astype(float)
+        nonzero = diff[diff != 0]  # ties throughout: midranks
+        if nonzero.size < 2:
+            continue
+        ranks = scipy.stats.rankdata(np.abs(nonzero))
+        enumerated = scipy.stats.permutation_test(
+            (np.sign(nonzero) * ranks,),
+            _positive_rank_sum,
+            permutation_type="samples",
+            vectorized=True,
+            n_resamples=2**nonzero.size,
+            alternative="two-sided",
+        )
+        counted = _sign_flip_p_value(ranks, float(ranks[nonzero > 0].sum()))
+        assert counted == min(1.0, float(enumerated.pvalue)), (nonzero, counted)
+        compared += 1
+    assert compared > 40
+
+
 def test_wilcoxon_without_change_reports_no_test():
     result = wilcoxon_paired([2, 3, 4], [2, 3, 4])
     assert result.p_value is None and result.statistic is None

@@ -64,9 +64,10 @@ def wilcoxon_paired(first, later) -> TestResult:
     """Two-sided Wilcoxon signed-rank test of later - first (zero differences dropped).
 
     Exact null distribution when the differences have no ties and no zeros;
-    otherwise ``scipy.stats.permutation_test`` on the signed ranks (midranks for
-    ties), whose sign flips give the statistic's null distribution: enumerated in
-    full up to ``EXHAUSTIVE_MAX_N`` non-zero differences, else sampled with a fixed seed.
+    otherwise the sign flips of the signed ranks (midranks for ties) give the
+    statistic's null distribution: all ``2**n`` of them up to ``EXHAUSTIVE_MAX_N``
+    non-zero differences (counted, ``_sign_flip_p_value``), else
+    ``scipy.stats.permutation_test`` samples them with a fixed seed.
     """
     from scipy import stats  # imported here: reading a wave needs no SciPy
 
@@ -91,10 +92,16 @@ def wilcoxon_paired(first, later) -> TestResult:
     if nonzero.size == 1:  # two sign assignments, both as extreme as the one observed
         return _result(statistic, 1.0, "wilcoxon_permutation_exhaustive", resamples="2")
     if nonzero.size <= EXHAUSTIVE_MAX_N:
-        resamples, rng, method = 2**nonzero.size, None, "wilcoxon_permutation_exhaustive"
-    else:
-        resamples, method = SAMPLED_RESAMPLES, "wilcoxon_permutation_sampled"
-        rng = np.random.default_rng(PERMUTATION_SEED)
+        resamples = 2**nonzero.size
+        return _result(
+            statistic,
+            _sign_flip_p_value(ranks, r_plus),
+            "wilcoxon_permutation_exhaustive",
+            resamples=f"{resamples:,}",
+            seed=PERMUTATION_SEED,
+        )
+    resamples, method = SAMPLED_RESAMPLES, "wilcoxon_permutation_sampled"
+    rng = np.random.default_rng(PERMUTATION_SEED)
     result = stats.permutation_test(
         (signed_ranks,),
         _positive_rank_sum,
@@ -107,6 +114,28 @@ def wilcoxon_paired(first, later) -> TestResult:
     )
     p_value = min(1.0, float(result.pvalue))
     return _result(statistic, p_value, method, resamples=f"{resamples:,}", seed=PERMUTATION_SEED)
+
+
+def _sign_flip_p_value(ranks, r_plus: float) -> float:
+    """Two-sided p-value of the positive rank sum over all ``2**n`` sign assignments.
+
+    Counts the assignments giving each sum instead of listing them: midranks
+    are multiples of one half, so doubled they are integers, and adding one
+    rank either leaves a sum or raises it by that rank. The p-value is the one
+    ``scipy.stats.permutation_test`` gives when it enumerates every assignment
+    (twice the smaller tail, the observed sum counted in both, at most 1), in
+    milliseconds rather than up to 50 ms per test.
+    """
+    doubled = np.rint(2 * np.asarray(ranks, dtype=float)).astype(np.int64)
+    counts = np.zeros(int(doubled.sum()) + 1, dtype=np.int64)
+    counts[0] = 1
+    for rank in doubled:
+        counts[rank:] = counts[rank:] + counts[:-rank].copy()
+    observed = int(round(2 * r_plus))
+    assignments = 2 ** len(doubled)
+    lower = counts[: observed + 1].sum() / assignments
+    upper = counts[observed:].sum() / assignments
+    return min(1.0, 2 * min(lower, upper))
 
 
 def _positive_rank_sum(signed_ranks, axis=-1):
