@@ -51,6 +51,9 @@ matplotlib.rcParams.update(
 )
 
 PNG_METADATA = {"Software": None}
+#: zlib level for PNG files: level 1 writes a chart about 40% faster than the
+#: default 6, for files about 10% larger (the figures are flat colours).
+PNG_SAVE_OPTIONS = {"compress_level": 1}
 SVG_METADATA = {"Date": None, "Creator": None}
 
 
@@ -88,7 +91,7 @@ def save_figure(fig, png_path: str | Path, svg_path: str | Path, *, synthetic: b
     fig.tight_layout(rect=(0, 0, 1, 0.96) if synthetic else None)
     for path in (png_path, svg_path):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(png_path, format="png", dpi=150, metadata=PNG_METADATA)
+    fig.savefig(png_path, format="png", dpi=150, metadata=PNG_METADATA, pil_kwargs=PNG_SAVE_OPTIONS)
     fig.savefig(svg_path, format="svg", metadata=SVG_METADATA)
 
 
