@@ -3,8 +3,9 @@
     python benchmarks/run.py [--repeats 3] [--scales 10 100 1000] [--quick]
 
 Every measurement runs in a scratch copy of the repository (made with ``tar``,
-without outputs, so the working copy is never touched) with that copy's own
-``src/`` first on PYTHONPATH:
+without outputs, so the working copy is never touched; its package byte-compiled
+once, as an installed package is) with that copy's own ``src/`` first on
+PYTHONPATH:
 
   floor         one Python process importing the pipeline's libraries and reading
                 every configured raw file (benchmarks/floor.py)
@@ -33,6 +34,7 @@ the generated scaled files for the next run (generation is not timed).
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime as dt
 import hashlib
 import json
@@ -181,7 +183,13 @@ SPAWN = snakemake_command("--workflow-profile", "none")
 
 
 def copy_project(destination: Path) -> Path:
-    """Copy the repository without outputs or caches into ``destination`` (tar, as in CI)."""
+    """Copy the repository without outputs or caches into ``destination`` (tar, as in CI).
+
+    The copy's package is then byte-compiled once, as an installed package is:
+    Python writes no bytecode where ``PYTHONDONTWRITEBYTECODE`` is set (it is on
+    the benchmark machine), and every process of every measured run would
+    otherwise compile the package's modules from source again.
+    """
     destination.mkdir(parents=True, exist_ok=True)
     excludes = [f"--exclude={pattern}" for pattern in EXCLUDES]
     pack = subprocess.Popen(["tar", *excludes, "-cf", "-", "."], cwd=ROOT, stdout=subprocess.PIPE)
@@ -189,6 +197,8 @@ def copy_project(destination: Path) -> Path:
     pack.stdout.close()
     if pack.wait() != 0:
         raise BenchmarkError(f"tar could not copy {ROOT}")
+    if not compileall.compile_dir(str(destination / "src"), quiet=1):
+        raise BenchmarkError(f"could not byte-compile {destination / 'src'}")
     return destination
 
 

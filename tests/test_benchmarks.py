@@ -128,3 +128,11 @@ def test_committed_results_file_has_every_target_and_measurement():
         assert measurement["min_s"] <= measurement["median_s"] <= measurement["max_s"]
     targets = {c["target"] for c in results["targets"]}
     assert "x1000 end to end <= 60 s" in targets and "no-op <= 1.5 s" in targets
+
+
+def test_scratch_copies_leave_outputs_out_and_carry_compiled_bytecode(tmp_path):
+    copy = bench.copy_project(tmp_path / "copy")
+    assert (copy / "Snakefile").is_file() and not (copy / ".git").exists()
+    compiled = list((copy / "src" / "evaluation").rglob("__pycache__/*.pyc"))
+    sources = list((copy / "src" / "evaluation").rglob("*.py"))
+    assert len(compiled) == len(sources)  # every module, so no run compiles one again
