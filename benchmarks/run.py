@@ -20,7 +20,9 @@ PYTHONPATH:
                 scale one more run with a process per job (``x<N>_spawn``) gives
                 each rule's peak memory, for its ``resources:``
 
-Each is repeated (median, min, max of wall-clock seconds); peak memory is the
+Each is repeated (median, min, max of wall-clock seconds; ``floor`` and ``cold``
+in turns, because their ratio is a target and the machine's speed drifts, with
+each pair's ratio in ``cold.floor_ratio_pairs``); peak memory is the
 largest single process (``getrusage(RUSAGE_CHILDREN).ru_maxrss``) and the largest
 sampled sum over the whole process tree (psutil, a Snakemake dependency; each
 process's proportional set size on Linux, so pages that forked worker processes
@@ -356,11 +358,35 @@ class Harness:
         measure(snakemake_command(), workflow, self.logs / "trivial_first.log")
         self.repeat("trivial_noop", lambda i: None, snakemake_command(), workflow)
 
+    def floor_and_cold(self, project: Path) -> None:
+        """The floor and the cold run taken in turns, as pairs.
+
+        Their ratio is a target, and the machine's speed drifts over minutes
+        (on the benchmark machine the same floor measured 1.06 s and 1.49 s in
+        two runs of the harness): taken in turns, both see the same machine.
+        """
+        floor_command = [sys.executable, str(project / "benchmarks" / "floor.py")]
+        floors, colds = [], []
+        try:
+            for i in range(self.repeats):
+                floors.append(measure(floor_command, project, self.logs / f"floor_{i}.log"))
+                clean_outputs(project)
+                colds.append(measure(snakemake_command(), project, self.logs / f"cold_{i}.log"))
+        except BenchmarkError as error:
+            self.failures["cold"] = str(error)
+            self.say(f"  floor and cold: FAILED\n{error}")
+            return
+        pairs = [
+            cold["seconds"] / floor["seconds"] for floor, cold in zip(floors, colds, strict=True)
+        ]
+        floor = self.record("floor", floors)
+        floor.update(json.loads((self.logs / "floor_0.log").read_text().strip().splitlines()[-1]))
+        self.record("cold", colds, floor_ratio_pairs=[round(r, 2) for r in pairs])
+
     def example(self) -> None:
-        """Cold, no-op, template edit and added wave on the example data (scale 1)."""
+        """Floor and cold in turns, then no-op, template edit and added wave (scale 1)."""
         project = copy_project(self.scratch / "x1")
-        self.floor(project)
-        self.repeat("cold", lambda i: clean_outputs(project), snakemake_command(), project)
+        self.floor_and_cold(project)
         if "cold" in self.failures:
             return
         if self.spawn:  # Snakemake's default: a new Python process per job (no workflow profile)
