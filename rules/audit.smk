@@ -16,6 +16,7 @@ rule audit_logs:
         findings="data/processed/audit/data_quality_log.csv",
     log:
         "logs/audit_logs.log",
+    threads: pool_step_threads
     resources:
         mem_mb=1000,
         runtime=10,
@@ -51,6 +52,7 @@ rule validation_report:
         json="data/processed/validation/validation_report.json",
     log:
         "logs/validation_report.log",
+    threads: pool_step_threads
     resources:
         mem_mb=1000,
         runtime=10,

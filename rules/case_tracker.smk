@@ -28,6 +28,7 @@ rule read_case_tracker:
         "logs/read_case_tracker/{prison}.log",
     wildcard_constraints:
         prison="|".join(PRISON_SLUGS),
+    threads: pool_step_threads
     resources:
         mem_mb=1000,
         runtime=20,
@@ -66,6 +67,7 @@ rule case_tracker_at_cutoff:
         findings="data/processed/audit/findings_case_tracker.csv",
     log:
         "logs/case_tracker_at_cutoff.log",
+    threads: pool_step_threads
     resources:
         mem_mb=1000,
         runtime=20,
@@ -94,6 +96,7 @@ rule case_tracker_tables:
         key_facts="report/build/parts/key_facts_case_tracker.csv",
     log:
         "logs/case_tracker_tables.log",
+    threads: pool_step_threads
     resources:
         mem_mb=1000,
         runtime=10,
@@ -119,6 +122,7 @@ rule case_tracker_figure:
         "logs/case_tracker_figures/{figure_id}.log",
     wildcard_constraints:
         figure_id="|".join(CASE_TRACKER_FIGURES),
+    threads: pool_step_threads
     resources:
         mem_mb=1000,
         runtime=10,
@@ -150,6 +154,7 @@ rule case_tracker_context:
         "report/build/context/case_tracker.json",
     log:
         "logs/case_tracker_context.log",
+    threads: pool_step_threads
     resources:
         mem_mb=1000,
         runtime=10,

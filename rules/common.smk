@@ -80,9 +80,14 @@ def raw_inputs():
     return sorted(p for p in set(paths) if Path(p).exists())
 
 
+def pool_step_threads(wildcards):
+    """threads: of rules whose step goes to the worker pool (0 when the pool is on)."""
+    return evaluation_workflow.pool_job_threads(workflow)
+
+
 onstart:
     # jobs as threads of this process (profiles/default): steps go to worker processes
-    if workflow.is_main_process and workflow.execution_settings.use_threads:
+    if evaluation_workflow.uses_worker_pool(workflow):
         evaluation_workflow.start_of_run(workflow.cores)
 
 

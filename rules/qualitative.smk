@@ -65,6 +65,7 @@ rule qualitative_read:
         ledger="data/processed/qualitative/read_ledger.csv",
     log:
         "logs/qualitative_read.log",
+    threads: pool_step_threads
     resources:
         mem_mb=1000,
         runtime=10,
@@ -106,6 +107,7 @@ rule qualitative_tables:
         findings="data/processed/audit/findings_qualitative.csv",
     log:
         "logs/qualitative_tables.log",
+    threads: pool_step_threads
     resources:
         mem_mb=1000,
         runtime=10,
@@ -130,6 +132,7 @@ rule qualitative_figures:
         svg=expand("figures/{figure_id}.svg", figure_id=QUALITATIVE_FIGURES),
     log:
         "logs/qualitative_figures.log",
+    threads: pool_step_threads
     resources:
         mem_mb=1000,
         runtime=10,
@@ -159,6 +162,7 @@ rule activity_read:
         "logs/activity_read.log",
     # the longest job after the tracker reads: start it as soon as they are done
     priority: 10
+    threads: pool_step_threads
     resources:
         mem_mb=1500,
         runtime=10,
@@ -189,6 +193,7 @@ rule activity_tables:
         findings="data/processed/audit/findings_activity.csv",
     log:
         "logs/activity_tables.log",
+    threads: pool_step_threads
     resources:
         mem_mb=1000,
         runtime=10,
@@ -213,6 +218,7 @@ rule activity_figures:
         svg=expand("figures/{figure_id}.svg", figure_id=ACTIVITY_FIGURES),
     log:
         "logs/activity_figures.log",
+    threads: pool_step_threads
     resources:
         mem_mb=1000,
         runtime=10,

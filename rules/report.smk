@@ -16,6 +16,7 @@ rule key_facts:
         "data/processed/tables/key_facts.csv",
     log:
         "logs/key_facts.log",
+    threads: pool_step_threads
     resources:
         mem_mb=1000,
         runtime=10,
@@ -49,6 +50,7 @@ for publish_group, publish_ids in PUBLISH_GROUPS.items():
             ),
         log:
             f"logs/publish/{publish_group}.log",
+        threads: pool_step_threads
         resources:
             mem_mb=1000,
             runtime=10,

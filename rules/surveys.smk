@@ -33,6 +33,7 @@ rule survey_read_mothers:
         "logs/surveys/read_mothers_{wave}.log",
     wildcard_constraints:
         wave="|".join(MOTHER_WAVES) or "no-wave",
+    threads: pool_step_threads
     resources:
         mem_mb=1000,
         runtime=10,
@@ -59,6 +60,7 @@ rule survey_mothers_at_cutoff:
         ledger="data/processed/surveys/audit/mothers_cutoff_ledger.csv",
     log:
         "logs/surveys/mothers_at_cutoff.log",
+    threads: pool_step_threads
     resources:
         mem_mb=1500,
         runtime=10,
@@ -87,6 +89,7 @@ rule survey_mothers_tables:
         context="data/processed/surveys/context_mothers.json",
     log:
         "logs/surveys/mothers_tables.log",
+    threads: pool_step_threads
     resources:
         mem_mb=1500,
         runtime=10,
@@ -117,6 +120,7 @@ rule survey_read_practitioners:
         "logs/surveys/read_practitioners_{wave}.log",
     wildcard_constraints:
         wave="|".join(PRACTITIONER_WAVES) or "no-wave",
+    threads: pool_step_threads
     resources:
         mem_mb=1000,
         runtime=10,
@@ -142,6 +146,7 @@ rule survey_practitioners_at_cutoff:
         ledger="data/processed/surveys/audit/practitioners_cutoff_ledger.csv",
     log:
         "logs/surveys/practitioners_at_cutoff.log",
+    threads: pool_step_threads
     resources:
         mem_mb=1000,
         runtime=10,
@@ -166,6 +171,7 @@ rule survey_practitioner_tables:
         context="data/processed/surveys/context_practitioners.json",
     log:
         "logs/surveys/practitioner_tables.log",
+    threads: pool_step_threads
     resources:
         mem_mb=1000,
         runtime=10,
@@ -198,6 +204,7 @@ rule survey_audit:
         findings="data/processed/audit/findings_surveys.csv",
     log:
         "logs/surveys/audit.log",
+    threads: pool_step_threads
     resources:
         mem_mb=1000,
         runtime=10,
@@ -216,6 +223,7 @@ rule survey_context:
         "report/build/context/surveys.json",
     log:
         "logs/surveys/context.log",
+    threads: pool_step_threads
     resources:
         mem_mb=1000,
         runtime=10,
@@ -237,6 +245,7 @@ rule survey_figure:
         "logs/surveys/figure_{figure_id}.log",
     wildcard_constraints:
         figure_id="|".join(SURVEY_FIGURES),
+    threads: pool_step_threads
     resources:
         mem_mb=1000,
         runtime=10,

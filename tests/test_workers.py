@@ -293,3 +293,34 @@ def test_the_heap_is_frozen_before_the_interpreter_exits():
         [sys.executable, "-c", EXIT_SCRIPT], capture_output=True, text=True, check=True
     )
     assert done.stdout.split() == ["True"]
+
+
+def fake_workflow(*, main=True, threads=True, local=True, cores=2, settings=True):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        is_main_process=main,
+        execution_settings=SimpleNamespace(use_threads=threads) if settings else None,
+        local_exec=local,
+        resource_settings=SimpleNamespace(cores=cores),
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "pooled"),
+    [
+        ({}, True),
+        ({"cores": 1}, False),  # one core: steps run where the job runs
+        ({"cores": None}, False),  # no --cores (a dry run, a lint)
+        ({"local": False}, False),  # a cluster executor submits the jobs
+        ({"main": False}, False),  # a job on a cluster node
+        ({"threads": False}, False),  # a process per job (no workflow profile)
+        ({"settings": False}, False),  # while the Snakefile is parsed
+    ],
+)
+def test_pool_jobs_declare_no_threads_only_when_the_pool_bounds_the_cpu(changes, pooled):
+    from evaluation.workflow import pool_job_threads, uses_worker_pool
+
+    workflow = fake_workflow(**changes)
+    assert uses_worker_pool(workflow) is pooled
+    assert pool_job_threads(workflow) == (0 if pooled else 1)

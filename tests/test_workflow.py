@@ -259,3 +259,24 @@ def test_raw_files_are_never_written(final_run):
         }
 
     assert snapshot(final_run) == snapshot(REPO)
+
+
+def job_threads(dry_run_output: str) -> dict[str, str]:
+    """Rule -> its 'threads:' line in a dry run ('1' where Snakemake prints none)."""
+    threads, rule = {}, None
+    for line in dry_run_output.splitlines():
+        if line.startswith(("rule ", "localrule ")):
+            rule = line.split()[1].rstrip(":")
+            threads[rule] = "1"
+        elif line.strip().startswith("threads:") and rule:
+            threads[rule] = line.split(":", 1)[1].strip()
+    return threads
+
+
+def test_pool_jobs_take_no_core_with_two_cores_and_one_with_one(final_run):
+    forced = ("--forcerun", "publish_activity", "render_report")
+    two = job_threads(snakemake(final_run, "--dry-run", *forced).stdout)
+    assert two["publish_activity"] == "0"  # its step goes to a worker: the pool bounds the CPU
+    assert two["render_report"] == "1"  # runs in the Snakemake process itself
+    one = job_threads(snakemake(final_run, "--dry-run", "--cores", "1", *forced).stdout)
+    assert one["publish_activity"] == "1"

@@ -10,6 +10,38 @@ import threading
 from evaluation.steps import workers
 
 
+def uses_worker_pool(workflow) -> bool:
+    """Whether this Snakemake run hands its steps to the worker pool (``workers``).
+
+    Only the main process of a local run whose jobs are threads of it
+    (``profiles/default``) with two cores or more does; a cluster run, a job
+    on a node and a one-core run compute each step where its job runs.
+    """
+    settings = getattr(workflow, "execution_settings", None)
+    cores = getattr(getattr(workflow, "resource_settings", None), "cores", None) or 1
+    return bool(
+        workflow.is_main_process
+        and settings is not None
+        and settings.use_threads
+        and getattr(workflow, "local_exec", True)
+        and cores >= 2
+    )
+
+
+def pool_job_threads(workflow) -> int:
+    """Threads a job declares whose step can go to the worker pool: 0 when it does, else 1.
+
+    With the pool on, a job's thread only waits while one of the ``--cores``
+    workers computes its step: the pool, not Snakemake's core count, bounds
+    the CPU. Declared with zero threads (which Snakemake supports: such jobs
+    take no core), the next jobs start while the workers are busy, so each
+    worker finds its next step queued instead of idling while Snakemake
+    finishes the last job and schedules the next (10-60 ms a job). Steps that
+    run in the Snakemake process (report, manifest) keep one thread.
+    """
+    return 0 if uses_worker_pool(workflow) else 1
+
+
 def start_of_run(cores: int) -> threading.Thread:
     """What the Snakefile's onstart does when jobs run as threads of this process.
 
