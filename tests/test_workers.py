@@ -238,6 +238,25 @@ def test_in_process_steps_name_real_steps_that_rules_call():
         assert f'run_step("{name}"' in rules
 
 
+def test_rules_declare_pool_threads_exactly_when_their_step_goes_to_the_pool():
+    import re
+    from pathlib import Path
+
+    from evaluation.steps import IN_PROCESS_STEPS
+
+    root = Path(__file__).resolve().parents[1]
+    checked = 0
+    for path in sorted((root / "rules").glob("*.smk")):
+        for block in re.split(r"\n(?=\s*rule\b)", path.read_text()):
+            step = re.search(r'run_step\("([^"]+)"', block)
+            if not step:
+                continue
+            pooled = "threads: pool_step_threads" in block
+            assert pooled == (step.group(1) not in IN_PROCESS_STEPS), (path.name, step.group(1))
+            checked += 1
+    assert checked >= 25
+
+
 def test_in_process_steps_skip_the_pool(pool, monkeypatch, tmp_path):
     import evaluation.steps as steps
 
