@@ -5,7 +5,6 @@
 
 
 PUBLISH_GROUPS["key_facts"] = ["key_facts"]
-PUBLISHED_TABLE_IDS = [t for tables in PUBLISH_GROUPS.values() for t in tables]
 
 
 rule key_facts:
@@ -45,9 +44,7 @@ for publish_group, publish_ids in PUBLISH_GROUPS.items():
             ),
         output:
             tables=expand("report/tables/{table_id}.csv", table_id=publish_ids),
-            disclosure=expand(
-                "report/build/disclosure/{table_id}.json", table_id=publish_ids
-            ),
+            disclosure=f"report/build/disclosure/{publish_group}.json",
         log:
             f"logs/publish/{publish_group}.log",
         threads: pool_step_threads
@@ -67,9 +64,7 @@ rule render_report:
         key_facts="report/tables/key_facts.csv",
         ledger="data/processed/audit/ledger.csv",
         findings="data/processed/audit/data_quality_log.csv",
-        disclosure=expand(
-            "report/build/disclosure/{table_id}.json", table_id=PUBLISHED_TABLE_IDS
-        ),
+        disclosure=expand("report/build/disclosure/{group}.json", group=PUBLISH_GROUPS),
         disallowed_names=DISALLOWED_NAMES_FILE,
         main_template="report/templates/report.md.j2",
         templates=sorted(str(p) for p in Path("report/templates").rglob("*.j2")),

@@ -179,20 +179,25 @@ def audit_logs(input, output, params) -> None:
 
 
 def publish_tables(input, output, params) -> None:
-    """rule publish_<group>: each computed table through disclosure control and the identifier guard."""
+    """rule publish_<group>: each computed table through disclosure control and the identifier guard.
+
+    Writes the published tables and one disclosure file for the group: the
+    list of the tables' log entries.
+    """
     from evaluation.disclosure import DisclosureSettings
     from evaluation.output_guard import names_from
 
     settings = DisclosureSettings.from_config(params.disclosure)
     names = names_from(input.disallowed_names)
-    for table, published, disclosure in zip(
-        input.tables, output.tables, output.disclosure, strict=True
-    ):
-        publish_table(table, published, disclosure, settings, names)
+    entries = [
+        publish_table(table, published, settings, names)
+        for table, published in zip(input.tables, output.tables, strict=True)
+    ]
+    write_json(entries, output.disclosure)
 
 
-def publish_table(table_path, published_path, disclosure_path, settings, names) -> None:
-    """One table: protect it (or record its exemption), guard it, write it and its log entry."""
+def publish_table(table_path, published_path, settings, names) -> dict:
+    """One table: protect it (or record its exemption), guard it, write it; its log entry."""
     from evaluation.disclosure import protect
     from evaluation.output_guard import guard_frame
 
@@ -215,12 +220,15 @@ def publish_table(table_path, published_path, disclosure_path, settings, names) 
     guard_frame(published_path, protected, names)
     write_csv(protected, published_path)
     entry.update(min_cell=settings.min_cell, review_threshold=settings.review_threshold)
-    write_json(entry, disclosure_path)
+    return entry
 
 
 def disclosure_log(paths: list[str]) -> dict:
-    """The per-table disclosure entries merged into one log (ACRO-style results file)."""
-    entries = [json.loads(Path(p).read_text(encoding="utf-8")) for p in sorted(paths)]
+    """The groups' disclosure entries merged into one log (ACRO-style results file), by table."""
+    entries = sorted(
+        (entry for p in paths for entry in json.loads(Path(p).read_text(encoding="utf-8"))),
+        key=lambda entry: entry["output"],
+    )
     first = entries[0] if entries else {}
     return {
         "min_cell": first.get("min_cell"),
