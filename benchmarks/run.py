@@ -554,8 +554,20 @@ def git_state() -> dict:
     return {
         "commit": git("rev-parse", "HEAD"),
         "dirty": bool(status) if status is not None else None,
-        "modified": sorted(line[3:] for line in status.splitlines()) if status else [],
+        "modified": modified_paths(status or ""),
     }
+
+
+def modified_paths(porcelain: str) -> list[str]:
+    """Paths from ``git status --porcelain`` (each line: two status letters, a space, the path).
+
+    The output as a whole may have lost the first line's leading blank (``" M"``
+    stripped to ``"M"``), so each line is split at its first space after the
+    status, not cut at a fixed column.
+    """
+    return sorted(
+        line.strip().split(" ", 1)[1].strip() for line in porcelain.splitlines() if line.strip()
+    )
 
 
 def print_table(results: dict, checks: list[dict], failures: dict) -> None:
