@@ -184,6 +184,10 @@ def snakemake_command(*args: str) -> list[str]:
 SPAWN = snakemake_command("--workflow-profile", "none")
 
 
+def floor_command(project: Path) -> list[str]:
+    return [sys.executable, str(project / "benchmarks" / "floor.py")]
+
+
 def copy_project(destination: Path) -> Path:
     """Copy the repository without outputs or caches into ``destination`` (tar, as in CI).
 
@@ -345,11 +349,14 @@ class Harness:
     # -- the measurements ------------------------------------------------------
 
     def floor(self, project: Path, name: str = "floor") -> None:
-        command = [sys.executable, str(project / "benchmarks" / "floor.py")]
-        summary = self.repeat(name, lambda i: None, command, project)
-        if summary:  # what the floor read: its one JSON line
-            lines = (self.logs / f"{name}_0.log").read_text().strip().splitlines()
-            summary.update(json.loads(lines[-1]))
+        summary = self.repeat(name, lambda i: None, floor_command(project), project)
+        if summary:
+            summary.update(self.floor_readings(name))
+
+    def floor_readings(self, name: str) -> dict:
+        """What the floor read (files, rows, libraries): the one JSON line of its first run."""
+        lines = (self.logs / f"{name}_0.log").read_text().strip().splitlines()
+        return json.loads(lines[-1])
 
     def trivial_noop(self) -> None:
         workflow = self.scratch / "trivial"
@@ -365,11 +372,12 @@ class Harness:
         (on the benchmark machine the same floor measured 1.06 s and 1.49 s in
         two runs of the harness): taken in turns, both see the same machine.
         """
-        floor_command = [sys.executable, str(project / "benchmarks" / "floor.py")]
         floors, colds = [], []
         try:
             for i in range(self.repeats):
-                floors.append(measure(floor_command, project, self.logs / f"floor_{i}.log"))
+                floors.append(
+                    measure(floor_command(project), project, self.logs / f"floor_{i}.log")
+                )
                 clean_outputs(project)
                 colds.append(measure(snakemake_command(), project, self.logs / f"cold_{i}.log"))
         except BenchmarkError as error:
@@ -379,8 +387,7 @@ class Harness:
         pairs = [
             cold["seconds"] / floor["seconds"] for floor, cold in zip(floors, colds, strict=True)
         ]
-        floor = self.record("floor", floors)
-        floor.update(json.loads((self.logs / "floor_0.log").read_text().strip().splitlines()[-1]))
+        self.record("floor", floors).update(self.floor_readings("floor"))
         self.record("cold", colds, floor_ratio_pairs=[round(r, 2) for r in pairs])
 
     def example(self) -> None:
@@ -548,7 +555,7 @@ def load_average() -> list[float] | None:
 def git_state() -> dict:
     def git(*args: str) -> str | None:
         done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
-        return done.stdout.strip() if done.returncode == 0 else None
+        return done.stdout.rstrip() if done.returncode == 0 else None  # keep " M" columns
 
     status = git("status", "--porcelain", "--untracked-files=no")
     return {
@@ -559,15 +566,8 @@ def git_state() -> dict:
 
 
 def modified_paths(porcelain: str) -> list[str]:
-    """Paths from ``git status --porcelain`` (each line: two status letters, a space, the path).
-
-    The output as a whole may have lost the first line's leading blank (``" M"``
-    stripped to ``"M"``), so each line is split at its first space after the
-    status, not cut at a fixed column.
-    """
-    return sorted(
-        line.strip().split(" ", 1)[1].strip() for line in porcelain.splitlines() if line.strip()
-    )
+    """Paths from ``git status --porcelain``: each line is two status letters, a space, the path."""
+    return sorted(line[3:] for line in porcelain.splitlines() if line.strip())
 
 
 def print_table(results: dict, checks: list[dict], failures: dict) -> None:

@@ -138,8 +138,8 @@ def test_scratch_copies_leave_outputs_out_and_carry_compiled_bytecode(tmp_path):
     assert len(compiled) == len(sources)  # every module, so no run compiles one again
 
 
-def test_modified_paths_survive_a_stripped_first_status_line():
-    porcelain = "M benchmarks/README.md\n M src/evaluation/tables.py\nM  rules/report.smk"
+def test_modified_paths_keep_every_letter_of_the_first_path():
+    porcelain = " M benchmarks/README.md\n M src/evaluation/tables.py\nM  rules/report.smk"
     assert bench.modified_paths(porcelain) == [
         "benchmarks/README.md",
         "rules/report.smk",
