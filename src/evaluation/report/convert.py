@@ -21,11 +21,12 @@ def _epoch(cutoff: str) -> str:
     return str(int(day.timestamp()))
 
 
-def _pandoc(source: str, to: str, output: str, extra_args: list[str], cutoff: str) -> None:
+def _pandoc(source: str, to: str, output: str | None, extra_args: list[str], cutoff: str) -> str:
+    """Convert Markdown with pandoc into ``output``, or return the text when ``output`` is None."""
     import pypandoc
 
     os.environ["SOURCE_DATE_EPOCH"] = _epoch(cutoff)
-    pypandoc.convert_text(
+    return pypandoc.convert_text(
         source, to, format="markdown", outputfile=output, extra_args=extra_args, sandbox=False
     )
 
@@ -50,8 +51,7 @@ def to_html(
         "--toc-depth=2",
         f"--lua-filter={STYLE_DIR / 'figure-alt.lua'}",
     ]
-    _pandoc(markdown, "html5", output, args, cutoff)
-    page = Path(output).read_text(encoding="utf-8")
+    page = _pandoc(markdown, "html5", None, args, cutoff)
     Path(output).write_text(embed_images(page, Path(resource_path)), encoding="utf-8")
 
 
