@@ -5,20 +5,17 @@ matplotlib or scipy itself, once per worker, so a run that only re-renders
 the report does not wait for them.
 """
 
-import gc
-
 import numpy  # noqa: F401
 import pandas  # noqa: F401
 import pyarrow.parquet  # noqa: F401
 
 import evaluation.logs  # noqa: F401
 from evaluation.codebook import load_codebook
+from evaluation.steps.workers import release_free_memory
 
 load_codebook()  # parsed once, inherited by every worker
 
-# Frozen objects are never visited by the cyclic garbage collector: the
-# workers' collections after each step (``workers.release_free_memory``) skip
-# everything imported here, and forked workers do not touch (and so copy)
-# these pages just to collect them.
-gc.collect()
-gc.freeze()
+# Collect, then freeze what is left, as after every step: the workers'
+# collections skip everything imported here, and forked workers do not touch
+# (and so copy) these pages just to collect them.
+release_free_memory()

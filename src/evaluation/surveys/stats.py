@@ -130,7 +130,7 @@ def _sign_flip_p_value(ranks, r_plus: float) -> float:
     counts = np.zeros(int(doubled.sum()) + 1, dtype=np.int64)
     counts[0] = 1
     for rank in doubled:
-        counts[rank:] = counts[rank:] + counts[:-rank].copy()
+        counts[rank:] = counts[rank:] + counts[:-rank]  # the sum is a new array
     observed = int(round(2 * r_plus))
     assignments = 2 ** len(doubled)
     lower = counts[: observed + 1].sum() / assignments
