@@ -342,8 +342,12 @@ def test_wilcoxon_permutation_agrees_with_scipy():
     assert ours.p_value == pytest.approx(theirs.pvalue) and ours.statistic == theirs.statistic
 
 
+def _positive_rank_sum(signed_ranks, axis=-1):
+    return np.sum(np.where(signed_ranks > 0, signed_ranks, 0.0), axis=axis)
+
+
 def test_counted_sign_flips_give_scipys_enumerated_p_value_exactly():
-    from evaluation.surveys.stats import _positive_rank_sum, _sign_flip_p_value
+    from evaluation.surveys.stats import _sign_flip_p_value
 
     rng = np.random.default_rng(11)
     compared = 0
@@ -366,6 +370,39 @@ def test_counted_sign_flips_give_scipys_enumerated_p_value_exactly():
         assert counted == min(1.0, float(enumerated.pvalue)), (nonzero, counted)
         compared += 1
     assert compared > 40
+
+
+def test_exact_wilcoxon_without_ties_agrees_with_scipy_up_to_the_normal_limit():
+    from evaluation.surveys.stats import PERMUTATION_MAX_N
+
+    rng = np.random.default_rng(8)
+    for n in (5, 12, 30, 60, PERMUTATION_MAX_N):
+        magnitudes = rng.choice(np.arange(1, 4 * n), n, replace=False)  # no ties
+        differences = magnitudes * rng.choice([-1, 1], n, p=[0.4, 0.6])
+        ours = wilcoxon_paired(np.zeros(n), differences)
+        theirs = scipy.stats.wilcoxon(differences, method="exact")
+        assert ours.method == "Wilcoxon signed-rank, exact"
+        assert ours.statistic == theirs.statistic
+        assert ours.p_value == pytest.approx(theirs.pvalue, rel=1e-9, abs=1e-15)
+
+
+def test_wilcoxon_with_many_tied_pairs_is_exact_and_close_to_sampling():
+    # about a hundred changed pairs with ties: counted exactly, not sampled
+    rng = np.random.default_rng(21)
+    first = rng.integers(1, 6, 150)
+    later = np.clip(first + rng.choice([-2, -1, 0, 0, 1, 1, 2], first.size), 1, 5)
+    result = wilcoxon_paired(first, later)
+    differences = (later - first).astype(float)
+    differences = differences[differences != 0]
+    assert 17 < differences.size <= 200 and 0.001 < result.p_value < 0.5
+    assert result.method == f"Wilcoxon signed-rank, all 2^{differences.size} sign assignments"
+    sampled = scipy.stats.wilcoxon(
+        differences,
+        method=scipy.stats.PermutationMethod(n_resamples=20_000, rng=np.random.default_rng(1)),
+    )
+    assert result.p_value == pytest.approx(sampled.pvalue, abs=0.02)
+    approximate = scipy.stats.wilcoxon(differences, correction=False, method="approx").pvalue
+    assert result.p_value == pytest.approx(approximate, abs=0.01)
 
 
 def test_wilcoxon_without_change_reports_no_test():
