@@ -7,10 +7,6 @@ rule audit_logs:
         ledgers=LEDGER_PARTS,
         findings=FINDING_PARTS,
         disallowed_names=DISALLOWED_NAMES_FILE,
-        code=COMMON_CODE
-        + package_code(
-            "steps/report.py", "tidy.py", "output_guard.py", "identifiers.py"
-        ),
     output:
         ledger="data/processed/audit/ledger.csv",
         findings="data/processed/audit/data_quality_log.csv",
@@ -20,6 +16,13 @@ rule audit_logs:
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        *code_versions(
+            COMMON_CODE
+            + package_code(
+                "steps/report.py", "tidy.py", "output_guard.py", "identifiers.py"
+            )
+        ),
     run:
         run_step("report.audit_logs", input, output, params, log)
 
@@ -34,19 +37,6 @@ rule validation_report:
     input:
         findings="data/processed/audit/data_quality_log.csv",
         ledger="data/processed/audit/ledger.csv",
-        code=COMMON_CODE
-        + package_code(
-            "validation_report.py",
-            "steps/audit.py",
-            "readers",
-            "cutoff.py",
-            "surveys/mothers.py",
-            "surveys/practitioners.py",
-            "qualitative/readers.py",
-            "qualitative/analysis.py",
-            "identifiers.py",
-            "activity.py",
-        ),
     output:
         markdown="data/processed/validation/validation_report.md",
         json="data/processed/validation/validation_report.json",
@@ -56,6 +46,22 @@ rule validation_report:
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        *code_versions(
+            COMMON_CODE
+            + package_code(
+                "validation_report.py",
+                "steps/audit.py",
+                "readers",
+                "cutoff.py",
+                "surveys/mothers.py",
+                "surveys/practitioners.py",
+                "qualitative/readers.py",
+                "qualitative/analysis.py",
+                "identifiers.py",
+                "activity.py",
+            )
+        ),
     run:
         run_step("audit.validation_report", input, output, params, log)
 

@@ -15,8 +15,6 @@ rule read_case_tracker:
         workbook=lambda wildcards: CONFIG["case_trackers"][
             PRISON_SLUGS[wildcards.prison]
         ],
-        code=COMMON_CODE
-        + package_code("parsing.py", "readers", "steps/case_tracker.py", "tidy.py"),
     output:
         frames=expand(
             "data/processed/case_tracker/{{prison}}/{frame}.parquet",
@@ -33,6 +31,10 @@ rule read_case_tracker:
         mem_mb=1000,
         runtime=20,
     params:
+        *code_versions(
+            COMMON_CODE
+            + package_code("parsing.py", "readers", "steps/case_tracker.py", "tidy.py")
+        ),
         prison=lambda wildcards: PRISON_SLUGS[wildcards.prison],
         valid_date_range=CONFIG["valid_date_range"],
     run:
@@ -55,8 +57,6 @@ rule case_tracker_at_cutoff:
         findings=expand(
             "data/processed/case_tracker/{prison}/findings.csv", prison=PRISON_SLUGS
         ),
-        code=COMMON_CODE
-        + package_code("cutoff.py", "derive.py", "steps/case_tracker.py"),
     output:
         mothers="data/processed/mothers.parquet",
         children="data/processed/children.parquet",
@@ -72,6 +72,10 @@ rule case_tracker_at_cutoff:
         mem_mb=1000,
         runtime=20,
     params:
+        *code_versions(
+            COMMON_CODE
+            + package_code("cutoff.py", "derive.py", "steps/case_tracker.py")
+        ),
         prison_dirs={
             name: f"data/processed/case_tracker/{prison_slug}"
             for prison_slug, name in PRISON_SLUGS.items()
@@ -88,7 +92,6 @@ rule case_tracker_tables:
         mothers="data/processed/mothers.parquet",
         children="data/processed/children.parquet",
         needs="data/processed/needs.parquet",
-        code=COMMON_CODE + package_code("tables.py", "tidy.py", "steps/case_tracker.py"),
     output:
         tables=expand(
             "data/processed/tables/{table_id}.csv", table_id=CASE_TRACKER_TABLES
@@ -101,6 +104,9 @@ rule case_tracker_tables:
         mem_mb=1000,
         runtime=10,
     params:
+        *code_versions(
+            COMMON_CODE + package_code("tables.py", "tidy.py", "steps/case_tracker.py")
+        ),
         prisons=PRISONS,
         cutoff=CUTOFF,
         project_start=CONFIG["project_start"],
@@ -114,7 +120,6 @@ rule case_tracker_figure:
         table=lambda wildcards: "report/tables/{}.csv".format(
             CASE_TRACKER_FIGURE_SPECS[wildcards.figure_id]["table"]
         ),
-        code=COMMON_CODE + package_code("figures", "tables.py"),
     output:
         png="figures/{figure_id}.png",
         svg="figures/{figure_id}.svg",
@@ -127,6 +132,7 @@ rule case_tracker_figure:
         mem_mb=1000,
         runtime=10,
     params:
+        *code_versions(COMMON_CODE + package_code("figures", "tables.py")),
         spec=lambda wildcards: CASE_TRACKER_FIGURE_SPECS[wildcards.figure_id],
         synthetic=CONFIG["report"]["synthetic"],
     run:
@@ -149,7 +155,6 @@ rule case_tracker_context:
         mothers="data/processed/mothers.parquet",
         children="data/processed/children.parquet",
         ledger="data/processed/audit/ledger_case_tracker.csv",
-        code=COMMON_CODE + package_code("steps/report.py"),
     output:
         "report/build/context/case_tracker.json",
     log:
@@ -159,6 +164,7 @@ rule case_tracker_context:
         mem_mb=1000,
         runtime=10,
     params:
+        *code_versions(COMMON_CODE + package_code("steps/report.py")),
         prisons=PRISONS,
         cutoff=CUTOFF,
     run:

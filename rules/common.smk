@@ -1,5 +1,6 @@
 # Shared helpers: prison names and file names, config validation, and the
-# package files each rule depends on (Snakemake does not track imported code).
+# package files behind each step, which Snakemake does not track itself. Every
+# step lists them with their digests among its params (code_versions).
 
 import re
 from pathlib import Path
@@ -31,7 +32,7 @@ FINDING_PARTS = []
 
 
 def package_code(*names):
-    """Source files of the package a rule uses, so editing them re-runs the rule."""
+    """Source files of the package a rule uses (files, or every .py under a folder)."""
     base = Path("src/evaluation")
     files = []
     for name in names:
@@ -40,6 +41,11 @@ def package_code(*names):
             sorted(str(p) for p in path.rglob("*.py")) if path.is_dir() else [str(path)]
         )
     return files
+
+
+def code_versions(paths):
+    """Params entries "<path> sha256:<digest>": editing one of ``paths`` re-runs the rule."""
+    return evaluation_workflow.code_versions(paths)
 
 
 # Names that must never appear in an output (optional file; never committed for real data).

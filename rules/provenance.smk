@@ -9,7 +9,6 @@ rule manifest:
         outputs=sorted(
             set(REPORT_TABLES + REPORT_FIGURES + REPORT_CONTEXT + FINAL_TARGETS)
         ),
-        code=COMMON_CODE + package_code("provenance.py", "steps/report.py"),
     output:
         "report/build/manifest.json",
     log:
@@ -18,6 +17,7 @@ rule manifest:
         mem_mb=1000,
         runtime=10,
     params:
+        *code_versions(COMMON_CODE + package_code("provenance.py", "steps/report.py")),
         config=CONFIG,
     run:
         run_step("report.write_manifest", input, output, params, log)

@@ -54,9 +54,6 @@ rule qualitative_read:
         segments=QUALITATIVE_SEGMENT_FILES,
         participant_map=PARTICIPANT_MAP,
         disallowed_names=DISALLOWED_NAMES,
-        code=COMMON_CODE
-        + package_code("parsing.py", "identifiers.py", "tidy.py")
-        + package_code("steps/qualitative.py", *QUALITATIVE_MODULES),
     output:
         themes="data/processed/qualitative/themes.parquet",
         participants="data/processed/qualitative/participants.parquet",
@@ -70,6 +67,11 @@ rule qualitative_read:
         mem_mb=1000,
         runtime=10,
     params:
+        *code_versions(
+            COMMON_CODE
+            + package_code("parsing.py", "identifiers.py", "tidy.py")
+            + package_code("steps/qualitative.py", *QUALITATIVE_MODULES)
+        ),
         fmt=QUALITATIVE.get("format", "tidy"),
         coders=QUALITATIVE_CODERS,
         prisons=PRISONS,
@@ -92,10 +94,6 @@ rule qualitative_tables:
             "integration", "data/raw/qualitative/integration.yaml"
         ),
         disallowed_names=DISALLOWED_NAMES,
-        code=COMMON_CODE
-        + package_code(
-            "identifiers.py", "tidy.py", "steps/qualitative.py", *QUALITATIVE_MODULES
-        ),
     output:
         theme_matrix="data/processed/tables/theme_matrix.csv",
         intercoder_agreement="data/processed/tables/intercoder_agreement.csv",
@@ -112,6 +110,15 @@ rule qualitative_tables:
         mem_mb=1000,
         runtime=10,
     params:
+        *code_versions(
+            COMMON_CODE
+            + package_code(
+                "identifiers.py",
+                "tidy.py",
+                "steps/qualitative.py",
+                *QUALITATIVE_MODULES,
+            )
+        ),
         cutoff=CUTOFF,
         primary_coder=QUALITATIVE.get("primary_coder"),
         quote_max_words=QUALITATIVE.get("quote_max_words", 60),
@@ -123,10 +130,6 @@ rule qualitative_tables:
 rule qualitative_figures:
     input:
         tables=["report/tables/theme_matrix.csv"],
-        code=COMMON_CODE
-        + package_code(
-            "figures", "tidy.py", "qualitative/figures.py", "steps/qualitative.py"
-        ),
     output:
         png=expand("figures/{figure_id}.png", figure_id=QUALITATIVE_FIGURES),
         svg=expand("figures/{figure_id}.svg", figure_id=QUALITATIVE_FIGURES),
@@ -137,6 +140,12 @@ rule qualitative_figures:
         mem_mb=1000,
         runtime=10,
     params:
+        *code_versions(
+            COMMON_CODE
+            + package_code(
+                "figures", "tidy.py", "qualitative/figures.py", "steps/qualitative.py"
+            )
+        ),
         synthetic=CONFIG["report"]["synthetic"],
     run:
         run_step("qualitative.draw_figures", input, output, params, log)
@@ -146,14 +155,6 @@ rule activity_read:
     input:
         log=CONFIG.get("activity", {}).get("log", "data/raw/activity/activity_log.xlsx"),
         all_case_ids="data/processed/case_tracker/all_case_ids.parquet",
-        code=COMMON_CODE
-        + package_code(
-            "parsing.py",
-            "readers/excel.py",
-            "tidy.py",
-            "activity.py",
-            "steps/qualitative.py",
-        ),
     output:
         entries="data/processed/activity/activity_log.parquet",
         findings="data/processed/activity/read_findings.csv",
@@ -167,6 +168,16 @@ rule activity_read:
         mem_mb=1500,
         runtime=10,
     params:
+        *code_versions(
+            COMMON_CODE
+            + package_code(
+                "parsing.py",
+                "readers/excel.py",
+                "tidy.py",
+                "activity.py",
+                "steps/qualitative.py",
+            )
+        ),
         prisons=PRISONS,
         valid_date_range=CONFIG["valid_date_range"],
     run:
@@ -182,8 +193,6 @@ rule activity_tables:
         mothers="data/processed/mothers.parquet",
         findings="data/processed/activity/read_findings.csv",
         ledger="data/processed/activity/read_ledger.csv",
-        code=COMMON_CODE
-        + package_code("tidy.py", "activity.py", "steps/qualitative.py"),
     output:
         activity_minutes="data/processed/tables/activity_minutes.csv",
         activity_hours_by_month="data/processed/tables/activity_hours_by_month.csv",
@@ -198,6 +207,10 @@ rule activity_tables:
         mem_mb=1000,
         runtime=10,
     params:
+        *code_versions(
+            COMMON_CODE
+            + package_code("tidy.py", "activity.py", "steps/qualitative.py")
+        ),
         log_file=lambda wildcards, input: input.raw,
         prisons=PRISONS,
         project_start=CONFIG["project_start"],
@@ -209,10 +222,6 @@ rule activity_tables:
 rule activity_figures:
     input:
         tables=expand("report/tables/{table_id}.csv", table_id=ACTIVITY_TABLES),
-        code=COMMON_CODE
-        + package_code(
-            "figures", "tidy.py", "qualitative/figures.py", "steps/qualitative.py"
-        ),
     output:
         png=expand("figures/{figure_id}.png", figure_id=ACTIVITY_FIGURES),
         svg=expand("figures/{figure_id}.svg", figure_id=ACTIVITY_FIGURES),
@@ -223,6 +232,12 @@ rule activity_figures:
         mem_mb=1000,
         runtime=10,
     params:
+        *code_versions(
+            COMMON_CODE
+            + package_code(
+                "figures", "tidy.py", "qualitative/figures.py", "steps/qualitative.py"
+            )
+        ),
         synthetic=CONFIG["report"]["synthetic"],
     run:
         run_step("qualitative.draw_activity_figures", input, output, params, log)

@@ -10,7 +10,6 @@ PUBLISH_GROUPS["key_facts"] = ["key_facts"]
 rule key_facts:
     input:
         parts=KEY_FACT_PARTS,
-        code=COMMON_CODE + package_code("steps/report.py", "tidy.py"),
     output:
         "data/processed/tables/key_facts.csv",
     log:
@@ -19,6 +18,8 @@ rule key_facts:
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        *code_versions(COMMON_CODE + package_code("steps/report.py", "tidy.py")),
     run:
         run_step("report.key_facts", input, output, params, log)
 
@@ -34,14 +35,6 @@ for publish_group, publish_ids in PUBLISH_GROUPS.items():
         input:
             tables=expand("data/processed/tables/{table_id}.csv", table_id=publish_ids),
             disallowed_names=DISALLOWED_NAMES_FILE,
-            code=COMMON_CODE
-            + package_code(
-                "disclosure.py",
-                "steps/report.py",
-                "tidy.py",
-                "output_guard.py",
-                "identifiers.py",
-            ),
         output:
             tables=expand("report/tables/{table_id}.csv", table_id=publish_ids),
             disclosure=f"report/build/disclosure/{publish_group}.json",
@@ -52,6 +45,16 @@ for publish_group, publish_ids in PUBLISH_GROUPS.items():
             mem_mb=1000,
             runtime=10,
         params:
+            *code_versions(
+                COMMON_CODE
+                + package_code(
+                    "disclosure.py",
+                    "steps/report.py",
+                    "tidy.py",
+                    "output_guard.py",
+                    "identifiers.py",
+                )
+            ),
             disclosure=CONFIG["disclosure"],
         run:
             run_step("report.publish_tables", input, output, params, log)
@@ -69,18 +72,6 @@ rule render_report:
         main_template="report/templates/report.md.j2",
         templates=sorted(str(p) for p in Path("report/templates").rglob("*.j2")),
         raw=raw_inputs(),
-        code=COMMON_CODE
-        + package_code(
-            "report/__init__.py",
-            "report/render.py",
-            "report/formatting.py",
-            "steps/report.py",
-            "provenance.py",
-            "tidy.py",
-            "disclosure.py",
-            "output_guard.py",
-            "identifiers.py",
-        ),
     output:
         md="report/build/report.md",
         disclosure_log="report/build/disclosure_log.json",
@@ -90,6 +81,20 @@ rule render_report:
         mem_mb=1000,
         runtime=10,
     params:
+        *code_versions(
+            COMMON_CODE
+            + package_code(
+                "report/__init__.py",
+                "report/render.py",
+                "report/formatting.py",
+                "steps/report.py",
+                "provenance.py",
+                "tidy.py",
+                "disclosure.py",
+                "output_guard.py",
+                "identifiers.py",
+            )
+        ),
         settings={
             **CONFIG["report"],
             "cutoff_date": CUTOFF,
@@ -112,7 +117,6 @@ rule report_html:
         figures=REPORT_FIGURES,
         style="src/evaluation/report/assets/report.css",
         alt_text_filter="src/evaluation/report/assets/figure-alt.lua",
-        code=REPORT_CONVERT_CODE,
     output:
         html=report(
             "report/build/report.html",
@@ -125,6 +129,7 @@ rule report_html:
         mem_mb=1000,
         runtime=10,
     params:
+        *code_versions(REPORT_CONVERT_CODE),
         title=CONFIG["report"]["title"],
         cutoff=CUTOFF,
     run:
@@ -138,7 +143,6 @@ rule report_docx:
         reference_plain="report/reference.docx",
         reference_synthetic="report/reference-synthetic.docx",
         alt_text_filter="src/evaluation/report/assets/figure-alt.lua",
-        code=REPORT_CONVERT_CODE,
     output:
         docx="report/build/report.docx",
     log:
@@ -147,6 +151,7 @@ rule report_docx:
         mem_mb=1000,
         runtime=10,
     params:
+        *code_versions(REPORT_CONVERT_CODE),
         synthetic=CONFIG["report"]["synthetic"],
         cutoff=CUTOFF,
     run:

@@ -24,7 +24,6 @@ SURVEY_FIGURES = survey_spec.figure_specs()
 rule survey_read_mothers:
     input:
         raw=lambda wildcards: SURVEYS.mother_waves[MOTHER_WAVES[wildcards.wave]],
-        code=SURVEY_CODE,
     output:
         answers=f"{SURVEY_READ}/mothers_{{wave}}.parquet",
         findings=f"{SURVEY_READ}/mothers_{{wave}}_findings.csv",
@@ -38,6 +37,7 @@ rule survey_read_mothers:
         mem_mb=1000,
         runtime=10,
     params:
+        *code_versions(SURVEY_CODE),
         wave=lambda wildcards: MOTHER_WAVES[wildcards.wave],
         position=lambda wildcards: SURVEYS.wave_position(MOTHER_WAVES[wildcards.wave]),
         valid_date_range=CONFIG["valid_date_range"],
@@ -52,7 +52,6 @@ rule survey_mothers_at_cutoff:
         raw=list(SURVEYS.mother_waves.values()),
         waves=expand(f"{SURVEY_READ}/mothers_{{wave}}.parquet", wave=MOTHER_WAVES),
         case_ids="data/processed/case_tracker/all_case_ids.parquet",
-        code=SURVEY_CODE,
     output:
         responses="data/processed/surveys/mothers_responses.parquet",
         answers="data/processed/surveys/mothers_answers.parquet",
@@ -65,6 +64,7 @@ rule survey_mothers_at_cutoff:
         mem_mb=1500,
         runtime=10,
     params:
+        *code_versions(SURVEY_CODE),
         wave_answers={
             label: f"{SURVEY_READ}/mothers_{wave}.parquet"
             for wave, label in MOTHER_WAVES.items()
@@ -80,7 +80,6 @@ rule survey_mothers_tables:
     input:
         responses="data/processed/surveys/mothers_responses.parquet",
         answers="data/processed/surveys/mothers_answers.parquet",
-        code=SURVEY_CODE,
     output:
         tables=expand(
             "data/processed/tables/{table_id}.csv", table_id=SURVEY_MOTHER_TABLES
@@ -94,6 +93,7 @@ rule survey_mothers_tables:
         mem_mb=1500,
         runtime=10,
     params:
+        *code_versions(SURVEY_CODE),
         surveys={
             "mothers": {
                 "waves": SURVEYS.mother_waves,
@@ -111,7 +111,6 @@ rule survey_read_practitioners:
         raw=lambda wildcards: SURVEYS.practitioner_waves[
             PRACTITIONER_WAVES[wildcards.wave]
         ],
-        code=SURVEY_CODE,
     output:
         answers=f"{SURVEY_READ}/practitioners_{{wave}}.parquet",
         findings=f"{SURVEY_READ}/practitioners_{{wave}}_findings.csv",
@@ -125,6 +124,7 @@ rule survey_read_practitioners:
         mem_mb=1000,
         runtime=10,
     params:
+        *code_versions(SURVEY_CODE),
         wave=lambda wildcards: PRACTITIONER_WAVES[wildcards.wave],
         valid_date_range=CONFIG["valid_date_range"],
     run:
@@ -139,7 +139,6 @@ rule survey_practitioners_at_cutoff:
         waves=expand(
             f"{SURVEY_READ}/practitioners_{{wave}}.parquet", wave=PRACTITIONER_WAVES
         ),
-        code=SURVEY_CODE,
     output:
         answers="data/processed/surveys/practitioner_answers.parquet",
         findings="data/processed/surveys/audit/practitioners_cutoff_findings.csv",
@@ -151,6 +150,7 @@ rule survey_practitioners_at_cutoff:
         mem_mb=1000,
         runtime=10,
     params:
+        *code_versions(SURVEY_CODE),
         wave_answers={
             label: f"{SURVEY_READ}/practitioners_{wave}.parquet"
             for wave, label in PRACTITIONER_WAVES.items()
@@ -163,7 +163,6 @@ rule survey_practitioners_at_cutoff:
 rule survey_practitioner_tables:
     input:
         answers="data/processed/surveys/practitioner_answers.parquet",
-        code=SURVEY_CODE,
     output:
         tables=expand(
             "data/processed/tables/{table_id}.csv", table_id=SURVEY_PRACTITIONER_TABLES
@@ -176,6 +175,7 @@ rule survey_practitioner_tables:
         mem_mb=1000,
         runtime=10,
     params:
+        *code_versions(SURVEY_CODE),
         waves=list(SURVEYS.practitioner_waves),
     run:
         run_step("surveys.practitioner_tables", input, output, params, log)
@@ -198,7 +198,6 @@ rule survey_audit:
             wave=PRACTITIONER_WAVES,
         )
         + ["data/processed/surveys/audit/practitioners_cutoff_findings.csv"],
-        code=SURVEY_CODE,
     output:
         ledger="data/processed/audit/ledger_surveys.csv",
         findings="data/processed/audit/findings_surveys.csv",
@@ -208,6 +207,8 @@ rule survey_audit:
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        *code_versions(SURVEY_CODE),
     run:
         run_step("surveys.audit", input, output, params, log)
 
@@ -218,7 +219,6 @@ rule survey_context:
         practitioners="data/processed/surveys/context_practitioners.json",
         ledger="data/processed/audit/ledger_surveys.csv",
         findings="data/processed/audit/findings_surveys.csv",
-        code=SURVEY_CODE,
     output:
         "report/build/context/surveys.json",
     log:
@@ -227,6 +227,8 @@ rule survey_context:
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        *code_versions(SURVEY_CODE),
     run:
         run_step("surveys.context", input, output, params, log)
 
@@ -237,7 +239,6 @@ rule survey_figure:
             f"report/tables/{table_id}.csv"
             for table_id in survey_spec.figure_tables(wildcards.figure_id)
         ],
-        code=SURVEY_CODE + package_code("figures/__init__.py"),
     output:
         png="figures/{figure_id}.png",
         svg="figures/{figure_id}.svg",
@@ -250,6 +251,7 @@ rule survey_figure:
         mem_mb=1000,
         runtime=10,
     params:
+        *code_versions(SURVEY_CODE + package_code("figures/__init__.py")),
         figure_id=lambda wildcards: wildcards.figure_id,
         synthetic=CONFIG["report"]["synthetic"],
     run:

@@ -104,6 +104,25 @@ def test_step_files_keep_items_names_and_survive_pickling():
     assert type(files.first) is str
 
 
+def test_code_versions_name_each_file_with_the_digest_of_its_bytes(tmp_path):
+    import hashlib
+
+    from evaluation.workflow import code_versions
+
+    first, second = tmp_path / "first.py", tmp_path / "second.py"
+    first.write_text("x = 1\n")
+    second.write_text("x = 1\n")
+    digest = hashlib.sha256(b"x = 1\n").hexdigest()
+    assert code_versions([first, second]) == [
+        f"{first} sha256:{digest}",
+        f"{second} sha256:{digest}",
+    ]
+    edited = tmp_path / "edited.py"
+    edited.write_text("x = 2\n")
+    assert code_versions([edited]) != code_versions([first])
+    assert code_versions([]) == []
+
+
 def test_release_scheduler_timers_lets_the_interpreter_exit_at_once():
     fired = threading.Event()
     timer = threading.Timer(60, fired.set)

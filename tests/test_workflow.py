@@ -143,23 +143,48 @@ def test_report_is_marked_synthetic_and_has_no_unresolved_references(final_run):
     assert 'src="figures/' not in html  # images embedded
 
 
+def copy_of_run(run, tmp_path):
+    """A copy of a finished run (outputs and Snakemake's records) to edit."""
+    workdir = tmp_path / "copy"
+    shutil.copytree(run, workdir, symlinks=True)
+    return workdir
+
+
 def test_no_op_rerun(final_run):
     result = snakemake(final_run, "--dry-run")
     assert "Nothing to be done" in result.stdout + result.stderr
 
 
 def test_editing_package_code_reruns_the_rules_that_use_it(final_run, tmp_path):
-    workdir = tmp_path / "copy"
-    shutil.copytree(final_run, workdir, symlinks=True)
+    workdir = copy_of_run(final_run, tmp_path)
     tables_py = workdir / "src/evaluation/tables.py"
     tables_py.write_text(tables_py.read_text() + "\n# edited\n")
-    jobs = planned_jobs(snakemake(workdir, "--dry-run").stdout)
+    result = snakemake(workdir, "--dry-run")
+    jobs = planned_jobs(result.stdout)
     assert "case_tracker_tables" in jobs and "read_case_tracker" not in jobs
+    assert "now: 'src/evaluation/tables.py sha256:" in result.stdout  # the reason names the file
+
+
+def test_every_step_reruns_when_the_shared_code_changes(final_run, tmp_path):
+    workdir = copy_of_run(final_run, tmp_path)
+    codebook = workdir / "src/evaluation/codebook/__init__.py"
+    codebook.write_text(codebook.read_text() + "\n# edited\n")
+    jobs = planned_jobs(snakemake(workdir, "--dry-run").stdout)
+    every_job = planned_jobs(snakemake(workdir, "--dry-run", "--forceall").stdout)
+    assert jobs == every_job
+
+
+def test_touching_package_code_without_changing_it_reruns_nothing(final_run, tmp_path):
+    workdir = copy_of_run(final_run, tmp_path)
+    for path in (workdir / "src/evaluation").rglob("*"):
+        if path.is_file():
+            path.touch()
+    result = snakemake(workdir, "--dry-run")
+    assert "Nothing to be done" in result.stdout + result.stderr
 
 
 def test_editing_a_template_reruns_only_the_report(final_run, tmp_path):
-    workdir = tmp_path / "copy"
-    shutil.copytree(final_run, workdir, symlinks=True)
+    workdir = copy_of_run(final_run, tmp_path)
     template = workdir / "report/templates/sections/limitations.md.j2"
     template.write_text(template.read_text() + "\nAn added sentence.\n")
     jobs = planned_jobs(snakemake(workdir, "--dry-run").stdout)
@@ -167,8 +192,7 @@ def test_editing_a_template_reruns_only_the_report(final_run, tmp_path):
 
 
 def test_editing_the_word_reference_document_reruns_only_the_word_report(final_run, tmp_path):
-    workdir = tmp_path / "copy"
-    shutil.copytree(final_run, workdir, symlinks=True)
+    workdir = copy_of_run(final_run, tmp_path)
     reference = workdir / "report/reference-synthetic.docx"
     reference.write_bytes(reference.read_bytes() + b"\n")  # changed, as after an edit in Word
     jobs = planned_jobs(snakemake(workdir, "--dry-run").stdout)
