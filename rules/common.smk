@@ -11,6 +11,7 @@ from evaluation.steps import run_step
 import evaluation.workflow as evaluation_workflow
 
 evaluation_workflow.skip_final_garbage_collection()
+evaluation_workflow.serialize_params_without_pandas()
 
 CONFIG = evaluation_config.validate_config(config)
 PRISONS = list(CONFIG["case_trackers"])

@@ -20,7 +20,7 @@ rule manifest:
         *code_versions(COMMON_CODE + package_code("provenance.py", "steps/report.py")),
         config=CONFIG,
     run:
-        run_step("report.write_manifest", input, output, params, log)
+        run_step("documents.write_manifest", input, output, params, log)
 
 
 FINAL_TARGETS.append("report/build/manifest.json")

@@ -77,6 +77,7 @@ rule render_report:
         disclosure_log="report/build/disclosure_log.json",
     log:
         "logs/report/render.log",
+    threads: pool_step_threads
     resources:
         mem_mb=1000,
         runtime=10,
@@ -133,7 +134,7 @@ rule report_html:
         title=CONFIG["report"]["title"],
         cutoff=CUTOFF,
     run:
-        run_step("report.write_html", input, output, params, log)
+        run_step("documents.write_html", input, output, params, log)
 
 
 rule report_docx:
@@ -155,7 +156,7 @@ rule report_docx:
         synthetic=CONFIG["report"]["synthetic"],
         cutoff=CUTOFF,
     run:
-        run_step("report.write_docx", input, output, params, log)
+        run_step("documents.write_docx", input, output, params, log)
 
 
 FINAL_TARGETS.extend(

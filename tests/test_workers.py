@@ -300,19 +300,42 @@ def test_end_of_run_stops_the_workers_and_frees_the_exit():
     assert not timer.is_alive()
 
 
-def test_start_of_run_starts_the_workers_and_imports_in_the_background():
-    from evaluation.workflow import import_in_background, start_of_run
+def test_start_of_run_starts_the_workers():
+    from evaluation.workflow import start_of_run
 
-    importing = start_of_run(2)
+    start_of_run(2)
     try:
         assert workers.active()
-        importing.join(timeout=30)
-        assert "pandas" in sys.modules
     finally:
         workers.stop()
-    assert "wave" not in sys.modules  # nothing in the package or the tests imports it
-    import_in_background("wave").join(timeout=10)
-    assert "wave" in sys.modules
+
+
+SERIALIZE_SCRIPT = """
+import sys
+import types
+
+from snakemake.persistence import PersistenceBase
+
+from evaluation.workflow import serialize_params_without_pandas
+
+assert serialize_params_without_pandas()
+import evaluation.steps.documents  # the steps run in the Snakemake process
+persistence = types.SimpleNamespace(
+    _serialize_param_builtin=lambda value: "builtin", _serialize_param_pandas=lambda value: "pandas"
+)
+serialize = PersistenceBase._serialize_param.fget
+print(serialize(persistence)(1), "pandas" in sys.modules)
+import pandas
+print(serialize(persistence)(1))
+"""
+
+
+def test_snakemake_records_params_without_importing_pandas():
+    result = subprocess.run(
+        [sys.executable, "-c", SERIALIZE_SCRIPT], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["builtin", "False", "pandas"]
 
 
 EXIT_SCRIPT = """

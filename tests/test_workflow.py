@@ -298,9 +298,9 @@ def job_threads(dry_run_output: str) -> dict[str, str]:
 
 
 def test_pool_jobs_take_no_core_with_two_cores_and_one_with_one(final_run):
-    forced = ("--forcerun", "publish_activity", "render_report")
+    forced = ("--forcerun", "publish_activity", "report_html")
     two = job_threads(snakemake(final_run, "--dry-run", *forced).stdout)
     assert two["publish_activity"] == "0"  # its step goes to a worker: the pool bounds the CPU
-    assert two["render_report"] == "1"  # runs in the Snakemake process itself
+    assert two["report_html"] == "1"  # runs in the Snakemake process itself
     one = job_threads(snakemake(final_run, "--dry-run", "--cores", "1", *forced).stdout)
     assert one["publish_activity"] == "1"

@@ -6,8 +6,8 @@ import atexit
 import functools
 import gc
 import hashlib
-import importlib
 import os
+import sys
 import threading
 
 from evaluation.steps import workers
@@ -66,34 +66,44 @@ def pool_job_threads(workflow) -> int:
     take no core), the next jobs start while the workers are busy, so each
     worker finds its next step queued instead of idling while Snakemake
     finishes the last job and schedules the next (10-60 ms a job). Steps that
-    run in the Snakemake process (report, manifest) keep one thread.
+    run in the Snakemake process (HTML, Word, manifest) keep one thread.
     """
     return 0 if uses_worker_pool(workflow) else 1
 
 
-def start_of_run(cores: int) -> threading.Thread:
-    """What the Snakefile's onstart does when jobs run as threads of this process.
-
-    Starts the worker processes, and meanwhile imports pandas here in the
-    background: Snakemake imports it to record the first finished job's params
-    (about 0.3 s), and would otherwise do so while the next jobs wait. The
-    workers' fork server spends longer importing it, so the main process is
-    idle anyway. Returns the import thread.
-    """
+def start_of_run(cores: int) -> None:
+    """What the Snakefile's onstart does when jobs run as threads of this process: start the workers."""
     workers.start(cores)
-    return import_in_background("pandas")
 
 
-def import_in_background(*modules: str) -> threading.Thread:
-    """Import ``modules`` in a daemon thread (a later ``import`` waits for it, then reuses it)."""
+def serialize_params_without_pandas() -> bool:
+    """Let Snakemake record params without importing pandas; whether Snakemake could be told so.
 
-    def import_all():
-        for name in modules:
-            importlib.import_module(name)
+    Snakemake records every job's params to notice when they change, and to
+    recognise a pandas object among them it imports pandas into its own
+    process as soon as pandas is installed: about 0.3 s of CPU, taken from
+    the workers while they compute. No param can be a pandas object while
+    pandas is not imported, so until something imports it the built-in
+    serialisation records exactly what the pandas-aware one would. (None of
+    the steps run in the Snakemake process, ``steps.documents``, imports it.)
+    If a Snakemake release renames these internals, nothing is changed and
+    Snakemake imports pandas as before. Called when the Snakefile is parsed.
+    """
+    from snakemake.persistence import PersistenceBase
 
-    thread = threading.Thread(target=import_all, name="import-in-background", daemon=True)
-    thread.start()
-    return thread
+    if not all(
+        hasattr(PersistenceBase, name)
+        for name in ("_serialize_param", "_serialize_param_builtin", "_serialize_param_pandas")
+    ):
+        return False
+
+    def serializer(persistence):
+        if "pandas" in sys.modules:
+            return persistence._serialize_param_pandas
+        return persistence._serialize_param_builtin
+
+    PersistenceBase._serialize_param = property(serializer)
+    return True
 
 
 def skip_final_garbage_collection() -> None:

@@ -61,16 +61,13 @@ def run_logged(name: str, input, output, params, log_path: str) -> None:
 
 
 #: Steps that stay in the Snakemake process even when the worker pool is on:
-#: they read small files and spend their time in pandoc or hashing, which
-#: release the interpreter lock. Run here, a template edit (the report and
-#: manifest rules only) does not wait for the workers' fork server to import
-#: pandas.
+#: they spend their time in pandoc or hashing, which release the interpreter
+#: lock, and import neither pandas nor matplotlib (``steps.documents``).
 IN_PROCESS_STEPS = frozenset(
     {
-        "report.render_report",
-        "report.write_html",
-        "report.write_docx",
-        "report.write_manifest",
+        "documents.write_html",
+        "documents.write_docx",
+        "documents.write_manifest",
     }
 )
 

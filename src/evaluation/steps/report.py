@@ -295,30 +295,3 @@ def render_report(input, output, params) -> None:
     guard_text(output.md, markdown, names_from(input.disallowed_names))
     Path(output.md).parent.mkdir(parents=True, exist_ok=True)
     Path(output.md).write_text(markdown, encoding="utf-8")
-
-
-def write_html(input, output, params) -> None:
-    """rule report_html: the report as one self-contained HTML page (pandoc)."""
-    from evaluation.report.convert import to_html
-
-    markdown = Path(input.md).read_text(encoding="utf-8")
-    to_html(markdown, output.html, title=params.title, cutoff=params.cutoff)
-
-
-def write_docx(input, output, params) -> None:
-    """rule report_docx: the report as a Word document on the reference document's styles."""
-    from evaluation.report.convert import to_docx
-
-    markdown = Path(input.md).read_text(encoding="utf-8")
-    reference = input.reference_synthetic if params.synthetic else input.reference_plain
-    to_docx(markdown, output.docx, reference_doc=reference, cutoff=params.cutoff)
-
-
-def write_manifest(input, output, params) -> None:
-    """rule manifest: SHA-256 of every raw input and output, config, versions, git state."""
-    from evaluation.provenance import build_manifest
-
-    manifest = build_manifest(
-        list(input.raw), list(input.outputs), params.config, params.config["cutoff_date"]
-    )
-    write_json(manifest, output[0])
