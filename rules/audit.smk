@@ -14,6 +14,7 @@ rule audit_logs:
         "logs/audit_logs.log",
     threads: pool_step_threads
     resources:
+        pool_slots=pool_step_slots,
         mem_mb=1000,
         runtime=10,
     params:
@@ -44,6 +45,7 @@ rule validation_report:
         "logs/validation_report.log",
     threads: pool_step_threads
     resources:
+        pool_slots=pool_step_slots,
         mem_mb=1000,
         runtime=10,
     params:

@@ -28,6 +28,7 @@ rule read_case_tracker:
         prison="|".join(PRISON_SLUGS),
     threads: pool_step_threads
     resources:
+        pool_slots=pool_step_slots,
         mem_mb=1000,
         runtime=20,
     params:
@@ -69,6 +70,7 @@ rule case_tracker_at_cutoff:
         "logs/case_tracker_at_cutoff.log",
     threads: pool_step_threads
     resources:
+        pool_slots=pool_step_slots,
         mem_mb=1000,
         runtime=20,
     params:
@@ -101,6 +103,7 @@ rule case_tracker_tables:
         "logs/case_tracker_tables.log",
     threads: pool_step_threads
     resources:
+        pool_slots=pool_step_slots,
         mem_mb=1000,
         runtime=10,
     params:
@@ -129,6 +132,7 @@ rule case_tracker_figure:
         figure_id="|".join(CASE_TRACKER_FIGURES),
     threads: pool_step_threads
     resources:
+        pool_slots=pool_step_slots,
         mem_mb=1000,
         runtime=10,
     params:
@@ -161,6 +165,7 @@ rule case_tracker_context:
         "logs/case_tracker_context.log",
     threads: pool_step_threads
     resources:
+        pool_slots=pool_step_slots,
         mem_mb=1000,
         runtime=10,
     params:

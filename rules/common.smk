@@ -92,6 +92,14 @@ def pool_step_threads(wildcards):
     return evaluation_workflow.pool_job_threads(workflow)
 
 
+def pool_step_slots(wildcards):
+    """resources: pool_slots of those rules (1 when the pool is on, else 0)."""
+    return evaluation_workflow.pool_job_slots(workflow)
+
+
+evaluation_workflow.reserve_pool_slots(workflow)
+
+
 onstart:
     # jobs as threads of this process (profiles/default): steps go to worker processes
     if evaluation_workflow.uses_worker_pool(workflow):

@@ -64,6 +64,7 @@ rule qualitative_read:
         "logs/qualitative_read.log",
     threads: pool_step_threads
     resources:
+        pool_slots=pool_step_slots,
         mem_mb=1000,
         runtime=10,
     params:
@@ -107,6 +108,7 @@ rule qualitative_tables:
         "logs/qualitative_tables.log",
     threads: pool_step_threads
     resources:
+        pool_slots=pool_step_slots,
         mem_mb=1000,
         runtime=10,
     params:
@@ -137,6 +139,7 @@ rule qualitative_figures:
         "logs/qualitative_figures.log",
     threads: pool_step_threads
     resources:
+        pool_slots=pool_step_slots,
         mem_mb=1000,
         runtime=10,
     params:
@@ -165,6 +168,7 @@ rule activity_read:
     priority: 10
     threads: pool_step_threads
     resources:
+        pool_slots=pool_step_slots,
         mem_mb=1500,
         runtime=10,
     params:
@@ -204,6 +208,7 @@ rule activity_tables:
         "logs/activity_tables.log",
     threads: pool_step_threads
     resources:
+        pool_slots=pool_step_slots,
         mem_mb=1000,
         runtime=10,
     params:
@@ -229,6 +234,7 @@ rule activity_figures:
         "logs/activity_figures.log",
     threads: pool_step_threads
     resources:
+        pool_slots=pool_step_slots,
         mem_mb=1000,
         runtime=10,
     params:

@@ -16,6 +16,7 @@ rule key_facts:
         "logs/key_facts.log",
     threads: pool_step_threads
     resources:
+        pool_slots=pool_step_slots,
         mem_mb=1000,
         runtime=10,
     params:
@@ -42,6 +43,7 @@ for publish_group, publish_ids in PUBLISH_GROUPS.items():
             f"logs/publish/{publish_group}.log",
         threads: pool_step_threads
         resources:
+            pool_slots=pool_step_slots,
             mem_mb=1000,
             runtime=10,
         params:
@@ -79,6 +81,7 @@ rule render_report:
         "logs/report/render.log",
     threads: pool_step_threads
     resources:
+        pool_slots=pool_step_slots,
         mem_mb=1000,
         runtime=10,
     params:

@@ -34,6 +34,7 @@ rule survey_read_mothers:
         wave="|".join(MOTHER_WAVES) or "no-wave",
     threads: pool_step_threads
     resources:
+        pool_slots=pool_step_slots,
         mem_mb=1000,
         runtime=10,
     params:
@@ -61,6 +62,7 @@ rule survey_mothers_at_cutoff:
         "logs/surveys/mothers_at_cutoff.log",
     threads: pool_step_threads
     resources:
+        pool_slots=pool_step_slots,
         mem_mb=1500,
         runtime=10,
     params:
@@ -90,6 +92,7 @@ rule survey_mothers_tables:
         "logs/surveys/mothers_tables.log",
     threads: pool_step_threads
     resources:
+        pool_slots=pool_step_slots,
         mem_mb=1500,
         runtime=10,
     params:
@@ -121,6 +124,7 @@ rule survey_read_practitioners:
         wave="|".join(PRACTITIONER_WAVES) or "no-wave",
     threads: pool_step_threads
     resources:
+        pool_slots=pool_step_slots,
         mem_mb=1000,
         runtime=10,
     params:
@@ -147,6 +151,7 @@ rule survey_practitioners_at_cutoff:
         "logs/surveys/practitioners_at_cutoff.log",
     threads: pool_step_threads
     resources:
+        pool_slots=pool_step_slots,
         mem_mb=1000,
         runtime=10,
     params:
@@ -172,6 +177,7 @@ rule survey_practitioner_tables:
         "logs/surveys/practitioner_tables.log",
     threads: pool_step_threads
     resources:
+        pool_slots=pool_step_slots,
         mem_mb=1000,
         runtime=10,
     params:
@@ -205,6 +211,7 @@ rule survey_audit:
         "logs/surveys/audit.log",
     threads: pool_step_threads
     resources:
+        pool_slots=pool_step_slots,
         mem_mb=1000,
         runtime=10,
     params:
@@ -225,6 +232,7 @@ rule survey_context:
         "logs/surveys/context.log",
     threads: pool_step_threads
     resources:
+        pool_slots=pool_step_slots,
         mem_mb=1000,
         runtime=10,
     params:
@@ -248,6 +256,7 @@ rule survey_figure:
         figure_id="|".join(SURVEY_FIGURES),
     threads: pool_step_threads
     resources:
+        pool_slots=pool_step_slots,
         mem_mb=1000,
         runtime=10,
     params:

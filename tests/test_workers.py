@@ -7,6 +7,7 @@ import pickle
 import subprocess
 import sys
 import threading
+import types
 
 import pytest
 from snakemake.iocontainers import Namedlist
@@ -257,7 +258,7 @@ def test_in_process_steps_name_real_steps_that_rules_call():
         assert f'run_step("{name}"' in rules
 
 
-def test_rules_declare_pool_threads_exactly_when_their_step_goes_to_the_pool():
+def test_rules_declare_pool_threads_and_slots_exactly_when_their_step_goes_to_the_pool():
     import re
     from pathlib import Path
 
@@ -272,6 +273,7 @@ def test_rules_declare_pool_threads_exactly_when_their_step_goes_to_the_pool():
                 continue
             pooled = "threads: pool_step_threads" in block
             assert pooled == (step.group(1) not in IN_PROCESS_STEPS), (path.name, step.group(1))
+            assert pooled == ("pool_slots=pool_step_slots" in block), (path.name, step.group(1))
             checked += 1
     assert checked >= 25
 
@@ -298,6 +300,29 @@ def test_end_of_run_stops_the_workers_and_frees_the_exit():
     timer.join(timeout=2)
     assert not workers.active()
     assert not timer.is_alive()
+
+
+class FakeWorkflow:
+    """What ``reserve_pool_slots`` reads of Snakemake's workflow object."""
+
+    def __init__(self, cores, resources=None):
+        self.resource_settings = types.SimpleNamespace(cores=cores)
+        self.global_resources = dict(resources or {})
+
+    def register_resource(self, name, value):
+        self.global_resources[name] = value
+
+
+@pytest.mark.parametrize(
+    ("cores", "given", "expected"),
+    [(2, {}, 4), (8, {}, 16), (2, {"pool_slots": 5}, 5), (1, {}, None), (None, {}, None)],
+)
+def test_pool_slots_are_two_per_core_unless_given(cores, given, expected):
+    from evaluation.workflow import reserve_pool_slots
+
+    workflow = FakeWorkflow(cores, given)
+    reserve_pool_slots(workflow)
+    assert workflow.global_resources.get("pool_slots") == expected
 
 
 def test_start_of_run_starts_the_workers():

@@ -287,20 +287,37 @@ def test_raw_files_are_never_written(final_run):
 
 def job_threads(dry_run_output: str) -> dict[str, str]:
     """Rule -> its 'threads:' line in a dry run ('1' where Snakemake prints none)."""
-    threads, rule = {}, None
+    return job_lines(dry_run_output, "threads", "1")
+
+
+def job_pool_slots(dry_run_output: str) -> dict[str, str]:
+    """Rule -> the pool_slots of its 'resources:' line in a dry run ('' where there are none)."""
+    resources = job_lines(dry_run_output, "resources", "")
+    return {
+        rule: dict(item.split("=", 1) for item in line.split(", ")).get("pool_slots", "")
+        for rule, line in resources.items()
+    }
+
+
+def job_lines(dry_run_output: str, key: str, default: str) -> dict[str, str]:
+    """Rule -> the value of its ``key:`` line in a dry run (``default`` where Snakemake prints none)."""
+    values, rule = {}, None
     for line in dry_run_output.splitlines():
         if line.startswith(("rule ", "localrule ")):
             rule = line.split()[1].rstrip(":")
-            threads[rule] = "1"
-        elif line.strip().startswith("threads:") and rule:
-            threads[rule] = line.split(":", 1)[1].strip()
-    return threads
+            values[rule] = default
+        elif line.strip().startswith(f"{key}:") and rule:
+            values[rule] = line.split(":", 1)[1].strip()
+    return values
 
 
 def test_pool_jobs_take_no_core_with_two_cores_and_one_with_one(final_run):
     forced = ("--forcerun", "publish_activity", "report_html")
-    two = job_threads(snakemake(final_run, "--dry-run", *forced).stdout)
-    assert two["publish_activity"] == "0"  # its step goes to a worker: the pool bounds the CPU
-    assert two["report_html"] == "1"  # runs in the Snakemake process itself
-    one = job_threads(snakemake(final_run, "--dry-run", "--cores", "1", *forced).stdout)
-    assert one["publish_activity"] == "1"
+    two = snakemake(final_run, "--dry-run", *forced).stdout
+    assert job_threads(two)["publish_activity"] == "0"  # a worker computes it: no core taken
+    assert job_pool_slots(two)["publish_activity"] == "1"  # but one of the pool's slots
+    assert job_threads(two)["report_html"] == "1"  # runs in the Snakemake process itself
+    assert job_pool_slots(two)["report_html"] == ""
+    one = snakemake(final_run, "--dry-run", "--cores", "1", *forced).stdout
+    assert job_threads(one)["publish_activity"] == "1"
+    assert job_pool_slots(one)["publish_activity"] == "0"

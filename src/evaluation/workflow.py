@@ -71,6 +71,38 @@ def pool_job_threads(workflow) -> int:
     return 0 if uses_worker_pool(workflow) else 1
 
 
+#: The Snakemake resource that bounds how many pool steps are handed out at once.
+POOL_SLOTS = "pool_slots"
+
+
+def pool_job_slots(workflow) -> int:
+    """The ``pool_slots`` a job whose step can go to the worker pool takes: 1 when it does, else 0."""
+    return 1 if uses_worker_pool(workflow) else 0
+
+
+def reserve_pool_slots(workflow) -> int | None:
+    """Let Snakemake hand out at most two pool steps per core at once; the limit set, if any.
+
+    Zero-thread jobs (``pool_job_threads``) take no core, so without a limit
+    Snakemake starts every ready job at once, and the pool runs them first
+    in, first out: when the 22 figures became ready together, the mothers'
+    tables and everything after them (publishing, key facts, the report's
+    Markdown) waited behind them. With two slots per core, each worker has a
+    step running and one queued, while Snakemake chooses which ready jobs go
+    next (by ``priority:``, then the larger inputs first), so the steps that
+    others wait for are not stuck behind the figures. (One slot more than
+    the cores was slower: a worker sometimes waited for Snakemake to hand
+    out its next step.) Called when the Snakefile is parsed; a value given
+    with ``--resources pool_slots=N`` is kept. Without two cores, or without
+    a pool, jobs take no slots.
+    """
+    cores = getattr(getattr(workflow, "resource_settings", None), "cores", None)
+    if not isinstance(cores, int) or cores < 2 or POOL_SLOTS in workflow.global_resources:
+        return None
+    workflow.register_resource(POOL_SLOTS, 2 * cores)
+    return 2 * cores
+
+
 def start_of_run(cores: int) -> None:
     """What the Snakefile's onstart does when jobs run as threads of this process: start the workers."""
     workers.start(cores)
