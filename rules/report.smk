@@ -1,7 +1,8 @@
 # Report: key facts merged from the strands, then the Jinja2 templates
-# rendered to Markdown (render_report: needs the tables, not the figures, so
-# it runs while figures are drawn) and converted by pandoc to HTML and Word
-# side by side (report_html, report_docx). A template edit re-runs these three.
+# rendered to Markdown and read once by pandoc (render_report: needs the
+# tables, not the figures, so it runs while figures are drawn), then written
+# by pandoc as HTML and Word side by side (report_html, report_docx). A
+# template edit re-runs these three.
 
 
 PUBLISH_GROUPS["key_facts"] = ["key_facts"]
@@ -76,6 +77,7 @@ rule render_report:
         raw=raw_inputs(),
     output:
         md="report/build/report.md",
+        ast="report/build/report.ast.json",
         disclosure_log="report/build/disclosure_log.json",
     log:
         "logs/report/render.log",
@@ -91,6 +93,7 @@ rule render_report:
                 "report/__init__.py",
                 "report/render.py",
                 "report/formatting.py",
+                "report/convert.py",
                 "steps/report.py",
                 "provenance.py",
                 "tidy.py",
@@ -117,7 +120,7 @@ REPORT_CONVERT_CODE = COMMON_CODE + package_code("report/convert.py", "steps/rep
 
 rule report_html:
     input:
-        md="report/build/report.md",
+        ast="report/build/report.ast.json",
         figures=REPORT_FIGURES,
         style="src/evaluation/report/assets/report.css",
         alt_text_filter="src/evaluation/report/assets/figure-alt.lua",
@@ -142,7 +145,7 @@ rule report_html:
 
 rule report_docx:
     input:
-        md="report/build/report.md",
+        ast="report/build/report.ast.json",
         figures=REPORT_FIGURES,
         reference_plain="report/reference.docx",
         reference_synthetic="report/reference-synthetic.docx",

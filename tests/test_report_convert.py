@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 
 import pytest
+from workflow import REPO
 
-from evaluation.report.convert import embed_images, to_html
+from evaluation.report.convert import embed_images, markdown_to_ast, to_docx, to_html
 
 PNG_BYTES = base64.b64decode(  # a 1 x 1 PNG
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
@@ -33,10 +34,17 @@ def test_a_missing_image_stops_the_report(tmp_path):
         embed_images('<p><img src="figures/gone.png" /></p>', tmp_path)
 
 
-def test_html_has_the_styles_the_figures_and_the_alt_text_inline(tmp_path, monkeypatch):
+@pytest.fixture
+def with_figure(tmp_path, monkeypatch):
+    """A working directory holding figures/fig.png."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "figures").mkdir()
     (tmp_path / "figures" / "fig.png").write_bytes(PNG_BYTES)
+    return tmp_path
+
+
+def test_html_has_the_styles_the_figures_and_the_alt_text_inline(with_figure):
+    tmp_path = with_figure
     markdown = (
         "# Results\n\n"
         '![Figure 1: Ages](figures/fig.png){#fig-ages fig-alt="Bars of ages." width=95%}\n'
@@ -47,6 +55,29 @@ def test_html_has_the_styles_the_figures_and_the_alt_text_inline(tmp_path, monke
     assert 'alt="Bars of ages."' in page  # fig-alt, not the caption
     assert ".synthetic-banner" in page  # the report's style sheet, inline
     assert "<link" not in page
+
+
+def test_html_and_word_from_the_document_tree_equal_those_from_the_markdown(with_figure):
+    tmp_path = with_figure
+    markdown = (
+        "# Results\n\nSome *text*.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n: A table {#tbl-x}\n\n"
+        '![Figure 1: Ages](figures/fig.png){#fig-ages fig-alt="Bars of ages." width=95%}\n'
+    )
+    ast = markdown_to_ast(markdown, "2024-03-31")
+    assert '"pandoc-api-version"' in ast
+    html = {"title": "Report", "cutoff": "2024-03-31"}
+    to_html(markdown, "from_markdown.html", **html)
+    to_html(ast, "from_tree.html", **html, source_format="json")
+    assert (tmp_path / "from_tree.html").read_bytes() == (
+        tmp_path / "from_markdown.html"
+    ).read_bytes()
+    reference = str(REPO / "report" / "reference.docx")
+    word = {"reference_doc": reference, "cutoff": "2024-03-31"}
+    to_docx(markdown, "from_markdown.docx", **word)
+    to_docx(ast, "from_tree.docx", **word, source_format="json")
+    assert (tmp_path / "from_tree.docx").read_bytes() == (
+        tmp_path / "from_markdown.docx"
+    ).read_bytes()
 
 
 def test_the_markdown_links_figures_the_workflow_draws_and_refuses_others(tmp_path):

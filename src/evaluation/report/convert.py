@@ -1,7 +1,10 @@
 """Markdown -> self-contained HTML and Word through pandoc (pypandoc-binary bundles it).
 
-Both outputs are deterministic: pandoc takes document dates and zip times
-from SOURCE_DATE_EPOCH, which is set from the cut-off date.
+The report's Markdown is read once into pandoc's document tree
+(``markdown_to_ast``, JSON), and both writers start from that: reading the
+Markdown is half of what a conversion costs. Both outputs are deterministic:
+pandoc takes document dates and zip times from SOURCE_DATE_EPOCH, which is
+set from the cut-off date.
 """
 
 from __future__ import annotations
@@ -21,18 +24,36 @@ def _epoch(cutoff: str) -> str:
     return str(int(day.timestamp()))
 
 
-def _pandoc(source: str, to: str, output: str | None, extra_args: list[str], cutoff: str) -> str:
-    """Convert Markdown with pandoc into ``output``, or return the text when ``output`` is None."""
+def _pandoc(
+    source: str,
+    to: str,
+    output: str | None,
+    extra_args: list[str],
+    cutoff: str,
+    source_format: str = "markdown",
+) -> str:
+    """Convert ``source`` with pandoc into ``output``, or return the text when ``output`` is None."""
     import pypandoc
 
     os.environ["SOURCE_DATE_EPOCH"] = _epoch(cutoff)
     return pypandoc.convert_text(
-        source, to, format="markdown", outputfile=output, extra_args=extra_args, sandbox=False
+        source, to, format=source_format, outputfile=output, extra_args=extra_args, sandbox=False
     )
 
 
+def markdown_to_ast(markdown: str, cutoff: str) -> str:
+    """Pandoc's document tree of the Markdown, as JSON (what ``to_html`` and ``to_docx`` read)."""
+    return _pandoc(markdown, "json", None, [], cutoff)
+
+
 def to_html(
-    markdown: str, output: str, *, title: str, cutoff: str, resource_path: str = "."
+    source: str,
+    output: str,
+    *,
+    title: str,
+    cutoff: str,
+    resource_path: str = ".",
+    source_format: str = "markdown",
 ) -> None:
     """One HTML file with figures and styles embedded, readable offline.
 
@@ -51,7 +72,7 @@ def to_html(
         "--toc-depth=2",
         f"--lua-filter={STYLE_DIR / 'figure-alt.lua'}",
     ]
-    page = _pandoc(markdown, "html5", None, args, cutoff)
+    page = _pandoc(source, "html5", None, args, cutoff, source_format)
     Path(output).write_text(embed_images(page, Path(resource_path)), encoding="utf-8")
 
 
@@ -86,7 +107,13 @@ def embed_images(page: str, base: Path) -> str:
 
 
 def to_docx(
-    markdown: str, output: str, *, reference_doc: str, cutoff: str, resource_path: str = "."
+    source: str,
+    output: str,
+    *,
+    reference_doc: str,
+    cutoff: str,
+    resource_path: str = ".",
+    source_format: str = "markdown",
 ) -> None:
     """A Word document with real tables, captions and the reference document's styles and header."""
     args = [
@@ -96,7 +123,7 @@ def to_docx(
         "--toc-depth=2",
         f"--lua-filter={STYLE_DIR / 'figure-alt.lua'}",  # figure alt text, not the caption
     ]
-    _pandoc(markdown, "docx", output, args, cutoff)
+    _pandoc(source, "docx", output, args, cutoff, source_format)
 
 
 def make_reference_docs(out_dir: str | Path, synthetic_mark: str) -> None:

@@ -16,17 +16,17 @@ def write_html(input, output, params) -> None:
     """rule report_html: the report as one self-contained HTML page (pandoc)."""
     from evaluation.report.convert import to_html
 
-    markdown = Path(input.md).read_text(encoding="utf-8")
-    to_html(markdown, output.html, title=params.title, cutoff=params.cutoff)
+    ast = Path(input.ast).read_text(encoding="utf-8")
+    to_html(ast, output.html, title=params.title, cutoff=params.cutoff, source_format="json")
 
 
 def write_docx(input, output, params) -> None:
     """rule report_docx: the report as a Word document on the reference document's styles."""
     from evaluation.report.convert import to_docx
 
-    markdown = Path(input.md).read_text(encoding="utf-8")
+    ast = Path(input.ast).read_text(encoding="utf-8")
     reference = input.reference_synthetic if params.synthetic else input.reference_plain
-    to_docx(markdown, output.docx, reference_doc=reference, cutoff=params.cutoff)
+    to_docx(ast, output.docx, reference_doc=reference, cutoff=params.cutoff, source_format="json")
 
 
 def write_manifest(input, output, params) -> None:

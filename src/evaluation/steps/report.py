@@ -256,7 +256,7 @@ def disclosure_summary(data: dict) -> dict:
 
 
 def render_report(input, output, params) -> None:
-    """rule render_report: the report's Markdown from the templates, and the disclosure log.
+    """rule render_report: the report's Markdown from the templates (and pandoc's reading of it).
 
     Needs the published tables but not the figures (only the paths the
     workflow will draw them to, ``params.figures``), so it runs while the
@@ -266,6 +266,7 @@ def render_report(input, output, params) -> None:
     from evaluation import __version__
     from evaluation.output_guard import guard_text, names_from
     from evaluation.provenance import data_fingerprint, git_state
+    from evaluation.report.convert import markdown_to_ast
     from evaluation.report.render import load_inputs, render_markdown
 
     settings = params.settings
@@ -295,3 +296,5 @@ def render_report(input, output, params) -> None:
     guard_text(output.md, markdown, names_from(input.disallowed_names))
     Path(output.md).parent.mkdir(parents=True, exist_ok=True)
     Path(output.md).write_text(markdown, encoding="utf-8")
+    ast = markdown_to_ast(markdown, settings["cutoff_date"])
+    Path(output.ast).write_text(ast, encoding="utf-8")
