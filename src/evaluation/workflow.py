@@ -47,14 +47,18 @@ def uses_worker_pool(workflow) -> bool:
     on a node and a one-core run compute each step where its job runs.
     """
     settings = getattr(workflow, "execution_settings", None)
-    cores = getattr(getattr(workflow, "resource_settings", None), "cores", None) or 1
     return bool(
         workflow.is_main_process
         and settings is not None
         and settings.use_threads
         and getattr(workflow, "local_exec", True)
-        and cores >= 2
+        and (_cores(workflow) or 1) >= 2
     )
+
+
+def _cores(workflow) -> int | None:
+    """``--cores`` as Snakemake resolved it (None where it has none, e.g. on a cluster)."""
+    return getattr(getattr(workflow, "resource_settings", None), "cores", None)
 
 
 def pool_job_threads(workflow) -> int:
@@ -96,7 +100,7 @@ def reserve_pool_slots(workflow) -> int | None:
     with ``--resources pool_slots=N`` is kept. Without two cores, or without
     a pool, jobs take no slots.
     """
-    cores = getattr(getattr(workflow, "resource_settings", None), "cores", None)
+    cores = _cores(workflow)
     if not isinstance(cores, int) or cores < 2 or POOL_SLOTS in workflow.global_resources:
         return None
     workflow.register_resource(POOL_SLOTS, 2 * cores)

@@ -17,6 +17,9 @@ import re
 from pathlib import Path
 
 STYLE_DIR = Path(__file__).parent / "assets"
+#: What the HTML page and the Word document share: a table of contents two levels
+#: deep, and each figure's ``fig-alt`` as its alternative text (not its caption).
+SHARED_WRITER_ARGS = ["--toc", "--toc-depth=2", f"--lua-filter={STYLE_DIR / 'figure-alt.lua'}"]
 
 
 def _epoch(cutoff: str) -> str:
@@ -68,9 +71,7 @@ def to_html(
         "--metadata=document-css:false",  # pandoc's own page styles, as with --css
         f"--variable=header-includes:<style>\n{style}</style>",
         f"--metadata=pagetitle:{title}",
-        "--toc",
-        "--toc-depth=2",
-        f"--lua-filter={STYLE_DIR / 'figure-alt.lua'}",
+        *SHARED_WRITER_ARGS,
     ]
     page = _pandoc(source, "html5", None, args, cutoff, source_format)
     Path(output).write_text(embed_images(page, Path(resource_path)), encoding="utf-8")
@@ -119,9 +120,7 @@ def to_docx(
     args = [
         f"--reference-doc={reference_doc}",
         f"--resource-path={resource_path}",
-        "--toc",
-        "--toc-depth=2",
-        f"--lua-filter={STYLE_DIR / 'figure-alt.lua'}",  # figure alt text, not the caption
+        *SHARED_WRITER_ARGS,
     ]
     _pandoc(source, "docx", output, args, cutoff, source_format)
 

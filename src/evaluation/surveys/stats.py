@@ -74,8 +74,6 @@ def wilcoxon_paired(first, later) -> TestResult:
     nonzero = diff[diff != 0]
     if nonzero.size == 0:
         return _result(None, None, "wilcoxon_none")
-    has_zeros = nonzero.size < diff.size
-    has_ties = np.unique(np.abs(nonzero)).size < nonzero.size
     if nonzero.size > PERMUTATION_MAX_N:
         result = stats.wilcoxon(nonzero, zero_method="wilcox", correction=False, method="approx")
         return _result(
@@ -84,6 +82,8 @@ def wilcoxon_paired(first, later) -> TestResult:
             "wilcoxon_normal",
             max_permutation=PERMUTATION_MAX_N,
         )
+    has_zeros = nonzero.size < diff.size
+    has_ties = np.unique(np.abs(nonzero)).size < nonzero.size
     if not has_zeros and not has_ties:
         result = stats.wilcoxon(nonzero, method="exact")
         return _result(float(result.statistic), float(result.pvalue), "wilcoxon_exact")
