@@ -17,7 +17,7 @@ rule manifest:
         mem_mb=1000,
         runtime=10,
     params:
-        *code_versions(COMMON_CODE + package_code("provenance.py", "steps/report.py")),
+        *code_versions(COMMON_CODE + package_code("provenance.py", "steps/documents.py")),
         config=CONFIG,
     run:
         run_step("documents.write_manifest", input, output, params, log)

@@ -174,6 +174,37 @@ def test_every_step_reruns_when_the_shared_code_changes(final_run, tmp_path):
     assert jobs == every_job
 
 
+def rules_by_step_module() -> dict[str, set[str]]:
+    """Step module (``evaluation.steps.<module>``) -> the rules whose run: block calls it.
+
+    Rules made in a loop (``name: f"publish_{...}"``) are given by their name's fixed start.
+    """
+    import re
+
+    modules: dict[str, set[str]] = {}
+    for path in sorted((REPO / "rules").glob("*.smk")):
+        for block in re.split(r"\n(?=\s*rule\b)", path.read_text()):
+            step = re.search(r'run_step\("(\w+)\.', block)
+            name = re.search(r"rule (\w+):", block) or re.search(r'f"(\w+?)\{', block)
+            if step and name:
+                modules.setdefault(step.group(1), set()).add(name.group(1))
+    return modules
+
+
+def test_editing_a_step_module_reruns_every_rule_that_calls_it(final_run, tmp_path):
+    workdir = copy_of_run(final_run, tmp_path)
+    modules = rules_by_step_module()
+    assert {"documents", "report", "surveys", "case_tracker"} <= set(modules)
+    for module, rules in sorted(modules.items()):
+        source = workdir / f"src/evaluation/steps/{module}.py"
+        original = source.read_text()
+        source.write_text(original + "\n# edited\n")
+        jobs = planned_jobs(snakemake(workdir, "--dry-run").stdout)
+        source.write_text(original)
+        for rule in rules:
+            assert any(job.startswith(rule) for job in jobs), (module, rule, sorted(jobs))
+
+
 def test_touching_package_code_without_changing_it_reruns_nothing(final_run, tmp_path):
     workdir = copy_of_run(final_run, tmp_path)
     for path in (workdir / "src/evaluation").rglob("*"):
