@@ -17,7 +17,9 @@ rule manifest:
         mem_mb=1000,
         runtime=10,
     params:
-        *code_versions(COMMON_CODE + package_code("provenance.py", "steps/documents.py")),
+        *code_versions(
+            COMMON_CODE + package_code("provenance.py", "steps/documents.py")
+        ),
         config=CONFIG,
     run:
         run_step("documents.write_manifest", input, output, params, log)

@@ -115,7 +115,9 @@ rule render_report:
         run_step("report.render_report", input, output, params, log)
 
 
-REPORT_CONVERT_CODE = COMMON_CODE + package_code("report/convert.py", "steps/documents.py")
+REPORT_CONVERT_CODE = COMMON_CODE + package_code(
+    "report/convert.py", "steps/documents.py"
+)
 
 
 rule report_html:
