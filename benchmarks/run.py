@@ -198,6 +198,8 @@ def copy_project(destination: Path) -> Path:
     """
     destination.mkdir(parents=True, exist_ok=True)
     excludes = [f"--exclude={pattern}" for pattern in EXCLUDES]
+    # virtual environments made in the repository (e.g. .venv): about 1 GB each
+    excludes += [f"--exclude=./{marker.parent.name}" for marker in ROOT.glob("*/pyvenv.cfg")]
     pack = subprocess.Popen(["tar", *excludes, "-cf", "-", "."], cwd=ROOT, stdout=subprocess.PIPE)
     subprocess.run(["tar", "-xf", "-", "-C", str(destination)], stdin=pack.stdout, check=True)
     pack.stdout.close()

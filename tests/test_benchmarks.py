@@ -138,6 +138,20 @@ def test_scratch_copies_leave_outputs_out_and_carry_compiled_bytecode(tmp_path):
     assert len(compiled) == len(sources)  # every module, so no run compiles one again
 
 
+def test_scratch_copies_leave_virtual_environments_out(tmp_path, monkeypatch):
+    repo = tmp_path / "repo"
+    (repo / ".venv" / "lib").mkdir(parents=True)
+    (repo / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (repo / ".venv" / "lib" / "big.so").write_bytes(b"x" * 1000)
+    (repo / "src" / "evaluation").mkdir(parents=True)
+    (repo / "src" / "evaluation" / "__init__.py").write_text("")
+    (repo / "Snakefile").write_text("")
+    monkeypatch.setattr(bench, "ROOT", repo)
+    copy = bench.copy_project(tmp_path / "copy")
+    assert (copy / "Snakefile").is_file() and (copy / "src" / "evaluation").is_dir()
+    assert not (copy / ".venv").exists()
+
+
 def test_modified_paths_keep_every_letter_of_the_first_path():
     porcelain = " M benchmarks/README.md\n M src/evaluation/tables.py\nM  rules/report.smk"
     assert bench.modified_paths(porcelain) == [

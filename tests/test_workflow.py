@@ -143,6 +143,16 @@ def test_report_is_marked_synthetic_and_has_no_unresolved_references(final_run):
     assert 'src="figures/' not in html  # images embedded
 
 
+def test_project_copies_leave_outputs_and_virtual_environments_out(tmp_path):
+    from workflow import skipped_names
+
+    (tmp_path / "env").mkdir()
+    (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (tmp_path / "src").mkdir()
+    names = ["env", "src", "figures", ".snakemake", "Snakefile"]
+    assert skipped_names(tmp_path, tmp_path, names) == {"env", "figures", ".snakemake"}
+
+
 def copy_of_run(run, tmp_path):
     """A copy of a finished run (outputs and Snakemake's records) to edit."""
     workdir = tmp_path / "copy"
