@@ -160,7 +160,7 @@ rule case_tracker_context:
         children="data/processed/children.parquet",
         ledger="data/processed/audit/ledger_case_tracker.csv",
     output:
-        "report/build/context/case_tracker.json",
+        "data/processed/context/case_tracker.json",
     log:
         "logs/case_tracker_context.log",
     threads: pool_step_threads
@@ -176,4 +176,4 @@ rule case_tracker_context:
         run_step("case_tracker.write_context", input, output, params, log)
 
 
-REPORT_CONTEXT.append("report/build/context/case_tracker.json")
+REPORT_CONTEXT.append("data/processed/context/case_tracker.json")

@@ -100,8 +100,8 @@ rule qualitative_tables:
         intercoder_agreement="data/processed/tables/intercoder_agreement.csv",
         quote_bank="data/processed/tables/quote_bank.csv",
         joint_display="data/processed/tables/joint_display.csv",
-        context="report/build/context/qualitative.json",
-        integration_context="report/build/context/integration.json",
+        context="data/processed/context/qualitative.json",
+        integration_context="data/processed/context/integration.json",
         ledger="data/processed/audit/ledger_qualitative.csv",
         findings="data/processed/audit/findings_qualitative.csv",
     log:
@@ -201,7 +201,7 @@ rule activity_tables:
         activity_minutes="data/processed/tables/activity_minutes.csv",
         activity_hours_by_month="data/processed/tables/activity_hours_by_month.csv",
         caseload_by_month="data/processed/tables/caseload_by_month.csv",
-        context="report/build/context/activity.json",
+        context="data/processed/context/activity.json",
         ledger="data/processed/audit/ledger_activity.csv",
         findings="data/processed/audit/findings_activity.csv",
     log:
@@ -261,9 +261,9 @@ REPORT_FIGURES.extend(
 )
 REPORT_CONTEXT.extend(
     [
-        "report/build/context/qualitative.json",
-        "report/build/context/integration.json",
-        "report/build/context/activity.json",
+        "data/processed/context/qualitative.json",
+        "data/processed/context/integration.json",
+        "data/processed/context/activity.json",
     ]
 )
 LEDGER_PARTS.extend(

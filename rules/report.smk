@@ -26,51 +26,57 @@ rule key_facts:
         run_step("report.key_facts", input, output, params, log)
 
 
-# One job per group of tables (the tables one job computes): disclosure
-# control and the identifier guard on each. A job per table would only add
-# scheduling: the tables of a group are always rewritten together.
-for publish_group, publish_ids in PUBLISH_GROUPS.items():
+# One job protects everything the report publishes, together: every table,
+# the key facts and the numbers the prose may print (the strands' context
+# files), so that complementary suppression and the intruder's audit see every
+# relation between them. With `min_cell` set, a failed audit stops the run
+# naming the output and the cell.
+PUBLISHED_IDS = [table_id for ids in PUBLISH_GROUPS.values() for table_id in ids]
 
-    rule:
-        name:
-            f"publish_{publish_group}"
-        input:
-            tables=expand("data/processed/tables/{table_id}.csv", table_id=publish_ids),
-            disallowed_names=DISALLOWED_NAMES_FILE,
-        output:
-            tables=expand("report/tables/{table_id}.csv", table_id=publish_ids),
-            disclosure=f"report/build/disclosure/{publish_group}.json",
-        log:
-            f"logs/publish/{publish_group}.log",
-        threads: pool_step_threads
-        resources:
-            pool_slots=pool_step_slots,
-            mem_mb=1000,
-            runtime=10,
-        params:
-            *code_versions(
-                COMMON_CODE
-                + package_code(
-                    "disclosure.py",
-                    "steps/report.py",
-                    "tidy.py",
-                    "output_guard.py",
-                    "identifiers.py",
-                )
-            ),
-            disclosure=CONFIG["disclosure"],
-        run:
-            run_step("report.publish_tables", input, output, params, log)
+
+rule publish_release:
+    input:
+        tables=expand("data/processed/tables/{table_id}.csv", table_id=PUBLISHED_IDS),
+        context=REPORT_CONTEXT,
+        disallowed_names=DISALLOWED_NAMES_FILE,
+    output:
+        tables=expand("report/tables/{table_id}.csv", table_id=PUBLISHED_IDS),
+        context=[
+            "report/build/context/" + Path(path).name for path in REPORT_CONTEXT
+        ],
+        disclosure_log="report/build/disclosure_log.json",
+    log:
+        "logs/publish_release.log",
+    threads: pool_step_threads
+    resources:
+        pool_slots=pool_step_slots,
+        mem_mb=2000,
+        runtime=20,
+    params:
+        *code_versions(
+            COMMON_CODE
+            + package_code(
+                "disclosure",
+                "steps/report.py",
+                "tidy.py",
+                "output_guard.py",
+                "identifiers.py",
+            )
+        ),
+        disclosure=CONFIG["disclosure"],
+        project_start=CONFIG["project_start"],
+    run:
+        run_step("report.publish_release", input, output, params, log)
 
 
 rule render_report:
     input:
         tables=REPORT_TABLES,
-        context=REPORT_CONTEXT,
+        context=["report/build/context/" + Path(path).name for path in REPORT_CONTEXT],
         key_facts="report/tables/key_facts.csv",
         ledger="data/processed/audit/ledger.csv",
         findings="data/processed/audit/data_quality_log.csv",
-        disclosure=expand("report/build/disclosure/{group}.json", group=PUBLISH_GROUPS),
+        disclosure_log="report/build/disclosure_log.json",
         disallowed_names=DISALLOWED_NAMES_FILE,
         main_template="report/templates/report.md.j2",
         templates=sorted(str(p) for p in Path("report/templates").rglob("*.j2")),
@@ -78,7 +84,6 @@ rule render_report:
     output:
         md="report/build/report.md",
         ast="report/build/report.ast.json",
-        disclosure_log="report/build/disclosure_log.json",
     log:
         "logs/report/render.log",
     threads: pool_step_threads
@@ -97,7 +102,7 @@ rule render_report:
                 "steps/report.py",
                 "provenance.py",
                 "tidy.py",
-                "disclosure.py",
+                "disclosure",
                 "output_guard.py",
                 "identifiers.py",
             )

@@ -227,7 +227,7 @@ rule survey_context:
         ledger="data/processed/audit/ledger_surveys.csv",
         findings="data/processed/audit/findings_surveys.csv",
     output:
-        "report/build/context/surveys.json",
+        "data/processed/context/surveys.json",
     log:
         "logs/surveys/context.log",
     threads: pool_step_threads
@@ -276,13 +276,13 @@ REPORT_TABLES.extend(
     )
 )
 REPORT_FIGURES.extend(expand("figures/{figure_id}.png", figure_id=SURVEY_FIGURES))
-REPORT_CONTEXT.append("report/build/context/surveys.json")
+REPORT_CONTEXT.append("data/processed/context/surveys.json")
 KEY_FACT_PARTS.append("report/build/parts/key_facts_surveys.csv")
 LEDGER_PARTS.append("data/processed/audit/ledger_surveys.csv")
 FINDING_PARTS.append("data/processed/audit/findings_surveys.csv")
 FINAL_TARGETS.extend(
     expand("figures/{figure_id}.{ext}", figure_id=SURVEY_FIGURES, ext=["png", "svg"])
-    + ["report/build/context/surveys.json", "report/build/parts/key_facts_surveys.csv"]
+    + ["data/processed/context/surveys.json", "report/build/parts/key_facts_surveys.csv"]
     + [
         "data/processed/audit/ledger_surveys.csv",
         "data/processed/audit/findings_surveys.csv",

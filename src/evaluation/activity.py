@@ -538,6 +538,7 @@ def activity_context(diary, minutes, monthly, caseload, prisons, cutoff) -> dict
                 "peak_caseload_month": None if peak is None else peak["row"],
                 "peak_caseload_month_label": None if peak is None else _month_label(peak["row"]),
                 "caseload_at_cutoff": int(load["n"].iloc[-1]) if len(load) else None,
+                "caseload_month": str(load["row"].iloc[-1]) if len(load) else None,
             }
         )
     dated = diary["date"]

@@ -253,3 +253,13 @@ def all_table_specs() -> dict[str, dict]:
 def all_figure_specs() -> dict[str, dict]:
     """Every figure id the codebook defines (all strands), with title and alt text."""
     return _collect("figures")
+
+
+def all_key_fact_specs() -> dict[str, dict]:
+    """Every key fact the codebook defines (all strands), with its disclosure links."""
+    return _collect("key_facts")
+
+
+def report_number_rules() -> dict[str, dict]:
+    """Per context file, what each number of the report's prose is (``report_numbers:``)."""
+    return _collect("report_numbers")

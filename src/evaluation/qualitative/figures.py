@@ -40,7 +40,8 @@ def draw_theme_coverage(table_path: str, png_path: str, svg_path: str, *, synthe
                 continue
             n, d = cells.loc[(r, c), "n"], cells.loc[(r, c), "denominator"]
             colour = "white" if pct[i, j] > 60 else "#222222"
-            shown = SUPPRESSED if pd.isna(n) else f"{int(n)}/{int(d)}"  # suppressed: never a number
+            base = SUPPRESSED if pd.isna(d) else int(d)
+            shown = SUPPRESSED if pd.isna(n) else f"{int(n)}/{base}"  # suppressed: never a number
             ax.text(j, i, shown, ha="center", va="center", fontsize=7, color=colour)
     labels = [
         ("\u2013 " if isinstance(parent_of[r], str) and parent_of[r] else "") + r for r in rows

@@ -26,8 +26,15 @@ def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value == ""
 
 
+def _suppressed(*values) -> bool:
+    """A number the disclosure control suppressed (published as the mark)."""
+    return any(isinstance(v, str) and v == SUPPRESSED for v in values)
+
+
 def number(value, digits: int = 0) -> str:
     """A number rounded half away from zero: 1234 -> '1,234', number(4.25, 1) -> '4.3'."""
+    if _suppressed(value):
+        return SUPPRESSED
     if _missing(value):
         return DASH
     rounded = round_half_away(float(_numeric(value)), digits)
@@ -40,6 +47,8 @@ def count(value) -> str:
 
 def pct_of(n, denominator, digits: int = 0) -> str:
     """Percentage of a count, computed from the counts: pct_of(14, 35) -> '40%'."""
+    if _suppressed(n, denominator):
+        return SUPPRESSED
     if _missing(n) or _missing(denominator) or float(denominator) == 0:
         return DASH
     return number(100.0 * float(n) / float(denominator), digits) + "%"
@@ -47,20 +56,26 @@ def pct_of(n, denominator, digits: int = 0) -> str:
 
 def pct(value, digits: int = 0) -> str:
     """A percentage already computed: pct(40.0) -> '40%'."""
+    if _suppressed(value):
+        return SUPPRESSED
     return DASH if _missing(value) else number(value, digits) + "%"
 
 
 def count_pct(n, denominator) -> str:
     """'14 (40%)'; a suppressed count shows as the suppression mark."""
-    if _missing(n):
+    if _missing(n) or _suppressed(n):
         return SUPPRESSED
+    if _suppressed(denominator):
+        return count(n)
     return f"{count(n)} ({pct_of(n, denominator)})"
 
 
 def plural(n, singular: str, plural_form: str | None = None) -> str:
     """'1 mother', '3 mothers', '0 mothers'."""
     word = (
-        singular if not _missing(n) and float(_numeric(n)) == 1 else (plural_form or singular + "s")
+        singular
+        if not _missing(n) and not _suppressed(n) and float(_numeric(n)) == 1
+        else (plural_form or singular + "s")
     )
     return f"{count(n)} {word}"
 

@@ -28,6 +28,40 @@ class ReportError(Exception):
     """A template asks for something that the results do not have."""
 
 
+class Withheld:
+    """A number of a context file that the codebook does not declare (``report_numbers``).
+
+    The disclosure control cannot protect it, so the report may not print it,
+    test it or compute with it: any use stops the rendering with its path.
+    """
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def _refuse(self, *args):
+        raise ReportError(
+            f"the template uses the number {self.path!r}, which is not a published cell: "
+            "declare it under report_numbers in the codebook so the disclosure control "
+            "protects it"
+        )
+
+    __str__ = __format__ = __bool__ = __int__ = __float__ = __index__ = _refuse
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __add__ = __sub__ = _refuse
+    __radd__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __hash__ = _refuse
+    __html__ = _refuse
+
+
+def _withheld(data):
+    """Context data with the publish step's ``{"__withheld__": path}`` marks as :class:`Withheld`."""
+    if isinstance(data, dict):
+        if set(data) == {"__withheld__"}:
+            return Withheld(data["__withheld__"])
+        return {k: _withheld(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_withheld(v) for v in data]
+    return data
+
+
 @dataclass
 class Numbering:
     tables: list[str] = field(default_factory=list)
@@ -127,7 +161,8 @@ def load_inputs(
 ) -> ReportInputs:
     """The results the templates read; ``figure_paths`` are the PNGs the workflow draws."""
     results = {
-        Path(p).stem: json.loads(Path(p).read_text(encoding="utf-8")) for p in sorted(context_files)
+        Path(p).stem: _withheld(json.loads(Path(p).read_text(encoding="utf-8")))
+        for p in sorted(context_files)
     }
     return ReportInputs(
         Path(table_dir),
@@ -201,19 +236,25 @@ class Helpers:
 
     def fact(self, fact_id: str, column: str = "Total") -> str:
         row = self._fact(fact_id, column)
+        if pd.isna(row.n):
+            return fmt.SUPPRESSED
         if pd.isna(row.denominator):
             return fmt.count(row.n)
         return fmt.count_pct(None if pd.isna(row.n) else row.n, row.denominator)
 
     def count(self, fact_id: str, column: str = "Total") -> str:
-        return fmt.count(self._fact(fact_id, column).n)
+        n = self._fact(fact_id, column).n
+        return fmt.SUPPRESSED if pd.isna(n) else fmt.count(n)
 
     def fact_pct(self, fact_id: str, column: str = "Total") -> str:
         row = self._fact(fact_id, column)
+        if pd.isna(row.n) or pd.isna(row.denominator):
+            return fmt.SUPPRESSED
         return fmt.pct_of(row.n, row.denominator)
 
     def base(self, fact_id: str, column: str = "Total") -> str:
-        return fmt.count(self._fact(fact_id, column).denominator)
+        base = self._fact(fact_id, column).denominator
+        return fmt.SUPPRESSED if pd.isna(base) else fmt.count(base)
 
 
 def make_environment(template_dir: str | Path) -> jinja2.Environment:

@@ -178,63 +178,65 @@ def audit_logs(input, output, params) -> None:
         write_csv(frame, target)
 
 
-def publish_tables(input, output, params) -> None:
-    """rule publish_<group>: each computed table through disclosure control and the identifier guard.
+def publish_release(input, output, params) -> None:
+    """rule publish_release: every table, key fact and prose number protected together.
 
-    Writes the published tables and one disclosure file for the group: the
-    list of the tables' log entries.
+    Writes the published tables, the protected context files the templates
+    read and the disclosure log (one entry per output, with the intruder's
+    audit). With ``min_cell`` set, an output that fails the audit stops the
+    run with the output and cells named.
     """
-    from evaluation.disclosure import DisclosureSettings
-    from evaluation.output_guard import names_from
+    from evaluation.disclosure import DisclosureError, DisclosureSettings
+    from evaluation.disclosure.publish import protect_outputs
+    from evaluation.output_guard import guard_frame, names_from
 
     settings = DisclosureSettings.from_config(params.disclosure)
     names = names_from(input.disallowed_names)
-    entries = [
-        publish_table(table, published, settings, names)
-        for table, published in zip(input.tables, output.tables, strict=True)
-    ]
-    write_json(entries, output.disclosure)
-
-
-def publish_table(table_path, published_path, settings, names) -> dict:
-    """One table: protect it (or record its exemption), guard it, write it; its log entry."""
-    from evaluation.disclosure import protect
-    from evaluation.output_guard import guard_frame
-
-    output_id = Path(table_path).stem
-    spec = codebook.all_table_specs().get(output_id, {})
-    frame = read_csv(table_path)
-    if spec.get("disclosure") == "exempt":  # e.g. minutes of staff time, not people
-        protected = frame
-        entry = {
-            "output": output_id,
-            "cells": int(frame.size),
-            "flagged": 0,
-            "suppressed_primary": 0,
-            "suppressed_secondary": 0,
-            "status": "exempt",
-            "reason": spec.get("disclosure_reason", ""),
-        }
-    else:
-        protected, entry = protect(frame, settings, output_id)
-    guard_frame(published_path, protected, names)
-    write_csv(protected, published_path)
-    entry.update(min_cell=settings.min_cell, review_threshold=settings.review_threshold)
-    return entry
-
-
-def disclosure_log(paths: list[str]) -> dict:
-    """The groups' disclosure entries merged into one log (ACRO-style results file), by table."""
-    entries = sorted(
-        (entry for p in paths for entry in json.loads(Path(p).read_text(encoding="utf-8"))),
-        key=lambda entry: entry["output"],
+    tables = {Path(p).stem: read_csv(p) for p in input.tables}
+    key_facts_frame = tables.pop("key_facts")
+    contexts = {Path(p).stem: json.loads(Path(p).read_text(encoding="utf-8")) for p in input.context}
+    protected = protect_outputs(
+        tables,
+        key_facts_frame,
+        contexts,
+        settings,
+        table_specs=codebook.all_table_specs(),
+        fact_specs=codebook.all_key_fact_specs(),
+        report_numbers=codebook.report_number_rules(),
+        project_start=params.project_start,
     )
-    first = entries[0] if entries else {}
-    return {
-        "min_cell": first.get("min_cell"),
-        "review_threshold": first.get("review_threshold"),
-        "outputs": entries,
+    log = {
+        "min_cell": settings.min_cell,
+        "review_threshold": settings.review_threshold,
+        "outputs": protected.log,
     }
+    write_json(log, output.disclosure_log)
+    if settings.min_cell is not None and protected.failures:
+        lines = [
+            f"- {entry['output']}: "
+            + "; ".join(
+                entry["audit"]["narrow_cells"][:5]
+                + [f"visible small count: {c}" for c in entry["audit"]["small_unsuppressed"][:5]]
+            )
+            for entry in protected.failures
+        ]
+        raise DisclosureError(
+            "disclosure audit failed: an intruder could learn a count below "
+            f"{settings.min_cell} from these outputs (see {output.disclosure_log}):\n"
+            + "\n".join(lines)
+        )
+    for path in output.tables:
+        table_id = Path(path).stem
+        frame = protected.key_facts if table_id == "key_facts" else protected.tables[table_id]
+        guard_frame(path, frame, names)
+        write_csv(frame, path)
+    for path in output.context:
+        write_json(protected.contexts[Path(path).stem], path)
+
+
+def disclosure_log(path: str) -> dict:
+    """The disclosure log of the run (ACRO-style results, with the audit per output)."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
 def disclosure_summary(data: dict) -> dict:
@@ -279,9 +281,7 @@ def render_report(input, output, params) -> None:
         "data_version": data_fingerprint(input.raw),
     }
     audit = audit_summary(input.ledger, input.findings)
-    merged_disclosure = disclosure_log(input.disclosure)
-    write_json(merged_disclosure, output.disclosure_log)
-    audit["disclosure"] = disclosure_summary(merged_disclosure)
+    audit["disclosure"] = disclosure_summary(disclosure_log(input.disclosure_log))
     audit["dictionary"] = data_dictionary()
     audit["derivations"] = derivations(settings.get("bands"))
     inputs = load_inputs(
