@@ -27,3 +27,4 @@ rule all:
         REPORT_TABLES,
         REPORT_FIGURES,
         FINAL_TARGETS,
+        RELEASE_TARGETS,

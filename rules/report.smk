@@ -32,6 +32,8 @@ rule key_facts:
 # relation between them. With `min_cell` set, a failed audit stops the run
 # naming the output and the cell.
 PUBLISHED_IDS = [table_id for ids in PUBLISH_GROUPS.values() for table_id in ids]
+# The strands' context files, as protected for the templates.
+PUBLISHED_CONTEXT = [f"report/build/context/{Path(path).name}" for path in REPORT_CONTEXT]
 
 
 rule publish_release:
@@ -41,9 +43,7 @@ rule publish_release:
         disallowed_names=DISALLOWED_NAMES_FILE,
     output:
         tables=expand("report/tables/{table_id}.csv", table_id=PUBLISHED_IDS),
-        context=[
-            "report/build/context/" + Path(path).name for path in REPORT_CONTEXT
-        ],
+        context=PUBLISHED_CONTEXT,
         disclosure_log="report/build/disclosure_log.json",
     log:
         "logs/publish_release.log",
@@ -72,7 +72,7 @@ rule publish_release:
 rule render_report:
     input:
         tables=REPORT_TABLES,
-        context=["report/build/context/" + Path(path).name for path in REPORT_CONTEXT],
+        context=PUBLISHED_CONTEXT,
         key_facts="report/tables/key_facts.csv",
         ledger="data/processed/audit/ledger.csv",
         findings="data/processed/audit/data_quality_log.csv",
@@ -173,5 +173,47 @@ rule report_docx:
 
 
 FINAL_TARGETS.extend(
-    rules.render_report.output + rules.report_html.output + rules.report_docx.output
+    [rules.publish_release.output.disclosure_log]
+    + rules.render_report.output
+    + rules.report_html.output
+    + rules.report_docx.output
+)
+
+
+# With `min_cell` set: a folder an output checker reviews in SACRO-Viewer
+# (ACRO's results.json, one entry per published output with its files,
+# status, suppression counts and audit; checksums; a one-page summary).
+rule release_bundle:
+    input:
+        tables=rules.publish_release.output.tables,
+        disclosure_log="report/build/disclosure_log.json",
+        figures=REPORT_FIGURES
+        + [str(Path(path).with_suffix(".svg")) for path in REPORT_FIGURES],
+        markdown="report/build/report.md",
+        html="report/build/report.html",
+        docx="report/build/report.docx",
+    output:
+        bundle=directory("report/build/release"),
+    log:
+        "logs/release_bundle.log",
+    threads: pool_step_threads
+    resources:
+        pool_slots=pool_step_slots,
+        mem_mb=1000,
+        runtime=10,
+    params:
+        *code_versions(
+            COMMON_CODE + package_code("release_bundle.py", "steps/audit.py")
+        ),
+        cutoff=CUTOFF,
+        title=CONFIG["report"]["title"],
+        synthetic=CONFIG["report"]["synthetic"],
+    run:
+        run_step("audit.release_bundle", input, output, params, log)
+
+
+RELEASE_TARGETS = (
+    rules.release_bundle.output
+    if CONFIG["disclosure"].get("min_cell") is not None
+    else []
 )

@@ -282,7 +282,10 @@ LEDGER_PARTS.append("data/processed/audit/ledger_surveys.csv")
 FINDING_PARTS.append("data/processed/audit/findings_surveys.csv")
 FINAL_TARGETS.extend(
     expand("figures/{figure_id}.{ext}", figure_id=SURVEY_FIGURES, ext=["png", "svg"])
-    + ["data/processed/context/surveys.json", "report/build/parts/key_facts_surveys.csv"]
+    + [
+        "data/processed/context/surveys.json",
+        "report/build/parts/key_facts_surveys.csv",
+    ]
     + [
         "data/processed/audit/ledger_surveys.csv",
         "data/processed/audit/findings_surveys.csv",

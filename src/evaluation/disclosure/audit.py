@@ -44,8 +44,18 @@ class Interval:
 
 
 def unknowns(release: Release, suppressed: set[CellKey]) -> set[CellKey]:
-    """The counts an intruder does not see: suppressed cells and hidden counts."""
-    return {k for k in release.values if k in suppressed or k not in release.published}
+    """The counts an intruder does not see: suppressed cells and hidden counts.
+
+    A count with a visible copy (a group's size shown as any table's base) is
+    known, whatever other copies are hidden.
+    """
+    classes = release.copy_classes()
+    visible = {classes[k] for k in release.published if k not in suppressed}
+    return {
+        k
+        for k in release.values
+        if (k in suppressed or k not in release.published) and classes[k] not in visible
+    }
 
 
 def components(release: Release, unknown: set[CellKey]) -> list[list[CellKey]]:
@@ -80,9 +90,9 @@ def _problem(release: Release, members: list[CellKey], suppressed: set[CellKey])
     index = {k: i for i, k in enumerate(members)}
     member_set = set(members)
     rows, cols, data, rhs = [], [], [], []
-    for eq in release.equalities:
-        if not any(k in member_set for k in eq.terms):
-            continue
+    eq_index, bound_index = release.relation_index()
+    touched = sorted({i for k in members for i in eq_index.get(k, ())})
+    for eq in (release.equalities[i] for i in touched):
         r = len(rhs)
         constant = eq.constant
         for k, c in eq.terms.items():
@@ -95,9 +105,8 @@ def _problem(release: Release, members: list[CellKey], suppressed: set[CellKey])
         rhs.append(constant)
     a_eq = csr_array((data, (rows, cols)), shape=(len(rhs), len(members)))
     u_rows, u_cols, u_data, u_rhs = [], [], [], []
-    for rel in release.at_most:
-        if rel.small not in member_set and rel.large not in member_set:
-            continue
+    touched = sorted({i for k in members for i in bound_index.get(k, ())})
+    for rel in (release.at_most[i] for i in touched):
         r = len(u_rhs)
         bound = 0
         if rel.small in member_set:
@@ -115,10 +124,7 @@ def _problem(release: Release, members: list[CellKey], suppressed: set[CellKey])
         u_rhs.append(bound)
     a_ub = csr_array((u_data, (u_rows, u_cols)), shape=(len(u_rhs), len(members)))
     lower = np.array(
-        [
-            max(release.lower_bounds.get(k, 0), 1 if k in suppressed else 0)
-            for k in members
-        ],
+        [max(release.lower_bounds.get(k, 0), 1 if k in suppressed else 0) for k in members],
         dtype=float,
     )
     return a_eq, np.array(rhs, dtype=float), a_ub, np.array(u_rhs, dtype=float), lower
@@ -207,6 +213,10 @@ def feasible_intervals(
     """
     unknown = unknowns(release, suppressed)
     result: dict[CellKey, Interval] = {}
+    for key in sorted(suppressed & release.published - unknown):  # a visible copy shows it
+        if only is None or key in only:
+            value = float(release.values[key])
+            result[key] = Interval(value, value)
     for members in components(release, unknown):
         targets = [k for k in members if k in suppressed and k in release.published]
         if only is not None:
@@ -225,12 +235,43 @@ def feasible_intervals(
     return result
 
 
+def interval_of(
+    release: Release,
+    key: CellKey,
+    suppressed: set[CellKey],
+    links: dict[CellKey, set[CellKey]],
+    *,
+    integer: bool = False,
+) -> Interval:
+    """One suppressed cell's interval, solving only the component that holds it."""
+    classes = release.copy_classes()
+    visible = {classes[k] for k in release.published if k not in suppressed}
+    members, frontier = {key}, [key]
+    while frontier:
+        nxt = []
+        for k in frontier:
+            for other in links.get(k, ()):
+                if (
+                    other not in members
+                    and (other in suppressed or other not in release.published)
+                    and classes[other] not in visible
+                ):
+                    members.add(other)
+                    nxt.append(other)
+        frontier = nxt
+    ordered = sorted(members)
+    problem = _Component(*_problem(release, ordered, suppressed), integer=integer)
+    i = ordered.index(key)
+    low, high = problem.bound(i, 1), problem.bound(i, -1)
+    low = math.ceil(low - 1e-6)
+    high = high if math.isinf(high) else math.floor(high + 1e-6)
+    return Interval(float(low), float(high))
+
+
 def small_unsuppressed(release: Release, suppressed: set[CellKey], k: int) -> list[CellKey]:
     """Published counts from 1 to k-1 left visible (must be empty when protecting)."""
     return sorted(
-        key
-        for key in release.published
-        if key not in suppressed and 0 < release.values[key] < k
+        key for key in release.published if key not in suppressed and 0 < release.values[key] < k
     )
 
 

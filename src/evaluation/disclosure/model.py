@@ -143,12 +143,48 @@ class Release:
         """Something published elsewhere shows ``key`` is at least ``bound``."""
         if self.values[key] < bound:
             raise RelationError(
-                f"relation {source!r} does not hold: {describe(key)} "
-                f"[{self.values[key]}] < {bound}"
+                f"relation {source!r} does not hold: {describe(key)} [{self.values[key]}] < {bound}"
             )
         self.lower_bounds[key] = max(bound, self.lower_bounds.get(key, 0))
 
     # -- views -------------------------------------------------------------
+    def copy_classes(self) -> dict[CellKey, CellKey]:
+        """Each count's class of copies (counts linked by ``a == b``), as a representative."""
+        size = len(self.equalities)
+        cached = self.__dict__.get("_classes")
+        if cached is None or cached[0] != size or len(cached[1]) != len(self.values):
+            parent = {k: k for k in self.values}
+
+            def find(k):
+                while parent[k] != k:
+                    parent[k] = parent[parent[k]]
+                    k = parent[k]
+                return k
+
+            for eq in self.equalities:
+                if len(eq.terms) == 2 and eq.constant == 0 and sorted(eq.terms.values()) == [-1, 1]:
+                    a, b = (find(k) for k in eq.terms)
+                    if a != b:
+                        parent[max(a, b)] = min(a, b)
+            self.__dict__["_classes"] = cached = (size, {k: find(k) for k in self.values})
+        return cached[1]
+
+    def relation_index(self) -> tuple[dict[CellKey, list[int]], dict[CellKey, list[int]]]:
+        """For each count, the equalities and inequalities that name it (built once, cached)."""
+        size = (len(self.equalities), len(self.at_most))
+        cached = self.__dict__.get("_index")
+        if cached is None or cached[0] != size:
+            equalities: dict[CellKey, list[int]] = {}
+            for i, eq in enumerate(self.equalities):
+                for key in eq.terms:
+                    equalities.setdefault(key, []).append(i)
+            bounds: dict[CellKey, list[int]] = {}
+            for i, rel in enumerate(self.at_most):
+                bounds.setdefault(rel.small, []).append(i)
+                bounds.setdefault(rel.large, []).append(i)
+            self.__dict__["_index"] = cached = (size, equalities, bounds)
+        return cached[1], cached[2]
+
     def outputs(self) -> list[str]:
         """Output ids with at least one published cell, sorted."""
         return sorted({key[0] for key in self.published})

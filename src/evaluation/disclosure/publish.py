@@ -21,8 +21,8 @@ from evaluation.disclosure.model import CellKey, Release, cell_key, describe
 from evaluation.disclosure.release import (
     SUPPRESSED,
     is_count_table,
-    link_tables,
     link_key_facts,
+    link_tables,
     number_rules,
     protect_count_frame,
     protect_stats_frame,
@@ -105,6 +105,13 @@ def _register_qualitative(release: Release, tables: dict[str, pd.DataFrame]) -> 
                     continue
                 key = release.add(cell_key("joint_display", label, TOTAL_COLUMN), found["n"])
                 release.sum_to(by_theme[label], key, f"joint display: {label}")
+                base = release.add(
+                    cell_key("joint_display", label, TOTAL_COLUMN, "denominator"), found["total"]
+                )
+                size = int(found["total"])
+                release.equal(
+                    base, release.hidden(f"size={size}", TOTAL_COLUMN, size), "participants"
+                )
     quotes = tables.get("quote_bank")
     if quotes is not None and {"theme", "group", "participant"} <= set(quotes.columns):
         distinct = quotes.drop_duplicates(["theme", "group", "participant"])
@@ -218,9 +225,13 @@ def protect_outputs(
         log.append(_entry(output, by_output.get(output, []), release, result, settings))
     if "joint_display" in out_tables and result is not None:
         out_tables["joint_display"] = _protect_joint_display(out_tables["joint_display"], hidden)
-    facts = key_facts if result is None else protect_count_frame(
-        key_facts.rename(columns={"fact": "row"}), "key_facts", hidden
-    ).rename(columns={"row": "fact"})
+    facts = (
+        key_facts
+        if result is None
+        else protect_count_frame(
+            key_facts.rename(columns={"fact": "row"}), "key_facts", hidden
+        ).rename(columns={"row": "fact"})
+    )
     log.append(_entry("key_facts", by_output.get("key_facts", []), release, result, settings))
     out_contexts = {}
     for name, data in contexts.items():
@@ -229,20 +240,29 @@ def protect_outputs(
         log.append(_entry(output, by_output.get(output, []), release, result, settings))
     if "joint_display" in by_output and "joint_display" not in tables:
         pass
-    return Protected(out_tables, facts, out_contexts, sorted(log, key=lambda e: e["output"]),
-                     result, release)
+    return Protected(
+        out_tables, facts, out_contexts, sorted(log, key=lambda e: e["output"]), result, release
+    )
 
 
-def _protect_joint_display(frame: pd.DataFrame, hidden: set[CellKey]) -> pd.DataFrame:
+def protect_theme_counts(text: str, hidden: set[CellKey]) -> str:
+    """Theme totals written into text ("Label (9 of 26 participants)") with suppressed ones marked."""
+
     def replace(found: re.Match) -> str:
         label = found["label"]
         key = cell_key("joint_display", label.strip(), TOTAL_COLUMN)
+        base = cell_key("joint_display", label.strip(), TOTAL_COLUMN, "denominator")
         n = SUPPRESSED if key in hidden else found["n"]
-        return f"{label} ({n} of {found['total']} participants)"
+        total = SUPPRESSED if base in hidden else found["total"]
+        return f"{label} ({n} of {total} participants)"
 
+    return JOINT_THEME.sub(replace, text)
+
+
+def _protect_joint_display(frame: pd.DataFrame, hidden: set[CellKey]) -> pd.DataFrame:
     out = frame.copy()
     out["themes"] = [
-        t if not isinstance(t, str) else JOINT_THEME.sub(replace, t) for t in out["themes"]
+        t if not isinstance(t, str) else protect_theme_counts(t, hidden) for t in out["themes"]
     ]
     return out
 
@@ -256,6 +276,8 @@ def _protect_context(data, keys: dict[str, CellKey | str], hidden: set[CellKey],
         }
     if isinstance(data, list):
         return [_protect_context(v, keys, hidden, f"{prefix}.{i}") for i, v in enumerate(data)]
+    if isinstance(data, str):
+        return protect_theme_counts(data, hidden) if "participants)" in data else data
     if isinstance(data, bool) or not isinstance(data, int | float):
         return data
     key = keys.get(prefix, "undeclared")

@@ -23,7 +23,6 @@ links). Every relation is checked on the data when added.
 
 from __future__ import annotations
 
-import fnmatch
 import math
 import re
 from dataclasses import dataclass
@@ -43,7 +42,7 @@ SUPPRESSED = "[c]"
 
 
 def is_count_table(frame: pd.DataFrame) -> bool:
-    return COUNT_TABLE_COLUMNS <= set(frame.columns)
+    return set(frame.columns) >= COUNT_TABLE_COLUMNS
 
 
 def population_key(column: str, value, scope: str = "") -> CellKey:
@@ -148,9 +147,7 @@ def register_count_table(release: Release, output: str, frame: pd.DataFrame, spe
                     used = release.values[base_key] + sum(
                         release.values[cells[(r, column)]] for r in rows if r in outside
                     )
-                    slack = release.hidden(
-                        f"{output}:{item}:blank", column, named - used, "slack"
-                    )
+                    slack = release.hidden(f"{output}:{item}:blank", column, named - used, "slack")
                     release.add_equality(
                         {
                             base_key: 1,
@@ -200,6 +197,11 @@ def link_tables(release: Release, tables: dict[str, pd.DataFrame], specs: dict, 
                 parts = [cell_key(rule["table"], r, column) for r in rows]
                 if bases and all(p in release.values for p in parts):
                     release.sum_to(parts, bases[0], f"{output}: base = {rule['table']} rows")
+        for source in relations.get("copy_of", []):  # the same cells shown again
+            for key in [k for k in release.values if k[0] == output]:
+                other = (source, *key[1:])
+                if other in release.values:
+                    release.equal(key, other, f"{output} repeats {source}")
         for rule in relations.get("equal_to", []):  # a cell that is another table's cell
             for key in [k for k in release.values if k[0] == output]:
                 _, item, row, column, field = key
@@ -213,7 +215,8 @@ def link_tables(release: Release, tables: dict[str, pd.DataFrame], specs: dict, 
                 if base is None:
                     continue
                 missing = [
-                    cell_key(output, r, str(column), "n", str(item)) for r in part["row"].astype(str)
+                    cell_key(output, r, str(column), "n", str(item))
+                    for r in part["row"].astype(str)
                 ]
                 valid = base - sum(release.values[k] for k in missing)
                 valid_key = release.hidden(f"size={valid}", str(column), valid, str(item))
@@ -508,14 +511,14 @@ def register_report_numbers(
 # -- applying the suppression ----------------------------------------------
 
 
-def protect_count_frame(
-    frame: pd.DataFrame, output: str, suppressed: set[CellKey]
-) -> pd.DataFrame:
+def protect_count_frame(frame: pd.DataFrame, output: str, suppressed: set[CellKey]) -> pd.DataFrame:
     """Blank suppressed counts and denominators; a percentage needs both its counts visible."""
     out = frame.copy()
     items = out["item"].astype(str) if "item" in out.columns else pd.Series([""] * len(out))
     n_hidden, base_hidden = [], []
-    for item, row, column in zip(items, out["row"].astype(str), out["column"].astype(str), strict=True):
+    for item, row, column in zip(
+        items, out["row"].astype(str), out["column"].astype(str), strict=True
+    ):
         n_hidden.append(cell_key(output, row, column, "n", item) in suppressed)
         base_hidden.append(cell_key(output, row, column, "denominator", item) in suppressed)
     n_hidden = pd.Series(n_hidden, index=out.index)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from evaluation.disclosure.audit import (
     Interval,
     feasible_intervals,
+    interval_of,
     narrow_cells,
     small_unsuppressed,
 )
@@ -66,25 +67,25 @@ def _candidates(
     start: CellKey,
     suppressed: set[CellKey],
     links: dict[CellKey, set[CellKey]],
-) -> list[CellKey]:
-    """Published, visible, non-zero counts reachable from ``start`` through unknown counts."""
-    seen, frontier, found = {start}, [start], set()
-    while frontier:
+    depth: int = 8,
+) -> dict[CellKey, int]:
+    """Visible, non-zero counts linked to ``start`` through unknown counts, with their distance."""
+    seen, frontier, found = {start}, [start], {}
+    for distance in range(1, depth + 1):
         nxt = []
         for key in frontier:
             for other in sorted(links.get(key, ())):
                 if other in seen:
                     continue
                 seen.add(other)
-                unknown = other in suppressed or other not in release.published
-                if unknown:
+                if other in suppressed or other not in release.published:
                     nxt.append(other)
                 elif release.values[other] > 0:
-                    found.add(other)
-        if found:  # the nearest ring of visible counts only
+                    found[other] = distance
+        if not nxt:
             break
         frontier = nxt
-    return sorted(found)
+    return found
 
 
 def copies(release: Release) -> dict[CellKey, list[CellKey]]:
@@ -117,10 +118,47 @@ def _pick(
     release: Release, candidates: list[CellKey], k: int, same: dict[CellKey, list[CellKey]]
 ) -> CellKey:
     """Prefer a count of at least k shown in fewest places (then smallest), else the largest."""
+
+    def cost(c):  # a count shown once before a group's size shown in every table
+        return (len(same.get(c, [c])), c[4] != "n", release.values[c], c)
+
     large = [c for c in candidates if release.values[c] >= k]
     if large:
-        return min(large, key=lambda c: (len(same.get(c, [c])), release.values[c], c))
+        return min(large, key=cost)
     return max(candidates, key=lambda c: (release.values[c], c))
+
+
+def _best_complement(
+    release: Release,
+    key: CellKey,
+    suppressed: set[CellKey],
+    candidates: dict[CellKey, int],
+    k: int,
+    same: dict[CellKey, list[CellKey]],
+    links: dict[CellKey, set[CellKey]],
+    tries: int = 8,
+) -> CellKey:
+    """The cheapest candidate that protects ``key`` on its own, else the one that widens it most.
+
+    Candidates are tried in order of cost (see :func:`_pick`), each by
+    solving ``key``'s component with the candidate suppressed too.
+    """
+    large = {c: d for c, d in candidates.items() if release.values[c] >= k}
+    pool = large or candidates
+    ordered = []
+    while pool and len(ordered) < tries:
+        choice = _pick(release, pool, k, same)
+        ordered.append(choice)
+        pool = {c: d for c, d in pool.items() if c not in same.get(choice, [choice])}
+    best, best_width = ordered[0], -1.0
+    for candidate in ordered:
+        trial = suppressed | set(same.get(candidate, [candidate]))
+        width = interval_of(release, key, trial, links).width
+        if width >= k:
+            return candidate
+        if width > best_width:
+            best, best_width = candidate, width
+    return best
 
 
 def choose_suppression(release: Release, k: int, *, max_rounds: int = 10_000) -> Suppression:
@@ -140,13 +178,16 @@ def choose_suppression(release: Release, k: int, *, max_rounds: int = 10_000) ->
             intervals = feasible_intervals(release, suppressed, integer=True)
             continue
         added = set()
-        for key in narrow:
-            candidates = _candidates(release, key, suppressed | added, links)
+        for key in narrow:  # one at a time: a complement often protects its neighbours too
+            if added and interval_of(release, key, suppressed, links).width >= k:
+                continue
+            candidates = _candidates(release, key, suppressed, links)
             if candidates:
-                added.update(same.get(pick := _pick(release, candidates, k, same), [pick]))
+                pick = _best_complement(release, key, suppressed, candidates, k, same, links)
+                added.update(same.get(pick, [pick]))
+                suppressed |= set(same.get(pick, [pick]))
         if not added:
             break
-        suppressed |= added
         intervals = feasible_intervals(release, suppressed, integer=integer)
     final = intervals if integer else feasible_intervals(release, suppressed, integer=True)
     return Suppression(

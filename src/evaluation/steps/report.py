@@ -151,6 +151,7 @@ def audit_summary(ledger: str, findings: str) -> dict:
         if len(findings_frame)
         else 0,
         "ignored_columns": ignored,
+        "counts_withheld": False,
     }
 
 
@@ -194,7 +195,9 @@ def publish_release(input, output, params) -> None:
     names = names_from(input.disallowed_names)
     tables = {Path(p).stem: read_csv(p) for p in input.tables}
     key_facts_frame = tables.pop("key_facts")
-    contexts = {Path(p).stem: json.loads(Path(p).read_text(encoding="utf-8")) for p in input.context}
+    contexts = {
+        Path(p).stem: json.loads(Path(p).read_text(encoding="utf-8")) for p in input.context
+    }
     protected = protect_outputs(
         tables,
         key_facts_frame,
@@ -239,6 +242,28 @@ def disclosure_log(path: str) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
+def withhold_counts(audit: dict) -> dict:
+    """The appendix's ledger and finding counts replaced by the suppression mark.
+
+    They count rows of the raw files by source, step and reason, and so give
+    group sizes and small counts that the published tables protect; under
+    disclosure control they stay in the audit files for the output checker.
+    """
+    from evaluation.report.formatting import SUPPRESSED
+
+    def blank(rows, fields):
+        return [{**row, **{f: SUPPRESSED for f in fields}} for row in rows]
+
+    return {
+        **audit,
+        "balance": blank(audit["balance"], ("read", "used", "excluded")),
+        "exclusions": blank(audit["exclusions"], ("rows",)),
+        "finding_counts": blank(audit["finding_counts"], ("n",)),
+        "n_warnings": SUPPRESSED,
+        "counts_withheld": True,
+    }
+
+
 def disclosure_summary(data: dict) -> dict:
     """The disclosure log for the appendix: settings, and the outputs that are not a plain pass."""
     outputs = data["outputs"]
@@ -251,6 +276,16 @@ def disclosure_summary(data: dict) -> dict:
         "flagged_cells": sum(o["flagged"] for o in outputs),
         "suppressed_cells": sum(
             o["suppressed_primary"] + o["suppressed_secondary"] for o in outputs
+        ),
+        "suppressed_primary": sum(o["suppressed_primary"] for o in outputs),
+        "suppressed_secondary": sum(o["suppressed_secondary"] for o in outputs),
+        "narrowest_interval": min(
+            (
+                o["audit"]["narrowest_interval"]
+                for o in outputs
+                if (o.get("audit") or {}).get("narrowest_interval") is not None
+            ),
+            default=None,
         ),
         "exempt": [o for o in outputs if o["status"] == "exempt"],
         "not_pass": [o for o in outputs if o["status"] not in {"pass", "exempt"}],
@@ -282,6 +317,8 @@ def render_report(input, output, params) -> None:
     }
     audit = audit_summary(input.ledger, input.findings)
     audit["disclosure"] = disclosure_summary(disclosure_log(input.disclosure_log))
+    if settings["disclosure"].get("min_cell") is not None:
+        audit = withhold_counts(audit)
     audit["dictionary"] = data_dictionary()
     audit["derivations"] = derivations(settings.get("bands"))
     inputs = load_inputs(
