@@ -200,3 +200,80 @@ def final_run(tmp_path_factory):
     workdir = copy_project(tmp_path_factory.mktemp("final"))
     snakemake(workdir)
     return workdir
+
+
+@pytest.fixture(scope="session")
+def protected_run(tmp_path_factory):
+    """The example project run with ``disclosure: min_cell: k``, built once per k and session."""
+    from workflow import copy_project, snakemake
+
+    built: dict[int, Path] = {}
+
+    def run(k: int) -> Path:
+        if k not in built:
+            workdir = copy_project(tmp_path_factory.mktemp(f"min_cell_{k}"))
+            snakemake(workdir, "--config", f"disclosure={{min_cell: {k}, review_threshold: 5}}")
+            built[k] = workdir
+        return built[k]
+
+    return run
+
+
+def third_prison_sheets(n_mothers: int = 7) -> dict:
+    """A small third prison: ``n_mothers`` started cases with a child, a need and a review each."""
+    statuses = ["Sentenced", "Remand", "Sentenced", "Recall", "Sentenced", "Sentenced", "Remand"]
+    baseline, children, needs, reviews = [], [], [], []
+    for i in range(n_mothers):
+        case_id = f"LN-{i + 1:03d}"
+        legal = statuses[i % len(statuses)]
+        baseline.append(
+            baseline_row(
+                case_id,
+                first_contact_date=dt.datetime(2022, 1 + i, 10),
+                age=24 + 3 * i,
+                legal_status=legal,
+                sentence_length=None if legal == "Remand" else "2 years",
+                n_children_under_18=1 + i % 3,
+            )
+        )
+        children.append(
+            {
+                "case_id": case_id,
+                "child_ref": 1,
+                "age": 3 + i,
+                "placement": "Foster care",
+                "has_social_worker": "Yes",
+            }
+        )
+        needs.append(
+            {"case_id": case_id, "source": "Mother", "need": "Support with adoption transition"}
+        )
+        reviews.append(
+            {
+                "case_id": case_id,
+                "review_date": dt.datetime(2023, 6, 1 + i),
+                "case_status": "Open",
+                "contact_with_children": "Indirect only",
+                "contact_outcome": "Unresolved",
+                "mbu": "No",
+                "legal_support": "No",
+                "work_summary": "synthetic note",
+            }
+        )
+    return {"Baseline": baseline, "Children": children, "Triage coding": needs, "Reviews": reviews}
+
+
+@pytest.fixture(scope="session")
+def third_prison_run(tmp_path_factory):
+    """The example project with a third prison of 7 mothers, run with ``min_cell: 10``."""
+    import yaml
+    from workflow import copy_project, snakemake
+
+    workdir = copy_project(tmp_path_factory.mktemp("third_prison"))
+    write_tracker(workdir / "data/raw/case_tracker/low_newton.xlsx", third_prison_sheets())
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    config["case_trackers"]["Low Newton"] = "data/raw/case_tracker/low_newton.xlsx"
+    config["disclosure"] = {"min_cell": 10, "review_threshold": 5}
+    (workdir / "three.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    snakemake(workdir, "--configfile", "three.yaml")
+    return workdir

@@ -187,7 +187,7 @@ def publish_release(input, output, params) -> None:
     audit). With ``min_cell`` set, an output that fails the audit stops the
     run with the output and cells named.
     """
-    from evaluation.disclosure import DisclosureError, DisclosureSettings
+    from evaluation.disclosure import DisclosureSettings
     from evaluation.disclosure.publish import protect_outputs
     from evaluation.output_guard import guard_frame, names_from
 
@@ -214,20 +214,7 @@ def publish_release(input, output, params) -> None:
         "outputs": protected.log,
     }
     write_json(log, output.disclosure_log)
-    if settings.min_cell is not None and protected.failures:
-        lines = [
-            f"- {entry['output']}: "
-            + "; ".join(
-                entry["audit"]["narrow_cells"][:5]
-                + [f"visible small count: {c}" for c in entry["audit"]["small_unsuppressed"][:5]]
-            )
-            for entry in protected.failures
-        ]
-        raise DisclosureError(
-            "disclosure audit failed: an intruder could learn a count below "
-            f"{settings.min_cell} from these outputs (see {output.disclosure_log}):\n"
-            + "\n".join(lines)
-        )
+    stop_on_failed_audit(protected.log, settings.min_cell, output.disclosure_log)
     for path in output.tables:
         table_id = Path(path).stem
         frame = protected.key_facts if table_id == "key_facts" else protected.tables[table_id]
@@ -235,6 +222,27 @@ def publish_release(input, output, params) -> None:
         write_csv(frame, path)
     for path in output.context:
         write_json(protected.contexts[Path(path).stem], path)
+
+
+def stop_on_failed_audit(log: list[dict], min_cell: int | None, log_path: str) -> None:
+    """With ``min_cell`` set, stop the run when any output failed the audit, naming it and its cells."""
+    from evaluation.disclosure import FAIL, DisclosureError
+
+    failures = [entry for entry in log if entry["status"] == FAIL]
+    if min_cell is None or not failures:
+        return
+    lines = []
+    for entry in failures:
+        audit = entry["audit"]
+        cells = audit["narrow_cells"][:5] + [
+            f"visible small count {cell}" for cell in audit["small_unsuppressed"][:5]
+        ]
+        lines.append(f"- {entry['output']}: " + "; ".join(cells))
+    raise DisclosureError(
+        f"disclosure audit failed: an intruder could learn a count below {min_cell} from "
+        f"these outputs; nothing was published ({log_path} is removed with the failed job, "
+        "run with --keep-incomplete to keep it):\n" + "\n".join(lines)
+    )
 
 
 def disclosure_log(path: str) -> dict:

@@ -117,8 +117,8 @@ def paired_change_figure(
     rows = list(directions.values())
     labels, parts = [], []
     for record in table.to_dict("records"):
-        if pd.isna(record["pairs"]):  # suppressed by disclosure control: not drawn
-            continue
+        if pd.isna(record["pairs"]) or any(pd.isna(record[key]) for key in directions):
+            continue  # suppressed by disclosure control: not drawn
         labels.append(
             f"{wrap_label(spec.item_short(record['item']), 34)}\n{record['comparison']} "
             f"({int(record['pairs'])} pairs)"
