@@ -86,6 +86,7 @@ def test_prose_prints_only_protected_numbers(protected_run):
         "referred but not started (no first_contact_date)": "[c]"
     }
     assert "[c] referred but not started" in report
+    assert "Non-zero counts below 5 are suppressed" in report
     # the ledger's counts give group sizes: withheld from the appendix under min_cell
     appendix = report.split("# Appendix A")[1].split("# Appendix B")[0]
     assert "| case_tracker | eastwood_park.xlsx | Baseline | read | [c] | [c] | [c] |" in appendix

@@ -224,34 +224,3 @@ def test_html_and_word_tables_show_exactly_the_markdown_numbers(final_run, repor
         assert rows in word_tables, table_id
 
 
-def test_disclosure_min_cell_five_leaves_no_small_count(tmp_path):
-    """With min_cell 5 no published count from 1 to 4 remains and none can be recovered."""
-    import json
-
-    import pandas as pd
-    from workflow import copy_project, snakemake
-
-    from evaluation import codebook
-    from evaluation.disclosure import recoverable
-
-    workdir = copy_project(tmp_path / "suppressed")
-    snakemake(workdir, "--config", "disclosure={min_cell: 5, review_threshold: 5}")
-    exempt = {k for k, v in codebook.all_table_specs().items() if v.get("disclosure") == "exempt"}
-    log = json.loads((workdir / "report/build/disclosure_log.json").read_text())
-    assert log["min_cell"] == 5
-    assert not [o for o in log["outputs"] if o["status"] == "fail"]
-    checked = 0
-    for path in sorted((workdir / "report/tables").glob("*.csv")):
-        if path.stem in exempt:
-            continue
-        table = read_csv(path)
-        for column in [c for c in table.columns if c in {"n", "pairs"} or c.startswith("n_")]:
-            values = pd.to_numeric(table[column], errors="coerce")
-            assert not values.between(1, 4).any(), (path.name, column)
-            checked += 1
-        if {"row", "column", "n", "denominator"} <= set(table.columns):
-            computed = read_csv(workdir / "data/processed/tables" / path.name)  # before suppression
-            assert recoverable(computed, table["n"].isna()) == [], path.name
-    assert checked >= 30
-    report = (workdir / "report/build/report.md").read_text()
-    assert "Counts below 5 are suppressed" in report and "[c]" in report
