@@ -97,7 +97,7 @@ def read_tables(workdir: Path) -> dict[str, pd.DataFrame]:
 # 1. Small counts that are visible
 # --------------------------------------------------------------------------
 
-IDENTIFYING_COLUMNS = ("item", "fact", "row", "comparison", "theme", "column")
+IDENTIFYING_COLUMNS = ("research_question", "item", "fact", "row", "comparison", "theme", "column")
 PEOPLE_NOUNS = (
     r"(?:test\s+previews?|unfinished\s+responses?|mothers?|child(?:ren)?|participants?"
     r"|practitioners?|questionnaires?|answers?|responses?|interviews?|cases?|referrals?"
@@ -118,7 +118,7 @@ PROSE_PATTERNS = (
 SVG_PATTERNS = (
     re.compile(NUMBER + r"\s*\(\s*\d+(?:\.\d+)?\s*%\s*\)"),
     re.compile(r"\bn\s*=\s*" + NUMBER),
-    re.compile(r"(?<![\w./\-])(\d+)\s*/\s*(\d+)(?![\w/]|\.\d)"),
+    re.compile(r"(?<![\w./\-])(\d+|\[c\])\s*/\s*(\d+|\[c\])(?![\w/]|\.\d)"),
     re.compile(NUMBER + r"\s+pairs\b"),
 )
 # A number right after one of these words is a label, not a count ("Table 3").
@@ -154,7 +154,11 @@ def _collect(pattern: re.Pattern, text: str, found: dict, labels: frozenset[str]
     for match in pattern.finditer(text):
         for group in range(1, (pattern.groups or 0) + 1):
             start = match.start(group)
-            if start < 0 or LABEL_WORDS.search(text[max(0, start - 12) : start]):
+            if (
+                start < 0
+                or not match.group(group).isdigit()
+                or LABEL_WORDS.search(text[max(0, start - 12) : start])
+            ):
                 continue
             if _is_category_label(match, text, labels):
                 continue
@@ -224,8 +228,12 @@ def small_in_tables(tables: dict[str, pd.DataFrame], k: int) -> list[str]:
     return found
 
 
+LIST_OR_HEADING = re.compile(r"\s*(?:[-*+]\s|#|\d+[.)]\s|>)")
+
+
 def markdown_prose(text: str) -> list[tuple[int, str]]:
-    """(line number, line) of report.md prose: no YAML front matter, no table lines."""
+    """(first line number, text) of each paragraph or list item of report.md prose: no
+    YAML front matter, no table lines; a paragraph wrapped over lines is joined."""
     lines = text.splitlines()
     start = 0
     if lines and lines[0].strip() == "---":
@@ -233,16 +241,30 @@ def markdown_prose(text: str) -> list[tuple[int, str]]:
             if lines[number].strip() in ("---", "..."):
                 start = number + 1
                 break
-    return [
-        (number + 1, line)
-        for number, line in enumerate(lines)
-        if number >= start and not line.lstrip().startswith("|")
-    ]
+    chunks: list[tuple[int, str]] = []
+    current: list[str] = []
+    first = 0
+    for number in range(start, len(lines)):
+        line = lines[number]
+        if not line.strip() or line.lstrip().startswith("|") or LIST_OR_HEADING.match(line):
+            if current:
+                chunks.append((first + 1, " ".join(current)))
+            current = []
+            if not line.strip() or line.lstrip().startswith("|"):
+                continue
+        if not current:
+            first = number
+        current.append(line.strip())
+    if current:
+        chunks.append((first + 1, " ".join(current)))
+    return chunks
 
 
 def html_text(text: str) -> str:
+    """The visible text of an HTML page, one line per paragraph, cell or heading."""
     text = re.sub(r"(?is)<(script|style|svg)\b.*?</\1\s*>", " ", text)
     text = re.sub(r"(?s)<!--.*?-->", " ", text)
+    text = re.sub(r"\s+", " ", text)  # a paragraph wrapped over lines is one line
     text = re.sub(r"(?i)<br\s*/?>|</(p|div|li|td|th|tr|h\d|caption|figcaption)>", "\n", text)
     text = re.sub(r"(?s)<[^>]+>", " ", text)
     return html.unescape(text)
@@ -403,7 +425,19 @@ class CountTable:
     denominator: dict[tuple[str, str, str], Key | None] = field(default_factory=dict)
     pct: dict[tuple[str, str, str], str] = field(default_factory=dict)
     columns: list[str] = field(default_factory=list)
-    single_response: bool = False
+    # Sets of row labels seen adding up to their base in a fully visible column (and
+    # never seen not to); ``single_response`` True/False overrides that evidence.
+    summing: set[frozenset[str]] = field(default_factory=set)
+    single_response: bool | None = None
+
+    def adds_up(self, rows: frozenset[str]) -> bool:
+        if self.single_response is not None:
+            return self.single_response
+        return rows in self.summing
+
+
+def _shown(frame: pd.DataFrame, index) -> bool:
+    return isinstance(parse_count(frame.at[index, "denominator"]), int)
 
 
 def add_count_table(model: Model, name: str, frame: pd.DataFrame) -> CountTable:
@@ -413,18 +447,21 @@ def add_count_table(model: Model, name: str, frame: pd.DataFrame) -> CountTable:
         if column not in table.columns:
             table.columns.append(column)
     # Denominators: empty in every row of an (item, column) = the base is suppressed
-    # (one unknown). Empty next to a visible one = that row has no denominator.
+    # (one unknown for the group). Empty next to a visible one = that row has no
+    # denominator or a base of its own: such rows are never tied to the group's base.
     groups: dict[tuple[str, str], list] = defaultdict(list)
     for index in frame.index:
         groups[(items[index], frame.at[index, "column"])].append(index)
-    visible_rows = {
+    visible_rows = {frame.at[i, "row"] for i in frame.index if _shown(frame, i)}
+    own_base_rows = {
         frame.at[i, "row"]
-        for i in frame.index
-        if isinstance(parse_count(frame.at[i, "denominator"]), int)
+        for members in groups.values()
+        if any(_shown(frame, j) for j in members)
+        for i in members
+        if not _shown(frame, i)
     }
-    any_visible = bool(visible_rows)
     for (item, column), members in groups.items():
-        shown = [i for i in members if isinstance(parse_count(frame.at[i, "denominator"]), int)]
+        shown = any(_shown(frame, i) for i in members)
         for index in members:
             row = frame.at[index, "row"]
             cell = (item, row, column)
@@ -432,44 +469,48 @@ def add_count_table(model: Model, name: str, frame: pd.DataFrame) -> CountTable:
             table.pct[cell] = frame.at[index, "pct"] if "pct" in frame.columns else ""
             text = frame.at[index, "denominator"]
             value = parse_count(text)
+            tied = (row in visible_rows or not visible_rows) and row not in own_base_rows
             if isinstance(value, int):
                 table.denominator[cell] = model.cell((name, item, row, column, "denominator"), text)
-            elif value is None and not shown and (row in visible_rows or not any_visible):
+            elif value is None and not shown and tied:
                 table.denominator[cell] = model.unknown(
                     (name, item, ALL_ROWS, column, "denominator")
                 )
             else:
                 table.denominator[cell] = None
-    table.single_response = _looks_single_response(model, table)
+    table.summing = _summing_row_sets(model, table)
     return table
 
 
-def _partitions(table: CountTable) -> dict[tuple[str, str, Key], list[Key]]:
-    """Rows of each (item, column) that share one denominator."""
-    parts: dict[tuple[str, str, Key], list[Key]] = defaultdict(list)
-    for (item, _row, column), n in table.n.items():
-        denominator = table.denominator[(item, _row, column)]
-        if n is not None and denominator is not None:
-            parts[(item, column, denominator)].append(n)
+def _partitions(model: Model, table: CountTable) -> dict[tuple, tuple[Key, list[Key], list[str]]]:
+    """Rows of each (item, column) that share one denominator (the same visible value, or
+    the same suppressed base): (item, column, base) -> (a denominator cell, n cells, rows)."""
+    parts: dict[tuple, tuple[Key, list[Key], list[str]]] = {}
+    for (item, row, column), n in table.n.items():
+        denominator = table.denominator[(item, row, column)]
+        if n is None or denominator is None:
+            continue
+        base = ("=", model.known[denominator]) if denominator in model.known else denominator
+        part = parts.setdefault((item, column, base), (denominator, [], []))
+        part[1].append(n)
+        part[2].append(row)
     return parts
 
 
-def _looks_single_response(model: Model, table: CountTable) -> bool:
-    """Single-response when a fully visible column adds up to its denominator, and none does not."""
-    agree = disagree = 0
-    for (_item, _column, denominator), ns in _partitions(table).items():
+def _summing_row_sets(model: Model, table: CountTable) -> set[frozenset[str]]:
+    """Row sets that add up to their base in a fully visible column, and never fail to."""
+    agree, disagree = set(), set()
+    for denominator, ns, rows in _partitions(model, table).values():
         if denominator in model.known and all(n in model.known for n in ns):
-            if sum(model.known[n] for n in ns) == model.known[denominator]:
-                agree += 1
-            else:
-                disagree += 1
-    return agree > 0 and disagree == 0
+            total = sum(model.known[n] for n in ns)
+            (agree if total == model.known[denominator] else disagree).add(frozenset(rows))
+    return agree - disagree
 
 
 def relate_count_table(model: Model, table: CountTable) -> None:
     name = table.name
-    for (item, column, denominator), ns in _partitions(table).items():
-        if table.single_response:
+    for (item, column, _base), (denominator, ns, rows) in _partitions(model, table).items():
+        if table.adds_up(frozenset(rows)):
             model.equal_sum(ns, denominator, f"{name}: rows of {item} {column} add up to the base")
         else:
             for n in ns:
@@ -664,8 +705,37 @@ def relate_sentence_length(model: Model, sentence: CountTable, legal: CountTable
             )
 
 
-def build_model(workdir) -> Model:
-    """The intruder's model of one project folder, from its published tables only."""
+def relate_joint_display(model: Model, joint: pd.DataFrame, themes: CountTable) -> None:
+    """Extension (not used by default): "Theme (N of M participants)" in the joint display
+    counts every participant once, so N = the theme's row of the theme matrix summed over
+    the participant groups, and M = the groups' sizes summed."""
+    if "themes" not in joint.columns:
+        return
+    groups = [column for column in themes.columns if column != TOTAL]
+    for text in joint["themes"]:
+        for match in re.finditer(r"([^;()]+?) \((\[c\]|\d+) of (\[c\]|\d+) participants?\)", text):
+            label = match.group(1).strip()
+            n_key = model.cell(("joint_display", "", label, "", "n"), match.group(2).strip("[c]"))
+            m_key = model.cell(
+                ("joint_display", "", "", "", "participants"), match.group(3).strip("[c]")
+            )
+            parts = [themes.n.get(("", label, column)) for column in groups]
+            if n_key is not None and parts and all(part is not None for part in parts):
+                model.equal_sum(parts, n_key, "joint_display: theme count = theme matrix row")
+            sizes = [themes.denominator.get(("", label, column)) for column in groups]
+            if m_key is not None and sizes and all(size is not None for size in sizes):
+                model.equal_sum(sizes, m_key, "joint_display: participants = group sizes")
+
+
+def build_model(
+    workdir, *, extended: bool = False, single_response: dict[str, bool] | None = None
+) -> Model:
+    """The intruder's model of one project folder, from its published tables only.
+
+    ``extended`` adds relations beyond the agreed set (the joint display's theme counts).
+    ``single_response`` overrides, per table, whether its rows add up to their base (what
+    an intruder may know from the report's wording when no column is fully visible).
+    """
     frames = read_tables(Path(workdir))
     model = Model()
     count_tables: dict[str, CountTable] = {}
@@ -674,6 +744,8 @@ def build_model(workdir) -> Model:
             continue
         if is_count_table(frame):
             count_tables[name] = add_count_table(model, name, frame)
+            if single_response and name in single_response:
+                count_tables[name].single_response = single_response[name]
             relate_count_table(model, count_tables[name])
         elif name == "key_facts":
             add_key_facts(model, frame)
@@ -696,6 +768,8 @@ def build_model(workdir) -> Model:
         relate_wai_completion(model, count_tables["wai_completion"])
     if "sentence_length" in count_tables and "legal_status" in count_tables:
         relate_sentence_length(model, count_tables["sentence_length"], count_tables["legal_status"])
+    if extended and "joint_display" in frames and "theme_matrix" in count_tables:
+        relate_joint_display(model, frames["joint_display"], count_tables["theme_matrix"])
     return model
 
 
@@ -861,7 +935,14 @@ def _format(value: float) -> str:
     return "inf" if math.isinf(value) else str(int(value))
 
 
-def recover_suppressed(workdir, k: int, *, integer: bool = True) -> list[str]:
+def recover_suppressed(
+    workdir,
+    k: int,
+    *,
+    integer: bool = True,
+    extended: bool = False,
+    single_response: dict[str, bool] | None = None,
+) -> list[str]:
     """Suppressed cells an intruder can pin to an interval narrower than k.
 
     Each finding reads "table item row column field: [lo, hi]"; a component whose
@@ -869,7 +950,7 @@ def recover_suppressed(workdir, k: int, *, integer: bool = True) -> list[str]:
     "inconsistent: ..." (the intruder cannot reason about it, and either the
     release or the intruder's model is wrong).
     """
-    model = build_model(workdir)
+    model = build_model(workdir, extended=extended, single_response=single_response)
     found, notes = intervals(model, k, integer=integer)
     narrow = [
         f"{describe(key)}: [{_format(interval.low)}, {_format(interval.high)}]"
