@@ -499,3 +499,46 @@ def test_a_given_suppression_that_leaks_is_logged_as_fail():
     entry = next(e for e in out.log if e["output"] == "t")
     assert entry["status"] == FAIL
     assert any("'Yes'" in cell for cell in entry["audit"]["narrow_cells"])
+
+
+def random_tidy(rng, rows, prisons, bases) -> pd.DataFrame:
+    """A single-response table over prisons with the given column bases."""
+    counts = {}
+    for prison in prisons:
+        split = rng.multinomial(bases[prison], rng.dirichlet(np.ones(rows) * 0.6))
+        for i, n in enumerate(split):
+            counts.setdefault(f"r{i}", {})[prison] = int(n)
+    return tidy(counts, prisons=tuple(prisons))
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("k", [5, 10])
+def test_random_linked_tables_survive_the_independent_intruder(tmp_path, seed, k):
+    """Three tables on one population and a key fact, protected together, attacked from files."""
+    import intruder
+
+    rng = np.random.default_rng(seed)
+    prisons = ["A", "B", "C"]
+    bases = {p: int(rng.integers(6, 30)) for p in prisons}
+    tables = {f"t{i}": random_tidy(rng, int(rng.integers(2, 5)), prisons, bases) for i in range(3)}
+    row = tables["t0"].loc[tables["t0"]["column"] != "Total"]
+    first = row["row"].iloc[0]
+    by_prison = row.loc[row["row"] == first].set_index("column")["n"]
+    facts = pd.DataFrame(
+        [
+            {"fact": "f", "column": c, "n": int(n), "denominator": d, "pct": 0.0}
+            for c, n, d in [("Total", by_prison.sum(), sum(bases.values()))]
+            + [(p, by_prison[p], bases[p]) for p in prisons]
+        ]
+    )
+    out = protect(
+        tables, k, facts=facts, fact_specs={"f": {"same_as": {"table": "t0", "rows": [first]}}}
+    )
+    assert out.suppression.ok
+    folder = tmp_path / "report/tables"
+    folder.mkdir(parents=True)
+    for name, frame in out.tables.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    out.key_facts.to_csv(folder / "key_facts.csv", index=False)
+    assert intruder.small_in_tables(intruder.read_tables(tmp_path), k) == []
+    assert intruder.recover_suppressed(tmp_path, k) == []
