@@ -222,5 +222,3 @@ def test_html_and_word_tables_show_exactly_the_markdown_numbers(final_run, repor
     word_tables = [[[plain(c.text) for c in row.cells] for row in t.rows] for t in document.tables]
     for table_id, rows in md_tables.items():
         assert rows in word_tables, table_id
-
-
