@@ -33,7 +33,9 @@ rule key_facts:
 # naming the output and the cell.
 PUBLISHED_IDS = [table_id for ids in PUBLISH_GROUPS.values() for table_id in ids]
 # The strands' context files, as protected for the templates.
-PUBLISHED_CONTEXT = [f"report/build/context/{Path(path).name}" for path in REPORT_CONTEXT]
+PUBLISHED_CONTEXT = [
+    f"report/build/context/{Path(path).name}" for path in REPORT_CONTEXT
+]
 
 
 rule publish_release:
