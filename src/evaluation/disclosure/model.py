@@ -14,9 +14,12 @@ A :class:`Release` holds
   multi-response count is at most its base; a theme was raised by at least
   the participants quoted on it).
 
-Every relation is checked against the true values when it is added: a
-relation the data do not satisfy is a bug in its declaration and stops the
-run (:class:`RelationError`), so the intruder model never rests on a wrong
+Every relation is checked against the true values when it is added. A
+relation the data do not satisfy is no relation an intruder could use
+either, so it is left out and recorded in ``skipped`` (the disclosure log
+lists them: a declaration that no longer fits the data is visible to
+reviewers without stopping a release); with ``strict=True`` it raises
+:class:`RelationError` instead. Either way the model never rests on a wrong
 equation.
 """
 
@@ -74,6 +77,15 @@ class Release:
     lower_bounds: dict[CellKey, int] = field(default_factory=dict)
     #: outputs whose cells are not protected, with the reason (staff time, agreement statistics)
     exempt: dict[str, str] = field(default_factory=dict)
+    #: raise on a relation the data do not satisfy, instead of leaving it out
+    strict: bool = False
+    #: relations left out because the data do not satisfy them: "<source>: <why>"
+    skipped: list[str] = field(default_factory=list)
+
+    def _broken(self, source: str, message: str) -> None:
+        if self.strict:
+            raise RelationError(message)
+        self.skipped.append(f"{source}: {message}")
 
     # -- cells -------------------------------------------------------------
     def add(self, key: CellKey, value, *, published: bool = True) -> CellKey:
@@ -116,34 +128,37 @@ class Release:
         terms = {k: c for k, c in terms.items() if c}
         missing = [k for k in terms if k not in self.values]
         if missing:
-            raise RelationError(f"relation {source!r} names unknown cells: {missing[:3]}")
+            return self._broken(source, f"relation {source!r} names unknown cells: {missing[:3]}")
         if not terms:
             return
         lhs = sum(c * self.values[k] for k, c in terms.items())
         if lhs != constant:
             shown = " + ".join(f"{c} x {describe(k)} [{self.values[k]}]" for k, c in terms.items())
-            raise RelationError(
+            return self._broken(
+                source,
                 f"relation {source!r} does not hold on the data: {shown} = {lhs}, "
-                f"expected {constant}"
+                f"expected {constant}",
             )
         self.equalities.append(Equality(dict(terms), constant, source))
 
     def add_at_most(self, small: CellKey, large: CellKey, source: str = "") -> None:
         for key in (small, large):
             if key not in self.values:
-                raise RelationError(f"relation {source!r} names an unknown cell: {key}")
+                return self._broken(source, f"relation {source!r} names an unknown cell: {key}")
         if self.values[small] > self.values[large]:
-            raise RelationError(
+            return self._broken(
+                source,
                 f"relation {source!r} does not hold: {describe(small)} "
-                f"[{self.values[small]}] > {describe(large)} [{self.values[large]}]"
+                f"[{self.values[small]}] > {describe(large)} [{self.values[large]}]",
             )
         self.at_most.append(AtMost(small, large, source))
 
     def add_lower_bound(self, key: CellKey, bound: int, source: str = "") -> None:
         """Something published elsewhere shows ``key`` is at least ``bound``."""
         if self.values[key] < bound:
-            raise RelationError(
-                f"relation {source!r} does not hold: {describe(key)} [{self.values[key]}] < {bound}"
+            return self._broken(
+                source,
+                f"relation {source!r} does not hold: {describe(key)} [{self.values[key]}] < {bound}",
             )
         self.lower_bounds[key] = max(bound, self.lower_bounds.get(key, 0))
 

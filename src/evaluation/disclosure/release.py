@@ -428,11 +428,12 @@ def _resolve(template: str, groups: list[str], data: dict, path: str) -> str:
     text = str(template)
     for i, value in enumerate(groups, start=1):
         text = text.replace(f"${i}", value)
-    if text.startswith("@"):
+    if text.startswith("@"):  # a sibling's value; "" when the context has none
         node = data
         for part in path.split(".")[:-1]:
             node = node[int(part)] if isinstance(node, list) else node[part]
-        text = str(node[text[1:]])
+        value = node.get(text[1:]) if isinstance(node, dict) else None
+        text = "" if value is None else str(value)
     return text
 
 

@@ -212,6 +212,8 @@ def publish_release(input, output, params) -> None:
         "min_cell": settings.min_cell,
         "review_threshold": settings.review_threshold,
         "outputs": protected.log,
+        # declared or derived relations the data do not satisfy (so no intruder can use them)
+        "relations_skipped": protected.release.skipped,
     }
     write_json(log, output.disclosure_log)
     stop_on_failed_audit(protected.log, settings.min_cell, output.disclosure_log)
