@@ -548,3 +548,20 @@ def test_random_linked_tables_survive_the_independent_intruder(tmp_path, seed, k
     out.key_facts.to_csv(folder / "key_facts.csv", index=False)
     assert intruder.small_in_tables(intruder.read_tables(tmp_path), k) == []
     assert intruder.recover_suppressed(tmp_path, k) == []
+
+
+def test_a_key_fact_by_prison_is_bounded_by_its_base():
+    """siblings_apart at the interim cut: x + y = 18, x <= 14, y <= 12 pins x to [6, 14] at k = 10."""
+    facts = pd.DataFrame(
+        [
+            {"fact": "siblings_apart", "column": c, "n": n, "denominator": d, "pct": 0.0}
+            for c, n, d in [("Total", 18, 26), ("A", 10, 14), ("B", 8, 12)]
+        ]
+    )
+    release_only = protect({}, 10, facts=facts)
+    assert any("within its base" in rel.source for rel in release_only.release.at_most)
+    assert release_only.suppression.ok
+    for column in ("A", "B"):
+        key = cell_key("key_facts", "siblings_apart", column)
+        if key in release_only.suppression.suppressed:
+            assert release_only.suppression.intervals[key].width >= 10

@@ -343,6 +343,7 @@ def register_key_facts(release: Release, frame: pd.DataFrame, specs: dict) -> No
                 key = release.add(cell_key("key_facts", fact, column, "denominator"), base)
                 pop = release.hidden(f"size={base}", column, base, "")
                 release.equal(key, pop, f"key fact {fact}: base")
+                release.add_at_most(cells[column], pop, f"key fact {fact}: within its base")
                 bases[column] = pop
         groups = [c for c in cells if c != TOTAL]
         if TOTAL in cells and groups and bases:  # distinct counts (no base) overlap
