@@ -230,9 +230,10 @@ def clean_outputs(project: Path) -> None:
 
 
 def generator_digest(project: Path, scale: int) -> str:
-    """Fingerprint of the generators' code and the scale (reuse of cached scaled files)."""
+    """Fingerprint of the generators' code, their targets and the scale (reuse of cached files)."""
     digest = hashlib.sha256(str(scale).encode())
-    for path in sorted((project / "src" / "evaluation" / "synthetic").glob("*.py")):
+    folder = project / "tools" / "synthetic"
+    for path in sorted([*folder.glob("*.py"), *folder.glob("*.yaml")]):
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()
 
@@ -258,15 +259,17 @@ def scaled_raw_files(project: Path, scale: int, cache: Path | None) -> float:
 
 def generate_scaled(raw: Path, project: Path, scale: int) -> float:
     """Write the generators' ``--scale`` files into ``raw/<source>/``; seconds taken."""
+    # The generators (tools/synthetic/) are not part of the package: the project's
+    # root goes on the path as well as its sources.
+    env = environment(project)
+    env["PYTHONPATH"] = os.pathsep.join([str(project), env["PYTHONPATH"]])
     start = time.perf_counter()
     for module in GENERATORS:
-        command = [sys.executable, "-m", f"evaluation.synthetic.{module}"]
+        command = [sys.executable, "-m", f"tools.synthetic.{module}"]
         command += ["--out", str(raw / module), "--scale", str(scale)]
         if module == "surveys":
             command += ["--trackers", str(raw / "case_tracker")]
-        done = subprocess.run(
-            command, cwd=project, env=environment(project), capture_output=True, text=True
-        )
+        done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
         if done.returncode != 0:
             raise BenchmarkError(
                 f"generator {module} --scale {scale} failed:\n{done.stderr[-3000:]}"

@@ -287,7 +287,7 @@ def test_example_case_ids_must_exist(tmp_path):
 
 
 def test_scaled_diary_gives_each_copy_its_own_workers_and_fits_one_sheet(monkeypatch):
-    from evaluation.synthetic import activity as generator
+    from tools.synthetic import activity as generator
 
     one_copy = generator.build_rows(1)
     three = generator.build_rows(3)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import reference_figures as ref
 
 from evaluation.codebook import normalise_text
 from evaluation.findings import DataValidationError, FindingLog, Ledger, ledger_balance
@@ -259,7 +260,7 @@ def test_planted_identifiers_stop_the_run_naming_the_segment(tmp_path, inline):
 @pytest.fixture(scope="module")
 def example_outputs(tmp_path_factory):
     base = tmp_path_factory.mktemp("example")
-    return {cut: run_pipeline(base / cut, EXAMPLE, cut) for cut in ("2022-05-31", "2023-12-31")}
+    return {cut: run_pipeline(base / cut, EXAMPLE, cut) for cut in (ref.INTERIM_CUT, ref.FINAL_CUT)}
 
 
 def _day_first(text: str) -> pd.Timestamp:
@@ -295,7 +296,7 @@ def _independent_matrix(cutoff: str) -> dict[tuple[str, str], tuple[int, int]]:
     }
 
 
-@pytest.mark.parametrize("cutoff", ["2022-05-31", "2023-12-31"])
+@pytest.mark.parametrize("cutoff", [ref.INTERIM_CUT, ref.FINAL_CUT])
 def test_theme_matrix_on_example_data_matches_an_independent_count(example_outputs, cutoff):
     matrix = pd.read_csv(example_outputs[cutoff]["theme_matrix"])
     got = {(r.row, r.column): (r.n, r.denominator) for r in matrix.itertuples()}
@@ -303,16 +304,12 @@ def test_theme_matrix_on_example_data_matches_an_independent_count(example_outpu
 
 
 def test_example_participants_match_the_interim_round(example_outputs):
-    context = json.loads(example_outputs["2022-05-31"]["context"].read_text())
-    assert context["participants_by_group"] == {
-        "Mother in prison": 5,
-        "Mother after release": 3,
-        "Community practitioner": 6,
-        "Prison social worker": 2,
-        "Carer": 1,
-    }
-    assert context["interviews_by_group"]["Prison social worker"] == 4  # each interviewed twice
-    final = json.loads(example_outputs["2023-12-31"]["context"].read_text())
+    published = ref.QUALITATIVE_INTERIM
+    context = json.loads(example_outputs[ref.INTERIM_CUT]["context"].read_text())
+    assert context["participants_by_group"] == published["participants_by_group"]
+    for group, n in published["interviews_by_group"].items():
+        assert context["interviews_by_group"][group] == n, group
+    final = json.loads(example_outputs[ref.FINAL_CUT]["context"].read_text())
     assert final["participants_total"] > context["participants_total"]
     # about a fifth of the primary coder's segments are double-coded
     assert 15 <= final["double_coded_pct"] <= 25

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
+import reference_figures as ref
 import scipy.stats
 
 from evaluation.config import ConfigError
@@ -27,31 +28,18 @@ from evaluation.surveys.tables import (
     supported_inside_fact,
 )
 from evaluation.surveys.wai import score_wai
-from evaluation.synthetic import surveys as synthetic
+from tools.synthetic import surveys as synthetic
 
 REPO = Path(__file__).resolve().parents[1]
 RAW = REPO / "data" / "raw" / "surveys"
-INTERIM_CUT = dt.date(2022, 5, 31)
-DEFAULT_CUT = dt.date(2023, 12, 31)
+INTERIM_CUT = dt.date.fromisoformat(ref.INTERIM_CUT)
+DEFAULT_CUT = dt.date.fromisoformat(ref.FINAL_CUT)
 WAVES = {"T1": RAW / "mothers_T1.sav", "T2": RAW / "mothers_T2.sav"}
 
-# Reference figures, section B (published interim surveys): (positive, neutral, negative, base).
-REFERENCE_B = {
-    "mothers_views_css": {
-        "willing_engage_css": {"T1": (18, 3, 2, 23), "T2": (10, 0, 2, 12)},
-        "trust_css": {"T1": (9, 4, 10, 23), "T2": (6, 4, 3, 13)},
-        "confident_css": {"T1": (6, 4, 13, 23), "T2": (5, 4, 3, 12)},
-    },
-    "mothers_support": {
-        "support_inside": {"T1": (19, 2, 3, 24), "T2": (12, 0, 1, 13)},
-        "support_outside": {"T1": (5, 3, 15, 23), "T2": (3, 0, 10, 13)},
-    },
-    "mothers_meetings": {
-        "share_views": {"T1": (5, 4, 13, 22), "T2": (5, 1, 7, 13)},
-        "views_listened": {"T1": (5, 6, 11, 22), "T2": (3, 3, 7, 13)},
-    },
-}
-PRACTITIONER_AGREE = [5, 4, 4, 2, 5, 5, 4, 5, 4, 4, 4, 2, 4, 3, 3, 2, 5, 5, 4, 4, 3, 1]
+# Published interim surveys (section B): table -> item -> wave -> (positive, neutral,
+# negative, base).
+REFERENCE_B = ref.SURVEY_TABLES
+PRACTITIONER_AGREE = ref.PRACTITIONERS["agree"]
 
 
 def tracker_ids() -> pd.DataFrame:
@@ -97,7 +85,7 @@ def _cell(table, item, row, column):
 
 def test_interim_respondents_per_wave(interim):
     at_cut, _ = interim
-    assert at_cut.responses.groupby("wave").size().to_dict() == {"T1": 24, "T2": 14}
+    assert at_cut.responses.groupby("wave").size().to_dict() == ref.SURVEY_RESPONDENTS
 
 
 @pytest.mark.parametrize("table_id", sorted(REFERENCE_B))
@@ -115,63 +103,52 @@ def test_interim_item_tables_reproduce_reference_b(interim, table_id):
 
 def test_interim_ratings_round_as_published(interim):
     ratings = interim[1]["mothers_ratings"].set_index(["item", "column"])["mean"]
-    assert round(ratings[("involvement_rating", "T1")]) == 4
-    assert round(ratings[("involvement_rating", "T2")]) == 5
-    assert round(ratings[("relationship_csw_rating", "T1")]) == 4
-    assert round(ratings[("relationship_csw_rating", "T2")]) == 4
+    for item, by_wave in ref.SURVEY_RATINGS.items():
+        for wave, published in by_wave.items():
+            assert round(ratings[(item, wave)]) == published, (item, wave)
 
 
 def test_interim_wai_totals_computable_as_published(interim):
     completion = interim[1]["wai_completion"].set_index(["row", "column"])
     labels = spec.keyed_labels("wai_completion_status")
-    computed_t1 = completion.loc[(labels["computed"], "T1")]
-    computed_t2 = completion.loc[(labels["computed"], "T2")]
-    assert (computed_t1["n"], computed_t1["denominator"], round(computed_t1["pct"])) == (9, 23, 39)
-    assert (computed_t2["n"], computed_t2["denominator"], round(computed_t2["pct"])) == (5, 14, 36)
-    assert completion.loc[(labels["not_met"], "T1"), "n"] == 1
+    for wave, published in ref.WAI_COMPUTED.items():
+        computed = completion.loc[(labels["computed"], wave)]
+        assert (computed["n"], computed["denominator"], round(computed["pct"])) == published
+    assert completion.loc[(labels["not_met"], "T1"), "n"] == ref.WAI_NOT_MET["T1"]
     scores = interim[1]["wai_scores"].set_index(["row", "column"])
-    assert scores.loc[("Total", "T1"), "n"] == 9 and scores.loc[("Total", "T2"), "n"] == 5
+    for wave, (n, _denominator, _pct) in ref.WAI_COMPUTED.items():
+        assert scores.loc[("Total", wave), "n"] == n
     assert 12 <= scores.loc[("Total", "T1"), "mean"] <= 60
 
 
 def test_interim_service_items_as_published(interim):
     service = interim[1]["mothers_service"]
     assert set(service["column"]) == {"T2"}
-    assert _cell(service, "satisfaction_tac", "Very satisfied", "T2")[
-        ["n", "denominator"]
-    ].tolist() == [14, 14]
-    assert _cell(service, "practical_support", "Yes", "T2")[["n", "denominator"]].tolist() == [
-        14,
-        14,
-    ]
-    emotional = _cell(service, "emotional_support", "Yes", "T2")
-    assert emotional["n"] == 12 and round(emotional["pct"]) == 86
-    assert _cell(service, "felt_listened", "Yes", "T2")[["n", "denominator"]].tolist() == [14, 14]
-    planning = _cell(service, "more_confident_planning", "Strongly agree or agree", "T2")
-    assert planning["n"] == 13 and round(planning["pct"]) == 93
+    for item, published in ref.SURVEY_SERVICE.items():
+        cell = _cell(service, item, published["row"], "T2")
+        got = (cell["n"], cell["denominator"], round(cell["pct"]))
+        assert got == (published["n"], published["denominator"], published["pct"]), item
 
 
 def test_interim_practitioner_survey_as_published(practitioners_read):
     at_cut = practitioners_at_cut({"Y1": practitioners_read.answers}, INTERIM_CUT)
     tables = build_practitioner_tables(at_cut.answers, ["Y1"])
-    assert at_cut.answers["response_id"].nunique() == 5
+    published = ref.PRACTITIONERS
+    assert at_cut.answers["response_id"].nunique() == published["responses"]
     roles = tables["practitioner_roles"].set_index("row")["n"]
-    assert roles.to_dict() == {
-        "Children's social worker": 3,
-        "Fostering social worker": 0,
-        "School safeguarding lead": 1,
-        "Children's guardian (Cafcass)": 1,
-        "Other": 0,
-    }
+    assert roles.to_dict() == published["roles"]
     heard = tables["practitioner_heard_via"].set_index("row")["n"]
-    assert heard["Contacted by the prison social worker"] == 3 and heard["A colleague"] == 2
-    assert (
-        tables["practitioner_contact_frequency"].set_index("row").loc["Every 4-6 weeks", "n"] == 3
-    )
+    for row, n in published["heard_via"].items():
+        assert heard[row] == n, row
+    frequency = tables["practitioner_contact_frequency"].set_index("row")["n"]
+    for row, n in published["contact_frequency"].items():
+        assert frequency[row] == n, row
     agreement = tables["practitioner_agreement"]
     agreed = agreement.loc[agreement["row"] == "Strongly agree or agree"]
     assert agreed["n"].tolist() == PRACTITIONER_AGREE
-    assert agreed["item"].tolist() == [f"agree_{i:02d}" for i in range(1, 23)]
+    assert agreed["item"].tolist() == [
+        f"agree_{i:02d}" for i in range(1, len(PRACTITIONER_AGREE) + 1)
+    ]
     statements = tables["practitioner_statements"]
     assert (
         len(statements) == 22
@@ -197,10 +174,13 @@ def test_default_cut_key_fact_is_91_percent(wave_reads):
     at_cut = _at(wave_reads, DEFAULT_CUT)
     fact = supported_inside_fact(at_cut.answers, list(WAVES)).iloc[0]
     assert fact["fact"] == "supported_inside_latest_wave" and fact["column"] == "Total"
-    assert round(fact["pct"]) == 91
-    assert (fact["n"], fact["denominator"]) == (20, 22)
+    n, denominator, pct = ref.SUPPORTED_INSIDE_LATEST_WAVE
+    assert round(fact["pct"]) == pct
+    assert (fact["n"], fact["denominator"]) == (n, denominator)
+    # At the interim cut the latest wave is T2 as published then.
+    positive, _neutral, _negative, base = REFERENCE_B["mothers_support"]["support_inside"]["T2"]
     interim_fact = supported_inside_fact(_at(wave_reads, INTERIM_CUT).answers, list(WAVES)).iloc[0]
-    assert (interim_fact["n"], interim_fact["denominator"]) == (12, 13)
+    assert (interim_fact["n"], interim_fact["denominator"]) == (positive, base)
 
 
 def test_the_two_cuts_differ_and_late_responses_are_counted(wave_reads):
@@ -759,21 +739,21 @@ def test_generator_scale_keeps_proportions(tmp_path):
         w: read_mothers_wave(tmp_path / f"mothers_{w}.sav", w, i + 1) for i, w in enumerate(WAVES)
     }
     at_cut = mothers_at_cut({w: r.answers for w, r in reads.items()}, INTERIM_CUT, tracker_ids())
-    assert at_cut.responses.groupby("wave").size().to_dict() == {"T1": 48, "T2": 28}
+    respondents = at_cut.responses.groupby("wave").size().to_dict()
+    assert respondents == {wave: 2 * n for wave, n in ref.SURVEY_RESPONDENTS.items()}
     # copy 2 carries the scaled case trackers' ids (EP-001-0002, see
     # synthetic.case_tracker._scaled): at the default cut-off only the copies of
     # the one id in no tracker are unknown
     ids = tracker_ids()
     scaled_ids = pd.concat([ids, ids.assign(case_id=ids["case_id"] + "-0002")])
     waves = {w: r.answers for w, r in reads.items()}
-    latest = mothers_at_cut(waves, dt.date(2023, 12, 31), scaled_ids)
+    latest = mothers_at_cut(waves, DEFAULT_CUT, scaled_ids)
     unknown = latest.responses.loc[latest.responses["prison"].isna(), "case_id"]
     assert sorted(unknown) == [synthetic.UNKNOWN_CASE_ID, f"{synthetic.UNKNOWN_CASE_ID}-0002"]
     tables = build_mothers_tables(at_cut.responses, at_cut.answers, list(WAVES))
-    assert (
-        _cell(tables["mothers_support"], "support_inside", "Moderately or extremely", "T2")["n"]
-        == 24
-    )
+    positive = REFERENCE_B["mothers_support"]["support_inside"]["T2"][0]
+    cell = _cell(tables["mothers_support"], "support_inside", "Moderately or extremely", "T2")
+    assert cell["n"] == 2 * positive
 
 
 def test_report_section_renders_with_numbers_only_from_results(interim, practitioners_read):

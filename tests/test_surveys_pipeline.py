@@ -10,12 +10,13 @@ import re
 import pandas as pd
 import pyreadstat
 import pytest
+import reference_figures as ref
 from workflow import REPO, copy_project, snakemake
 
 from evaluation.findings import ledger_balance
 from evaluation.surveys import spec
-from evaluation.synthetic.surveys import write_mothers_sav
 from evaluation.tidy import read_csv
+from tools.synthetic.surveys import write_mothers_sav
 
 pytestmark = [
     pytest.mark.pipeline,
@@ -54,8 +55,9 @@ def workdir(tmp_path_factory):
 
 def test_survey_outputs_and_audit_trail(workdir):
     facts = read_csv(workdir / "report/build/parts/key_facts_surveys.csv")
+    n, denominator, _pct = ref.SUPPORTED_INSIDE_LATEST_WAVE
     assert facts[["fact", "column", "n", "denominator"]].values.tolist() == [
-        ["supported_inside_latest_wave", "Total", 20, 22]
+        ["supported_inside_latest_wave", "Total", n, denominator]
     ]
     ledger = read_csv(workdir / "data/processed/audit/ledger_surveys.csv")
     assert ledger_balance(ledger)["balanced"].all()
@@ -127,7 +129,7 @@ def test_interim_cut_through_the_rules(tmp_path):
     snakemake(
         folder,
         "--config",
-        "cutoff_date=2022-05-31",
+        f"cutoff_date={ref.INTERIM_CUT}",
         "--",
         "data/processed/tables/mothers_support.csv",
         "data/processed/tables/practitioner_agreement.csv",
@@ -135,12 +137,15 @@ def test_interim_cut_through_the_rules(tmp_path):
     support = read_csv(folder / "data/processed/tables/mothers_support.csv").set_index(
         ["item", "row", "column"]
     )
+    published = ref.SURVEY_TABLES["mothers_support"]
+    positive, _neutral, _negative, base = published["support_inside"]["T1"]
     assert support.loc[
         ("support_inside", "Moderately or extremely", "T1"), ["n", "denominator"]
-    ].tolist() == [19, 24]
+    ].tolist() == [positive, base]
+    _positive, _neutral, negative, base = published["support_outside"]["T2"]
     assert support.loc[
         ("support_outside", "Not at all or slightly", "T2"), ["n", "denominator"]
-    ].tolist() == [10, 13]
+    ].tolist() == [negative, base]
     agreement = read_csv(folder / "data/processed/tables/practitioner_agreement.csv")
     agreed = agreement.loc[agreement["row"] == "Strongly agree or agree", "n"].tolist()
-    assert agreed == [5, 4, 4, 2, 5, 5, 4, 5, 4, 4, 4, 2, 4, 3, 3, 2, 5, 5, 4, 4, 3, 1]
+    assert agreed == ref.PRACTITIONERS["agree"]

@@ -3,8 +3,8 @@
 Every target is re-derived here from the workbooks with a small parser of its
 own (openpyxl cells, headers folded with ``normalise_header``, categories matched
 through the codebook's value sets, dates read day-first), so the tests prove
-the committed files give the figures of ``reference-figures.md``, not that
-the generator's internal tables do.
+the committed files give the published figures (``tools/synthetic/targets.yaml``,
+through ``reference_figures``), not that the generator's internal tables do.
 """
 
 from __future__ import annotations
@@ -18,162 +18,48 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+import reference_figures as ref
 
 from evaluation import codebook
-from evaluation.synthetic import case_tracker as generator
+from tools.synthetic import case_tracker as generator
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW_DIR = ROOT / "data" / "raw" / "case_tracker"
 WORKBOOKS = {"Eastwood Park": "eastwood_park.xlsx", "Send": "send.xlsx"}
-INTERIM = dt.date(2022, 5, 31)
-FINAL = dt.date(2023, 12, 31)
+INTERIM = dt.date.fromisoformat(ref.INTERIM_CUT)
+FINAL = dt.date.fromisoformat(ref.FINAL_CUT)
 PROJECT_START = dt.date(2021, 4, 1)
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 EP, SE = "Eastwood Park", "Send"
 
 # ----------------------------------------------------------------- published figures
-# reference-figures.md, section A (interim cut, N = 35: EP 19, Send 16).
-# table -> row -> (Eastwood Park, Send, Total); None = not published for that column.
-# Rows that the published table implies are zero are listed with 0.
-_T = None
+# Section A (interim cut): table -> row -> (Eastwood Park, Send, Total); None = not
+# published for that column. Rows that the published table implies are zero are
+# listed with 0. The needs (several per mother) are checked on their own.
+NEED_TABLES = {"Mother": "mother_needs", "Social worker": "social_worker_needs"}
 SECTION_A: dict[str, dict[str, tuple]] = {
-    "known_to_social_services": {"Yes": (5, 3, 8), "Not known": (1, 9, 10), "No": (13, 4, 17)},
-    "ethnicity": {
-        "Black African": (_T, _T, 1),
-        "Black British": (_T, _T, 1),
-        "White British": (_T, _T, 31),
-        "White: Gypsy or Irish Traveller": (_T, _T, 1),
-        "Mixed White/Black Caribbean": (_T, _T, 1),
-    },
-    "age_group": {"30-34": (_T, _T, 14)},
-    "legal_status": {"Sentenced": (10, 16, 26), "Remand": (6, 0, 6), "Recall": (3, 0, 3)},
-    "sentence_length": {
-        "0-1 year": (4, 1, 5),
-        "1-2 years": (0, 2, 2),
-        "3-5 years": (3, 5, 8),
-        "5-10 years": (5, 1, 6),
-        "10-15 years": (0, 1, 1),
-        "Over 15 years": (0, 0, 0),
-        "Life": (1, 6, 7),
-    },
-    "incarceration_history": {
-        "1 incarceration": (12, 15, 27),
-        "2 incarcerations": (3, 1, 4),
-        "3-4 incarcerations": (4, 0, 4),
-        "5 or more incarcerations": (0, 0, 0),
-    },
-    "offence_category": {
-        "Assault/wounding with intent": (_T, _T, 4),
-        "Breach of order": (_T, _T, 1),
-        "Burglary/robbery/theft": (_T, _T, 4),
-        "Child sexual offence": (_T, _T, 5),
-        "Driving related": (_T, _T, 2),
-        "Drugs related": (_T, _T, 7),
-        "Fraud": (_T, _T, 1),
-        "Murder/attempted murder": (_T, _T, 8),
-        "Neglect/abuse": (_T, _T, 2),
-        "Perverting course of justice": (_T, _T, 1),
-        "Other": (_T, _T, 0),
-    },
-    "offence_against_own_child": {"Yes": (_T, _T, 7)},
-    "family_size": {
-        "1 child": (_T, _T, 9),
-        "2 children": (_T, _T, 6),
-        "3-4 children": (_T, _T, 15),
-        "5+ children": (_T, _T, 5),
-    },
-    "care_arrangement": {
-        "All children in kinship care or other family arrangement": (6, 2, 8),
-        "All children in kinship care or other family arrangement including MBU": (2, 0, 2),
-        "All children residing with father": (1, 4, 5),
-        "Foster care placement/s": (6, 2, 8),
-        "Mixed childcare arrangement includes adoption": (3, 7, 10),
-        "Mixed childcare arrangement includes family and foster placement/s": (1, 1, 2),
-        "Other": (0, 0, 0),
-    },
-    "social_workers_involved": {
-        "0": (_T, _T, 1),
-        "1": (_T, _T, 27),
-        "2": (_T, _T, 7),
-        "3 or more": (_T, _T, 0),
-    },
-    "family_court": {
-        "Family Court proceedings ongoing": (14, 3, 17),
-        "No known orders in place for children": (2, 4, 6),
-        "Family Court proceedings previously": (3, 9, 12),
-    },
-    "case_origin": {
-        "Known to Pact": (_T, _T, 15),
-        "Prison transfer": (_T, _T, 2),
-        "New referral": (_T, _T, 18),
-    },
-    "referral_source": {
-        "Multiple services": (1, 3, 4),
-        "OMU": (0, 3, 3),
-        "POM": (0, 3, 3),
-        "Self": (17, 6, 23),
-        "Children's social worker": (1, 1, 2),
-    },
-    "start_quarter": {
-        "Q0": (0, 3, 3),
-        "Q1": (1, 3, 4),
-        "Q2": (5, 3, 8),
-        "Q3": (7, 4, 11),
-        "Q4": (4, 1, 5),
-        "Q5": (2, 2, 4),
-    },
-}
-# Relationship status, published grouped: single or separated / couple / not known.
-SECTION_A_RELATIONSHIP = {"single_or_separated": 29, "couple": 4, "Not known": 2}
-# Multi-response needs (mothers with the need), in the contract's order.
-SECTION_A_NEEDS = {
-    "Mother": {
-        EP: [14, 9, 7, 7, 4, 4, 3],
-        SE: [14, 8, 2, 1, 4, 2, 2],
-        "Total": [28, 17, 9, 8, 8, 6, 5],
-    },
-    "Social worker": {
-        EP: [13, 15, 7, 7, 6, 4, 3, 2, 1, 0],
-        SE: [10, 7, 9, 4, 2, 3, 0, 1, 2, 1],
-        "Total": [23, 22, 16, 11, 8, 7, 3, 3, 3, 1],
-    },
+    table_id: {
+        row: tuple(counts.get(column) for column in (EP, SE, "Total"))
+        for row, counts in rows.items()
+    }
+    for table_id, rows in ref.INTERIM_TABLES_WITH_ZEROS.items()
+    if table_id not in NEED_TABLES.values()
 }
 SECTION_A_FACTS = {
-    "mothers": {EP: 19, SE: 16, "Total": 35},
-    "non_remand": {EP: 13, SE: 16, "Total": 29},
-    "mothers_with_child_aged_0_2": {EP: 9},
-    "local_authorities": {EP: 14, SE: 14, "Total": 26},
-    "mbu_mothers": {EP: 2, SE: 0, "Total": 2},
+    "mothers": ref.INTERIM_MOTHERS,
+    "non_remand": ref.INTERIM_SENTENCE_BASE,
+    **ref.TARGETS["case_tracker_interim"]["facts"],
 }
-# reference-figures.md, section C (final cut, N = 94: EP 48, Send 46): count and
-# the published whole-number percentage with its base.
+# Section C (final cut): count, base and the published whole-number percentage,
+# with the facts the published ones imply.
 SECTION_C: dict[str, tuple[int, int | None, int | None]] = {
-    "two_plus_children": (70, 94, 74),
-    "five_plus_children": (12, 94, 13),
-    "aged_30_39": (58, 94, 62),
-    "white_british": (74, 94, 79),
-    "known_to_social_services": (27, 94, 29),
-    "domestic_abuse": (21, 94, 22),
-    "single_or_separated": (72, 94, 77),
-    "socially_isolated": (19, 94, 20),
-    "no_contact_at_start": (43, 94, 46),
-    "acct": (33, 94, 35),
-    "siblings_apart": (44, 70, 63),
-    "child_away_from_birth_family": (52, 94, 55),
-    "all_children_with_father": (15, 94, 16),
-    "adoption": (18, 94, 19),
-    "legal_support": (44, 94, None),
-    "local_authorities": (56, None, None),
-    "contact_aim": (60, 94, None),
-    "contact_aim_plan": (41, 60, 68),
-    "contact_aim_not_possible": (12, 60, 20),
-    "contact_aim_unresolved": (7, 60, None),
-    "contact_aim_resolved": (53, 60, 88),
-    "mbu_mothers": (7, 94, None),
+    **ref.FINAL_FACTS,
+    **ref.FINAL_IMPLIED_FACTS,
+    "local_authorities": (ref.FINAL_LOCAL_AUTHORITIES, None, None),
 }
 SECTION_C_BY_PRISON = {
-    "mothers": {EP: 48, SE: 46},
-    "legal_support": {EP: (28, 64), SE: (16, 36)},  # (n, % of the 44)
+    "mothers": {EP: ref.FINAL_MOTHERS[EP], SE: ref.FINAL_MOTHERS[SE]},
+    "legal_support": ref.FINAL_LEGAL_SUPPORT_BY_PRISON,  # (n, % of the mothers with support)
 }
 
 # ----------------------------------------------------------------- independent parser
@@ -478,17 +364,10 @@ def test_interim_population_relationship_and_bases(interim):
     assert int((non_remand["prison"] == EP).sum()) == SECTION_A_FACTS["non_remand"][EP]
     assert int((non_remand["prison"] == SE).sum()) == SECTION_A_FACTS["non_remand"][SE]
     status = interim["relationship_status"]
-    assert (
-        int(status.isin(["Single", "Separated or divorced"]).sum())
-        == SECTION_A_RELATIONSHIP["single_or_separated"]
-    )
-    assert (
-        int(status.isin(["Married or civil partnership", "In a relationship"]).sum())
-        == SECTION_A_RELATIONSHIP["couple"]
-    )
-    assert int((status == "Not known").sum()) == SECTION_A_RELATIONSHIP["Not known"]
+    for categories, n in ref.INTERIM_RELATIONSHIP_GROUPS.items():
+        assert int(status.isin(categories).sum()) == n, categories
     # Every row of the published age table adds up to the column's mothers.
-    assert interim["age_group"].notna().all() and len(interim) == 35
+    assert interim["age_group"].notna().all() and len(interim) == ref.INTERIM_MOTHERS["Total"]
 
 
 def test_interim_needs_match_published(data, interim):
@@ -496,13 +375,15 @@ def test_interim_needs_match_published(data, interim):
     triage = triage[triage["case_id"].isin(interim.index)].drop_duplicates(
         ["case_id", "source", "need"]
     )
-    for source, expected in SECTION_A_NEEDS.items():
+    for source, table_id in NEED_TABLES.items():
         labels = codebook.value_set(generator.NEED_SETS[source]).labels
+        published = ref.INTERIM_TABLES[table_id]
+        assert set(published) == set(labels), f"{source} needs"
         rows = triage[triage["source"] == source]
-        for where, counts in expected.items():
+        for where in (EP, SE, "Total"):
             scope = rows if where == "Total" else rows[rows["prison"] == where]
             got = [int((scope["need"] == label).sum()) for label in labels]
-            assert got == counts, f"{source} needs, {where}"
+            assert got == [published[label][where] for label in labels], f"{source} needs, {where}"
 
 
 def test_interim_facts_match_published(data, interim):
@@ -525,7 +406,7 @@ def test_interim_facts_match_published(data, interim):
 
 
 def test_final_key_facts_match_published(final):
-    assert len(final) == 94
+    assert len(final) == ref.FINAL_MOTHERS["Total"]
     for prison, n in SECTION_C_BY_PRISON["mothers"].items():
         assert int((final["prison"] == prison).sum()) == n
     facts = final_facts(final)
@@ -579,7 +460,8 @@ def test_not_started_referrals_count_nowhere(data, final):
 
 def test_case_ids_follow_first_contact_order(data):
     base = data["Baseline"]
-    for prefix, (interim_n, total_n) in {"EP": (19, 48), "SE": (16, 46)}.items():
+    for prefix, prison in {"EP": EP, "SE": SE}.items():
+        interim_n, total_n = ref.INTERIM_MOTHERS[prison], ref.FINAL_MOTHERS[prison]
         started = base[base["case_id"].str.startswith(prefix) & base["first_contact_date"].notna()]
         ordered = started.sort_values(["first_contact_date", "case_id"])["case_id"].tolist()
         assert ordered == [f"{prefix}-{i:03d}" for i in range(1, total_n + 1)]

@@ -2,12 +2,13 @@
 
 Everything here is invented: pseudonyms, excerpts and the analysts' sentences
 were written for the example and copy no published text. Participant numbers
-match the interim round (8 mothers: 5 in prison and 3 after release; CP1-CP6;
-SW1 and SW2, each interviewed twice; 1 carer), plus later-round participants
-interviewed after 31 May 2022 so the cut-off matters. About a fifth of the
+match the published interim round (``targets.yaml``: 8 mothers, 5 in prison and
+3 after release; CP1-CP6; SW1 and SW2, each interviewed twice; 1 carer), plus
+later-round participants interviewed after 31 May 2022 so the cut-off matters. About a fifth of the
 segments are double-coded by a second coder with realistic agreement.
 
-Run: ``python -m evaluation.synthetic.qualitative --out data/raw/qualitative [--scale N]``.
+Run: ``python -m tools.synthetic.qualitative --out data/raw/qualitative [--scale N]``
+from the repository root.
 Also writes small QualCoder and Taguette exports and a participant map under
 ``<out>/examples/`` (a subset of the same coding) for the import tests.
 """
@@ -17,9 +18,12 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
+
+from tools.synthetic import targets
 
 SEED = 20220531
 PRIMARY, SECOND = "KM", "HT"
@@ -334,6 +338,25 @@ TAILS = [
 ]
 
 
+def _check_targets() -> None:
+    """The interim round must have the published participants and interviews per group."""
+    published = targets.load()["qualitative_interim"]
+    participants, interviews = Counter(), Counter()
+    for _pid, group, _prison, _date, rounds in INTERIM:
+        folded = " ".join(group.split()).lower()
+        participants[folded] += 1
+        interviews[folded] += len(rounds.split(";"))
+    expected = {group.lower(): n for group, n in published["participants_by_group"].items()}
+    problems = [] if participants == expected else [f"participants {dict(participants)}"]
+    for group, n in published["interviews_by_group"].items():
+        if interviews[group.lower()] != n:
+            problems.append(f"{group}: {interviews[group.lower()]} interviews, {n} published")
+    if problems:
+        raise ValueError(
+            "synthetic interviews disagree with the published figures: " + "; ".join(problems)
+        )
+
+
 def _voice(group: str) -> str:
     return VOICE.get(" ".join(group.split()).lower(), "professional")
 
@@ -535,6 +558,7 @@ research_questions:
 
 def generate(out: str | Path, scale: int = 1) -> None:
     """Write the example qualitative files (deterministic for a given scale)."""
+    _check_targets()
     out = Path(out)
     rng = np.random.default_rng(SEED)
     participants = _participants(scale)

@@ -1,10 +1,11 @@
 """Synthetic case-tracker workbooks (one per prison) that reproduce the published figures.
 
-Run ``python -m evaluation.synthetic.case_tracker --out data/raw/case_tracker``.
+Run ``python -m tools.synthetic.case_tracker --out data/raw/case_tracker`` from the
+repository root.
 
 The 94 invented mothers (Eastwood Park 48, Send 46, plus three referred but never
 started) are built by explicit allocation: every published count (interim cut
-2022-05-31 and final cut 2023-12-31, see ``reference-figures.md``) is an exact
+2022-05-31 and final cut 2023-12-31, read from ``targets.yaml``) is an exact
 allocation list per prison and period, shuffled with a seeded generator within
 the constraints that keep a case coherent (children's placements match the care
 arrangement, sentences match legal status and offence, reviews every six months).
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,13 +35,14 @@ from openpyxl import Workbook
 from evaluation import codebook
 from evaluation.config import slug
 from evaluation.xlsx import workbook_bytes
+from tools.synthetic import targets
 
 # --------------------------------------------------------------------------- constants
 
 PRISON_CODES = {"Eastwood Park": "EP", "Send": "SE"}
 MBU_PRISONS = {"Eastwood Park"}
-INTERIM_CUT = dt.date(2022, 5, 31)
-FINAL_CUT = dt.date(2023, 12, 31)
+INTERIM_CUT = targets.cut("interim")
+FINAL_CUT = targets.cut("final")
 #: Reviews are generated up to this date, after the final cut (trap for cut-off handling).
 EXTRACT_DATE = dt.date(2024, 3, 31)
 PROJECT_START = dt.date(2021, 4, 1)
@@ -57,7 +60,13 @@ EPI = ("Eastwood Park", "interim")
 EPL = ("Eastwood Park", "later")
 SEI = ("Send", "interim")
 SEL = ("Send", "later")
-GROUP_SIZES = {EPI: 19, EPL: 29, SEI: 16, SEL: 30}
+_INTERIM_MOTHERS, _FINAL_MOTHERS = targets.mothers("interim"), targets.mothers("final")
+GROUP_SIZES = {
+    EPI: _INTERIM_MOTHERS["Eastwood Park"],
+    EPL: _FINAL_MOTHERS["Eastwood Park"] - _INTERIM_MOTHERS["Eastwood Park"],
+    SEI: _INTERIM_MOTHERS["Send"],
+    SEL: _FINAL_MOTHERS["Send"] - _INTERIM_MOTHERS["Send"],
+}
 NOT_STARTED = {"Eastwood Park": 2, "Send": 1}
 
 # Arrangement and placement labels used in the construction rules (checked
@@ -79,17 +88,25 @@ P_OTHER = "Other"
 P_NOT_KNOWN = "Not known"
 NEEDS_TWO_PLUS = {MIX_ADOPT, MIX_FOSTER, KIN_MBU}
 
-# Published counts per (prison, period); "interim" = first contact on or before
-# 2022-05-31, "later" = the other started mothers. Interim rows are the
-# published section A figures; later rows complete the section C key facts.
+
+def _published(table_id: str, prison: str) -> dict[str, int]:
+    """A section A table's counts for one prison (label -> n, rows with none left out)."""
+    return targets.interim_counts(table_id, prison)
+
+
+# Counts per (prison, period); "interim" = first contact on or before the
+# interim cut, "later" = the other started mothers. Interim rows are the
+# published section A figures: read from targets.yaml where published per
+# prison, else a split of the published totals. Later rows complete the
+# section C key facts. _check_targets checks both against targets.yaml.
 ALLOCATIONS: dict[str, dict[tuple[str, str], dict[str, int]]] = {
     "start_quarter": {
-        EPI: {"Q1": 1, "Q2": 5, "Q3": 7, "Q4": 4, "Q5": 2},
-        SEI: {"Q0": 3, "Q1": 3, "Q2": 3, "Q3": 4, "Q4": 1, "Q5": 2},
+        EPI: _published("start_quarter", "Eastwood Park"),
+        SEI: _published("start_quarter", "Send"),
     },
     "known_to_social_services_as_child": {
-        EPI: {"Yes": 5, "Not known": 1, "No": 13},
-        SEI: {"Yes": 3, "Not known": 9, "No": 4},
+        EPI: _published("known_to_social_services", "Eastwood Park"),
+        SEI: _published("known_to_social_services", "Send"),
         EPL: {"Yes": 10, "Not known": 3, "No": 16},
         SEL: {"Yes": 9, "Not known": 6, "No": 15},
     },
@@ -188,8 +205,8 @@ ALLOCATIONS: dict[str, dict[tuple[str, str], dict[str, int]]] = {
         SEL: {"Known to Pact": 8, "Prison transfer": 4, "New referral": 18},
     },
     "referral_source": {
-        EPI: {"Multiple services": 1, "Self": 17, "Children's social worker": 1},
-        SEI: {"Multiple services": 3, "OMU": 3, "POM": 3, "Self": 6, "Children's social worker": 1},
+        EPI: _published("referral_source", "Eastwood Park"),
+        SEI: _published("referral_source", "Send"),
         EPL: {
             "Multiple services": 3,
             "OMU": 3,
@@ -212,16 +229,8 @@ ALLOCATIONS: dict[str, dict[tuple[str, str], dict[str, int]]] = {
         SEL: {"0": 1, "1": 21, "2": 6, "3 or more": 2},
     },
     "family_court_status": {
-        EPI: {
-            "Family Court proceedings ongoing": 14,
-            "No known orders in place for children": 2,
-            "Family Court proceedings previously": 3,
-        },
-        SEI: {
-            "Family Court proceedings ongoing": 3,
-            "No known orders in place for children": 4,
-            "Family Court proceedings previously": 9,
-        },
+        EPI: _published("family_court", "Eastwood Park"),
+        SEI: _published("family_court", "Send"),
         EPL: {
             "Family Court proceedings ongoing": 15,
             "No known orders in place for children": 7,
@@ -234,8 +243,8 @@ ALLOCATIONS: dict[str, dict[tuple[str, str], dict[str, int]]] = {
         },
     },
     "incarceration_history": {
-        EPI: {"1 incarceration": 12, "2 incarcerations": 3, "3-4 incarcerations": 4},
-        SEI: {"1 incarceration": 15, "2 incarcerations": 1},
+        EPI: _published("incarceration_history", "Eastwood Park"),
+        SEI: _published("incarceration_history", "Send"),
         EPL: {
             "1 incarceration": 15,
             "2 incarcerations": 6,
@@ -251,8 +260,8 @@ ALLOCATIONS: dict[str, dict[tuple[str, str], dict[str, int]]] = {
         SEL: {"1 child": 8, "2 children": 8, "3-4 children": 10, "5+ children": 4},
     },
     "care_arrangement": {
-        EPI: {KIN: 6, KIN_MBU: 2, FATHER: 1, FOSTER: 6, MIX_ADOPT: 3, MIX_FOSTER: 1},
-        SEI: {KIN: 2, FATHER: 4, FOSTER: 2, MIX_ADOPT: 7, MIX_FOSTER: 1},
+        EPI: _published("care_arrangement", "Eastwood Park"),
+        SEI: _published("care_arrangement", "Send"),
         EPL: {KIN: 6, KIN_MBU: 3, FATHER: 4, FOSTER: 8, MIX_ADOPT: 3, MIX_FOSTER: 4, OTHER_ARR: 1},
         SEL: {KIN: 7, FATHER: 6, FOSTER: 7, MIX_ADOPT: 5, MIX_FOSTER: 4, OTHER_ARR: 1},
     },
@@ -365,28 +374,38 @@ SENTENCE_TEXTS: dict[str, list[str]] = {
     "Life": ["Life", "IPP", "Indeterminate"],
 }
 
-#: Interim triage needs per prison, as counts in the codebook's order of each need list.
-INTERIM_NEEDS: dict[str, dict[str, list[int]]] = {
-    "Mother": {"Eastwood Park": [14, 9, 7, 7, 4, 4, 3], "Send": [14, 8, 2, 1, 4, 2, 2]},
-    "Social worker": {
-        "Eastwood Park": [13, 15, 7, 7, 6, 4, 3, 2, 1, 0],
-        "Send": [10, 7, 9, 4, 2, 3, 0, 1, 2, 1],
-    },
-}
 NEED_SETS = {"Mother": "mother_need", "Social worker": "social_worker_need"}
+#: The published section A table of each source's needs (interim mothers with the need).
+NEED_TABLES = {"Mother": "mother_needs", "Social worker": "social_worker_needs"}
 
-#: Published key facts of the final cut that the allocation must give (checked at build).
+#: Published key facts of the final cut that the construction aims at directly.
 FINAL_TARGETS = {
-    "siblings_apart": 44,
+    "siblings_apart": targets.final_fact("siblings_apart"),
     "contact_aim": {
-        "Contact plan in place": 41,
-        "Direct contact not possible - mother supported": 12,
-        "Unresolved": 7,
+        "Contact plan in place": targets.final_fact("contact_aim_plan"),
+        "Direct contact not possible - mother supported": targets.final_fact(
+            "contact_aim_not_possible"
+        ),
+        "Unresolved": targets.final_fact("contact_aim_unresolved"),
     },
-    "legal_support": {"Eastwood Park": 28, "Send": 16},
+    "legal_support": {
+        prison: n
+        for prison, (n, _pct) in targets.load()["case_tracker_final"][
+            "legal_support_by_prison"
+        ].items()
+    },
 }
 EMPTY_OUTCOMES = 1  # mothers whose latest review leaves contact_outcome blank
-INTERIM_LOCAL_AUTHORITIES = {"Eastwood Park": 14, "Send": 14, "shared": 2}
+_INTERIM_FACTS = targets.load()["case_tracker_interim"]["facts"]
+#: Eastwood Park mothers with a child aged 0-2 at the interim cut.
+INTERIM_BABIES = _INTERIM_FACTS["mothers_with_child_aged_0_2"]["Eastwood Park"]
+_LA = _INTERIM_FACTS["local_authorities"]
+INTERIM_LOCAL_AUTHORITIES = {
+    "Eastwood Park": _LA["Eastwood Park"],
+    "Send": _LA["Send"],
+    "shared": _LA["Eastwood Park"] + _LA["Send"] - _LA["Total"],
+}
+#: Local authorities first named after the interim cut (their total is published).
 NEW_LATER_LOCAL_AUTHORITIES = {"Eastwood Park": 15, "Send": 15}
 
 #: Invented local authority names (none is a real council).
@@ -571,9 +590,109 @@ def _check_labels() -> None:
     for label in FINAL_TARGETS["contact_aim"]:
         if label not in codebook.value_set("contact_outcome").labels:
             problems.append(f"contact_outcome: {label}")
+    for source, table_id in NEED_TABLES.items():
+        labels = set(codebook.value_set(NEED_SETS[source]).labels)
+        problems += [
+            f"{table_id}: {label}" for label in targets.interim_table(table_id).keys() ^ labels
+        ]
     if problems:
         raise ValueError(
             "synthetic generator uses labels missing from the codebook: " + "; ".join(problems)
+        )
+
+
+#: Baseline variables allocated above -> the section A table that publishes them.
+PUBLISHED_TABLES = {
+    "start_quarter": "start_quarter",
+    "known_to_social_services_as_child": "known_to_social_services",
+    "ethnicity": "ethnicity",
+    "age_group": "age_group",
+    "case_origin": "case_origin",
+    "referral_source": "referral_source",
+    "social_workers_band": "social_workers_involved",
+    "family_court_status": "family_court",
+    "incarceration_history": "incarceration_history",
+    "family_size": "family_size",
+    "care_arrangement": "care_arrangement",
+}
+#: Section C facts that are counts of allocated labels over all started mothers.
+ALLOCATED_FACTS = {
+    "white_british": ("ethnicity", {"White British"}),
+    "known_to_social_services": ("known_to_social_services_as_child", {"Yes"}),
+    "domestic_abuse": ("domestic_abuse_history", {"Yes"}),
+    "single_or_separated": ("relationship_status", {"Single", "Separated or divorced"}),
+    "socially_isolated": ("socially_isolated", {"Yes"}),
+    "no_contact_at_start": ("contact_at_start", {"None"}),
+    "acct": ("acct", {"Yes"}),
+    "aged_30_39": ("age_group", {"30-34", "35-39"}),
+    "two_plus_children": ("family_size", {"2 children", "3-4 children", "5+ children"}),
+    "five_plus_children": ("family_size", {"5+ children"}),
+    "all_children_with_father": ("care_arrangement", {FATHER}),
+    "adoption": ("care_arrangement", {MIX_ADOPT}),
+}
+
+
+def _interim_tallies() -> dict[str, dict[str, Counter]]:
+    """Table id -> column (prison or Total) -> label -> interim mothers, as allocated."""
+    tallies: dict[str, dict[str, Counter]] = {
+        table_id: {p: Counter(ALLOCATIONS[variable][(p, "interim")]) for p in PRISON_CODES}
+        for variable, table_id in PUBLISHED_TABLES.items()
+    }
+    profile = {"legal_status": 0, "sentence_length": 1, "offence_category": 2}
+    for table_id, position in profile.items():
+        tallies[table_id] = {
+            prison: Counter(row[position] for row in rows if row[position] is not None)
+            for prison, rows in INTERIM_OFFENCES.items()
+        }
+    tallies["offence_against_own_child"] = {
+        prison: Counter(row[3] for row in rows) for prison, rows in INTERIM_OFFENCES.items()
+    }
+    for by_column in tallies.values():
+        by_column["Total"] = sum(by_column.values(), Counter())
+    return tallies
+
+
+def _check_targets() -> None:
+    """The allocations must add up to every published figure they decide (targets.yaml)."""
+    problems = []
+    tallies = _interim_tallies()
+    for table_id, by_column in tallies.items():
+        for row, counts in targets.interim_table(table_id, implied=True).items():
+            for column, n in counts.items():
+                if by_column[column][row] != n:
+                    problems.append(f"{table_id} {row!r} {column}: {by_column[column][row]} != {n}")
+    interim = targets.load()["case_tracker_interim"]
+    for prison, n in interim["sentence_base"].items():
+        allocated = tallies["legal_status"][prison]
+        if allocated.total() - allocated["Remand"] != n:
+            problems.append(f"sentence base {prison}: {n} published")
+    relationship = sum(
+        (Counter(ALLOCATIONS["relationship_status"][(p, "interim")]) for p in PRISON_CODES),
+        Counter(),
+    )
+    for group in interim["relationship_groups"]:
+        allocated = sum(relationship[label] for label in group["categories"])
+        if allocated != group["n"]:
+            problems.append(f"relationship {group['categories']}: {allocated} != {group['n']}")
+    for prison, n in interim["facts"]["mbu_mothers"].items():
+        if tallies["care_arrangement"][prison][KIN_MBU] != n:
+            problems.append(f"interim MBU mothers {prison}: {n} published")
+    for fact, (variable, labels) in ALLOCATED_FACTS.items():
+        allocated = sum(
+            n
+            for counts in ALLOCATIONS[variable].values()
+            for label, n in counts.items()
+            if label in labels
+        )
+        if allocated != targets.final_fact(fact):
+            problems.append(f"{fact}: {allocated} != {targets.final_fact(fact)}")
+    new = sum(NEW_LATER_LOCAL_AUTHORITIES.values())
+    final_names = targets.load()["case_tracker_final"]["local_authorities"]
+    if interim["facts"]["local_authorities"]["Total"] + new != final_names:
+        problems.append(f"local authorities: {new} new after the interim cut, {final_names} in all")
+    if problems:
+        raise ValueError(
+            "synthetic allocations disagree with the published figures: " + "; ".join(problems)
         )
 
 
@@ -859,7 +978,7 @@ def _assign_baseline(groups: dict, rng) -> None:
 
 
 def _choose_babies(groups: dict, rng) -> None:
-    """Mark mothers with a child aged 0-2 (exactly 9 at Eastwood Park at the interim cut)."""
+    """Mark mothers with a child aged 0-2 (as published for Eastwood Park at the interim cut)."""
     for mothers in groups.values():
         for mother in mothers:
             if mother.arrangement == KIN_MBU:
@@ -883,7 +1002,7 @@ def _choose_babies(groups: dict, rng) -> None:
         _pick(preferred or window, 1, rng, f"{role} mother")[0].roles |= {"baby", role}
     interim_babies = sum("baby" in m.roles for m in groups[EPI])
     others = [m for m in groups[EPI] if "baby" not in m.roles]
-    for mother in _pick(others, 9 - interim_babies, rng, "interim babies"):
+    for mother in _pick(others, INTERIM_BABIES - interim_babies, rng, "interim babies"):
         mother.roles.add("baby")
     for group in (EPL, SEI, SEL):
         for mother in groups[group]:
@@ -907,7 +1026,7 @@ def _assign_ages(groups: dict, rng) -> None:
 
 
 def _choose_apart(started: list[Mother], rng) -> None:
-    """Siblings apart for exactly 44 mothers of two or more children."""
+    """Siblings apart for exactly the published number of mothers of two or more children."""
     forced = [
         m
         for m in started
@@ -1313,7 +1432,9 @@ def _cover_every_mother(mothers: list[Mother], source: str, rng) -> None:
 def _build_triage(groups: dict, not_started: list[Mother], rng) -> None:
     for source, set_name in NEED_SETS.items():
         labels = codebook.value_set(set_name).labels
-        for prison, counts in INTERIM_NEEDS[source].items():
+        published = targets.interim_table(NEED_TABLES[source])
+        for prison in PRISON_CODES:
+            counts = [published[label][prison] for label in labels]
             mothers = groups[(prison, "interim")]
             for index, (label, k) in enumerate(zip(labels, counts, strict=True)):
                 if k == 0:
@@ -1394,6 +1515,7 @@ def _not_started_values(mother: Mother, rng) -> None:
 def build_population(seed: int = 2021) -> list[Mother]:
     """The invented mothers with canonical values (before any rendering mess)."""
     _check_labels()
+    _check_targets()
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[0])
     mothers = _skeleton(rng)
     groups = {g: [m for m in mothers if m.group == g] for g in GROUP_SIZES}

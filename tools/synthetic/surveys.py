@@ -5,12 +5,14 @@ user-missing codes 97/98/99 and 8 on the WAI-SR items) and
 ``practitioners_Y1.csv`` (an online-survey export with three header rows, a
 Survey Preview row and an unfinished response). The data are invented. They
 are built so that the pipeline reproduces the published interim survey
-figures exactly at the 2022-05-31 cut (reference figures section B) and the
+figures exactly at the 2022-05-31 cut (section B of ``targets.yaml``) and the
 share of latest-wave mothers feeling supported inside prison (91%) at the
 default 2023-12-31 cut; later questionnaires and responses make the two cuts
 differ.
 
-    python -m evaluation.synthetic.surveys --out data/raw/surveys [--scale N]
+    python -m tools.synthetic.surveys --out data/raw/surveys [--scale N]
+
+(run from the repository root).
 
 The later mothers' T1 dates follow their first contact in the example case
 trackers (``--trackers``, default data/raw/case_tracker) when those exist.
@@ -33,10 +35,12 @@ import numpy as np
 import pandas as pd
 
 from evaluation.surveys import spec
+from tools.synthetic import targets
 
 SEED = 20220531
-INTERIM_CUT = dt.date(2022, 5, 31)
-DEFAULT_CUT = dt.date(2023, 12, 31)
+INTERIM_CUT = targets.cut("interim")
+DEFAULT_CUT = targets.cut("final")
+PUBLISHED = targets.load()["surveys_interim"]
 
 # ----------------------------------------------------------------------------- mothers
 # Case ids of the example trackers, numbered in order of first contact, with
@@ -49,62 +53,162 @@ QUARTER_END = {
     4: dt.date(2022, 3, 31),
     5: dt.date(2022, 6, 30),
 }
-EP_QUARTERS = [1] * 1 + [2] * 5 + [3] * 7 + [4] * 4 + [5] * 2
-SE_QUARTERS = [0] * 3 + [1] * 3 + [2] * 3 + [3] * 4 + [4] * 1 + [5] * 2
-LATER_EP = [f"EP-{i:03d}" for i in range(20, 49)]
-LATER_SE = [f"SE-{i:03d}" for i in range(17, 47)]
+
+
+def _quarters(prison: str) -> list[int]:
+    """Quarter of first contact of each interim mother of a prison, in case id order."""
+    counts = targets.interim_counts("start_quarter", prison)
+    return [int(quarter[1:]) for quarter, n in counts.items() for _ in range(n)]
+
+
+def _later_ids(prison: str, prefix: str) -> list[str]:
+    """Case ids of the mothers who started after the interim cut."""
+    first, last = targets.mothers("interim")[prison], targets.mothers("final")[prison]
+    return [f"{prefix}-{i:03d}" for i in range(first + 1, last + 1)]
+
+
+EP_QUARTERS = _quarters("Eastwood Park")
+SE_QUARTERS = _quarters("Send")
+LATER_EP = _later_ids("Eastwood Park", "EP")
+LATER_SE = _later_ids("Send", "SE")
 UNKNOWN_CASE_ID = "SE-052"  # in no tracker: the pipeline warns and still analyses it
 
-# Interim counts from the published tables: per item, (collapsed counts positive,
-# neutral, negative) and the missing codes of the rest (None = left blank).
-INTERIM = {
+# Codes of the interim answers outside each published base (None = left blank).
+INTERIM_MISSING = {
     "T1": {
-        "willing_engage_css": ((18, 3, 2), [98]),
-        "trust_css": ((9, 4, 10), [None]),
-        "confident_css": ((6, 4, 13), [99]),
-        "support_inside": ((19, 2, 3), []),
-        "support_outside": ((5, 3, 15), [97]),
-        "share_views": ((5, 4, 13), [97, None]),
-        "views_listened": ((5, 6, 11), [98, 99]),
+        "willing_engage_css": [98],
+        "trust_css": [None],
+        "confident_css": [99],
+        "support_inside": [],
+        "support_outside": [97],
+        "share_views": [97, None],
+        "views_listened": [98, 99],
     },
     "T2": {
-        "willing_engage_css": ((10, 0, 2), [99, None]),
-        "trust_css": ((6, 4, 3), [98]),
-        "confident_css": ((5, 4, 3), [98, 97]),
-        "support_inside": ((12, 0, 1), [99]),
-        "support_outside": ((3, 0, 10), [None]),
-        "share_views": ((5, 1, 7), [97]),
-        "views_listened": ((3, 3, 7), [99]),
+        "willing_engage_css": [99, None],
+        "trust_css": [98],
+        "confident_css": [98, 97],
+        "support_inside": [99],
+        "support_outside": [None],
+        "share_views": [97],
+        "views_listened": [99],
     },
 }
-# Ratings: missing codes, and the window the mean must fall in (it rounds to the published value).
+# Interim counts from the published tables: per item, (collapsed counts positive,
+# neutral, negative) and the missing codes of the rest.
+INTERIM = {
+    wave: {
+        item: (tuple(by_wave[wave][:3]), INTERIM_MISSING[wave][item])
+        for table in PUBLISHED["tables"].values()
+        for item, by_wave in table.items()
+    }
+    for wave in INTERIM_MISSING
+}
+# Ratings: missing codes, and the window the mean must fall in (it rounds to the
+# published value).
+RATING_MISSING = {
+    "T1": {"involvement_rating": [98, None], "relationship_csw_rating": [97, 99, None]},
+    "T2": {"involvement_rating": [98], "relationship_csw_rating": [None]},
+}
 RATINGS = {
-    "T1": {
-        "involvement_rating": ([98, None], (3.55, 4.45)),
-        "relationship_csw_rating": ([97, 99, None], (3.55, 4.45)),
-    },
-    "T2": {
-        "involvement_rating": ([98], (4.55, 5.45)),
-        "relationship_csw_rating": ([None], (3.55, 4.45)),
-    },
+    wave: {
+        item: (
+            missing,
+            (PUBLISHED["ratings"][item][wave] - 0.45, PUBLISHED["ratings"][item][wave] + 0.45),
+        )
+        for item, missing in items.items()
+    }
+    for wave, items in RATING_MISSING.items()
 }
 # WAI-SR patterns at the interim cut: number of respondents with k missing items.
-# 'not_met' = code 8 on every item; 'spread' = missing items in different subscales.
+# 'not_met' = code 8 on every item (published), 'complete' = every item answered
+# (published: the totals computed); 'spread' = missing items in different subscales.
+WAI_MISSING = {
+    "T1": {"one_missing": 5, "two_spread": 3, "many_missing": 6},
+    "T2": {"one_missing": 3, "two_spread": 2, "many_missing": 4},
+}
 WAI_INTERIM = {
-    "T1": {"not_met": 1, "complete": 9, "one_missing": 5, "two_spread": 3, "many_missing": 6},
-    "T2": {"not_met": 0, "complete": 5, "one_missing": 3, "two_spread": 2, "many_missing": 4},
+    wave: {
+        "not_met": PUBLISHED["wai"]["not_met"][wave],
+        "complete": PUBLISHED["wai"]["computed"][wave][0],
+        **patterns,
+    }
+    for wave, patterns in WAI_MISSING.items()
 }
-# Interim T2 service items: (code -> count) and missing codes.
-SERVICE_INTERIM = {
-    "satisfaction_tac": {5: 14},
-    "practical_support": {1: 14},
-    "emotional_support": {1: 12, 0: 2},
-    "felt_listened": {1: 14},
-    "more_confident_planning": {"positive": 13, 3: 1},
+# Interim T2 service items: the code written for the published row (``positive``:
+# agree or strongly agree), and the code of the item's other answers.
+SERVICE_CODES = {
+    "satisfaction_tac": (5, None),
+    "practical_support": (1, None),
+    "emotional_support": (1, 0),
+    "felt_listened": (1, None),
+    "more_confident_planning": ("positive", 3),
 }
-# Later T2 answers to support_inside (2022-06-01 to 2023-12-31): 8 moderately or
-# extremely, 1 not, 2 missing -> 20 of 22 valid (91%) in the last wave at the default cut.
-SUPPORT_INSIDE_LATER_T2 = ((8, 0, 1), [99, None])
+
+
+def _service_counts(item: str) -> dict:
+    """Code -> answers of a service item: the published row's n, the rest of its base."""
+    code, other = SERVICE_CODES[item]
+    published = PUBLISHED["service"][item]
+    counts = {code: published["n"]}
+    if published["denominator"] > published["n"]:
+        counts[other] = published["denominator"] - published["n"]
+    return counts
+
+
+SERVICE_INTERIM = {item: _service_counts(item) for item in SERVICE_CODES}
+
+
+def _support_inside_later() -> tuple[tuple[int, int, int], list]:
+    """Later T2 answers to support_inside (after the interim cut, by the default cut).
+
+    With the interim T2 answers they give the published share of the last wave
+    feeling supported inside prison (20 of 22 valid, 91%): positive answers and
+    valid answers beyond the interim ones, none neutral, two missing.
+    """
+    n, base, _pct = targets.load()["surveys_final"]["supported_inside_latest_wave"]
+    positive, *_others, interim_base = PUBLISHED["tables"]["mothers_support"]["support_inside"][
+        "T2"
+    ]
+    later_positive, later_neutral = n - positive, 0
+    later_negative = base - interim_base - later_positive - later_neutral
+    return (later_positive, later_neutral, later_negative), [99, None]
+
+
+SUPPORT_INSIDE_LATER_T2 = _support_inside_later()
+
+
+def _check_targets() -> None:
+    """The design choices above must add up to the published figures (targets.yaml)."""
+    problems = []
+    respondents = PUBLISHED["respondents"]
+    for table in PUBLISHED["tables"].values():
+        for item, by_wave in table.items():
+            for wave, (*counts, base) in by_wave.items():
+                if sum(counts) != base:
+                    problems.append(f"{item} {wave}: counts add up to {sum(counts)}, base {base}")
+                if base + len(INTERIM_MISSING[wave][item]) != respondents[wave]:
+                    problems.append(f"{item} {wave}: base and missing answers != respondents")
+    for wave, patterns in WAI_INTERIM.items():
+        if sum(patterns.values()) != respondents[wave]:
+            problems.append(f"WAI-SR {wave}: patterns for {sum(patterns.values())} respondents")
+        denominator = PUBLISHED["wai"]["computed"][wave][1]
+        if denominator != respondents[wave] - patterns["not_met"]:
+            problems.append(f"WAI-SR {wave}: denominator {denominator}")
+    for item, (code, _other) in SERVICE_CODES.items():
+        row = PUBLISHED["service"][item]["row"]
+        if code != "positive" and spec.item_scale(item).codes[code] != row:
+            problems.append(f"{item}: code {code} is not {row!r}")
+    practitioners = targets.load()["practitioners_interim"]
+    if practitioners["responses"] != len(INTERIM_PRACTITIONERS):
+        problems.append(f"{len(INTERIM_PRACTITIONERS)} interim practitioner responses")
+    if len(practitioners["agree"]) != len(STATEMENTS):
+        problems.append(f"{len(practitioners['agree'])} agreement counts for the statements")
+    if problems:
+        raise ValueError(
+            "synthetic surveys disagree with the published figures: " + "; ".join(problems)
+        )
+
 
 HOPES = [
     "To see my children more often.",
@@ -262,8 +366,12 @@ def mothers_waves(rng, first_contacts: dict[str, dt.date] | None = None) -> dict
     interim_pool = [f"EP-{i:03d}" for i in range(1, 18)] + [f"SE-{i:03d}" for i in range(1, 15)]
     early = [c for c in interim_pool if _quarter_of(c) <= 2]
     mid = [c for c in interim_pool if _quarter_of(c) > 2]
-    t1_ids = sorted(early + [str(c) for c in rng.choice(mid, size=24 - len(early), replace=False)])
-    t2_ids = sorted(str(c) for c in rng.choice(early, size=14, replace=False))
+    respondents = PUBLISHED["respondents"]
+    t1_ids = sorted(
+        early
+        + [str(c) for c in rng.choice(mid, size=respondents["T1"] - len(early), replace=False)]
+    )
+    t2_ids = sorted(str(c) for c in rng.choice(early, size=respondents["T2"], replace=False))
     t1_dates = {c: _interim_t1_date(c, rng) for c in t1_ids}
     t2_dates = {c: t1_dates[c] + dt.timedelta(days=int(rng.integers(165, 200))) for c in t2_ids}
     assert all(d <= INTERIM_CUT for d in [*t1_dates.values(), *t2_dates.values()])
@@ -455,31 +563,31 @@ def _fix_sav_timestamp(path: Path) -> None:
 
 
 # ----------------------------------------------------------------------------- practitioners
-# Invented statement wording (same meaning as the published statements), and the
-# number of the 5 interim complete responses agreeing with each.
+# Invented statement wording (same meaning as the published statements); the
+# number of the interim complete responses agreeing with each is published.
 STATEMENTS = [
-    ("The prison social work service played an important part in supporting the mother", 5),
-    ("The service helped to support the child", 4),
-    ("The service was a support to the children’s social worker", 4),
-    ("The service gave support to the child’s carer", 2),
-    ("Because of the service the mother took a greater part in decisions about her children", 5),
-    ("The mother’s voice was better represented at key meetings", 5),
-    ("The service enabled the mother to have family visits more regularly", 4),
-    ("The mother is better placed to resettle in the community after release", 5),
-    ("The mother is better placed to return to family life after release", 4),
-    ("The support makes it less likely that the mother will offend again", 4),
-    ("The relationship between the child and the mother has improved", 4),
-    ("The child is more settled where they are living", 2),
-    ("Things are better between the carer and the child", 4),
-    ("Things are better between the carer and the mother", 3),
-    ("Visiting the prison became easier for the carer", 3),
-    ("The carer found it easier to work with social workers", 2),
-    ("Community practitioners can draw on the service as a useful resource", 5),
-    ("The working relationship between the children’s social worker and the mother got better", 5),
-    ("The prison social worker kept in close touch with professionals in the community", 4),
-    ("The prison social worker became a valued part of the team around the family", 4),
-    ("The prison social worker gave advice to social care staff in the community", 3),
-    ("The prison social worker delivered training to community staff", 1),
+    "The prison social work service played an important part in supporting the mother",
+    "The service helped to support the child",
+    "The service was a support to the children’s social worker",
+    "The service gave support to the child’s carer",
+    "Because of the service the mother took a greater part in decisions about her children",
+    "The mother’s voice was better represented at key meetings",
+    "The service enabled the mother to have family visits more regularly",
+    "The mother is better placed to resettle in the community after release",
+    "The mother is better placed to return to family life after release",
+    "The support makes it less likely that the mother will offend again",
+    "The relationship between the child and the mother has improved",
+    "The child is more settled where they are living",
+    "Things are better between the carer and the child",
+    "Things are better between the carer and the mother",
+    "Visiting the prison became easier for the carer",
+    "The carer found it easier to work with social workers",
+    "Community practitioners can draw on the service as a useful resource",
+    "The working relationship between the children’s social worker and the mother got better",
+    "The prison social worker kept in close touch with professionals in the community",
+    "The prison social worker became a valued part of the team around the family",
+    "The prison social worker gave advice to social care staff in the community",
+    "The prison social worker delivered training to community staff",
 ]
 CARER_STATEMENTS = {4, 13, 14, 15, 16}
 STEM = "Thinking about the family you worked with, how far do you agree with each statement? - "
@@ -515,14 +623,16 @@ def _stamp(date: dt.date, rng) -> tuple[str, str]:
 def _interim_agreement(rng) -> list[list[str]]:
     """Answers of the 5 interim complete responses to each statement (rows = statements)."""
     answers = []
-    for number, (_statement, n_agree) in enumerate(STATEMENTS, start=1):
+    agree = targets.load()["practitioners_interim"]["agree"]
+    responses = len(INTERIM_PRACTITIONERS)
+    for number, n_agree in enumerate(agree, start=1):
         rest_pool = (
             ["Not applicable", "Neither agree nor disagree", "Not applicable"]
             if number in CARER_STATEMENTS
             else ["Neither agree nor disagree", "Disagree", "Not applicable"]
         )
         values = [str(rng.choice(AGREE)) for _ in range(n_agree)]
-        values += [str(rng.choice(rest_pool)) for _ in range(5 - n_agree)]
+        values += [str(rng.choice(rest_pool)) for _ in range(responses - n_agree)]
         if number == 22:
             values[-1] = ""  # one statement left unanswered
         answers.append(_assign(values, rng))
@@ -531,7 +641,7 @@ def _interim_agreement(rng) -> list[list[str]]:
 
 def practitioner_rows(rng) -> list[dict]:
     """Response records of the year-1 export, in recorded order."""
-    options = [s[0] for s in STATEMENTS]
+    options = STATEMENTS
     rows = []
     interim_dates = [
         dt.date(2022, 2, 8),
@@ -677,7 +787,7 @@ def practitioner_csv_text(rows: list[dict]) -> str:
         "What is your role? - Other - Text",
         "How did you first hear about the prison social work service?",
         "How often were you in contact with the prison social worker?",
-        *[STEM + s[0] for s in STATEMENTS],
+        *[STEM + statement for statement in STATEMENTS],
         "Is there anything else you would like to tell us?",
     ]
     import_ids = [
@@ -721,6 +831,7 @@ def generate(
     """Write the three example survey files into ``out_dir``; returns their paths."""
     if scale < 1:
         raise ValueError("scale must be a whole number of at least 1")
+    _check_targets()
     rng = np.random.default_rng(SEED)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

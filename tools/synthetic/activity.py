@@ -13,7 +13,8 @@ day. The diary is one sheet (the data contract), and a sheet holds at most
 1,048,576 rows: copies are added while they fit, so above about x450 the diary
 covers the workers of the first copies only (the generator prints how many).
 
-Run: ``python -m evaluation.synthetic.activity --out data/raw/activity [--scale N]``.
+Run: ``python -m tools.synthetic.activity --out data/raw/activity [--scale N]``
+from the repository root.
 """
 
 from __future__ import annotations
@@ -26,26 +27,28 @@ import numpy as np
 from openpyxl import Workbook
 
 from evaluation.xlsx import workbook_bytes
+from tools.synthetic import targets
 
 SEED = 4242
 CREATOR = "evaluation synthetic generator"
 FIXED_TIME = dt.datetime(2024, 1, 1, 0, 0, 0)
 START, END = dt.date(2021, 4, 1), dt.date(2024, 1, 31)
-INTERIM_CUT, FINAL_CUT = dt.date(2022, 5, 31), dt.date(2023, 12, 31)
+INTERIM_CUT, FINAL_CUT = targets.cut("interim"), targets.cut("final")
 #: rows an Excel sheet can hold below its header row
 EXCEL_DATA_ROWS = 1_048_576 - 1
 
+_INTERIM, _FINAL = targets.mothers("interim"), targets.mothers("final")
 # prison, worker, case prefix, cases in total, cases by the interim cut, typed prison variants
 WORKERS = [
     (
         "Eastwood Park",
         "SW1",
         "EP",
-        48,
-        19,
+        _FINAL["Eastwood Park"],
+        _INTERIM["Eastwood Park"],
         ["Eastwood Park", "Eastwood Park", "eastwood park", "Eastwood Park "],
     ),
-    ("Send", "SW2", "SE", 46, 16, ["Send", "Send", "SEND", " Send"]),
+    ("Send", "SW2", "SE", _FINAL["Send"], _INTERIM["Send"], ["Send", "Send", "SEND", " Send"]),
 ]
 # activity as typed (variants the codebook accepts), weight, minutes range, linked to a case?
 ACTIVITIES = [
