@@ -277,3 +277,28 @@ def third_prison_run(tmp_path_factory):
     (workdir / "three.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     snakemake(workdir, "--configfile", "three.yaml")
     return workdir
+
+
+#: Fixtures that build a project with Snakemake (once per session or module).
+WORKFLOW_FIXTURES = {"final_run", "protected_run", "third_prison_run", "interim_run", "workdir"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that run the workflow belong to the ``pipeline`` layer; the rest are the fast layer.
+
+    A test is in the workflow layer when it uses a fixture that runs Snakemake,
+    calls Snakemake itself, or is marked ``pipeline``; ``pytest -m "not
+    pipeline"`` runs the fast layer alone.
+    """
+    import inspect
+
+    for item in items:
+        function = getattr(item, "function", None)
+        try:
+            source = inspect.getsource(function) if function else ""
+        except (OSError, TypeError):
+            source = ""
+        if WORKFLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or (
+            "snakemake(" in source or '"snakemake"' in source
+        ):
+            item.add_marker(pytest.mark.pipeline)
