@@ -94,24 +94,11 @@ def copies(release: Release) -> dict[CellKey, list[CellKey]]:
     Suppressing one copy while another stays visible hides nothing, so cells
     are suppressed a whole class at a time.
     """
-    parent: dict[CellKey, CellKey] = {}
-
-    def find(k):
-        parent.setdefault(k, k)
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
-
-    for eq in release.equalities:
-        if len(eq.terms) == 2 and eq.constant == 0 and sorted(eq.terms.values()) == [-1, 1]:
-            a, b = (find(k) for k in eq.terms)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    classes: dict[CellKey, list[CellKey]] = defaultdict(list)
+    classes = release.copy_classes()
+    members: dict[CellKey, list[CellKey]] = defaultdict(list)
     for key in sorted(release.published):
-        classes[find(key)].append(key)
-    return {key: classes[find(key)] for key in release.published}
+        members[classes[key]].append(key)
+    return {key: members[classes[key]] for key in release.published}
 
 
 def _pick(
