@@ -26,49 +26,123 @@ rule key_facts:
         run_step("report.key_facts", input, output, params, log)
 
 
-# One job protects everything the report publishes, together: every table,
-# the key facts and the numbers the prose may print (the strands' context
-# files), so that complementary suppression and the intruder's audit see every
-# relation between them. With `min_cell` set, a failed audit stops the run
-# naming the output and the cell.
+# Publishing: every table, the key facts and the numbers the prose may print
+# (the strands' context files) pass through disclosure control and the
+# identifier guard to report/tables/ and report/build/context/.
+#
+# With `min_cell` set, one job protects them all together, so that
+# complementary suppression and the intruder's audit see every relation
+# between them; a failed audit stops the run naming the output and the cell.
+# With `min_cell: null` nothing is suppressed and no output depends on
+# another, so each group of tables (those one job computes) and each context
+# file is published by a job of its own, and a new survey wave re-runs only
+# what depends on the surveys.
 PUBLISHED_IDS = [table_id for ids in PUBLISH_GROUPS.values() for table_id in ids]
 # The strands' context files, as protected for the templates.
 PUBLISHED_CONTEXT = [
     f"report/build/context/{Path(path).name}" for path in REPORT_CONTEXT
 ]
+CONTEXT_NAMES = [Path(path).stem for path in REPORT_CONTEXT]
+PUBLISH_CODE = COMMON_CODE + package_code(
+    "disclosure", "steps/report.py", "tidy.py", "output_guard.py", "identifiers.py"
+)
 
 
-rule publish_release:
-    input:
-        tables=expand("data/processed/tables/{table_id}.csv", table_id=PUBLISHED_IDS),
-        context=REPORT_CONTEXT,
-        disallowed_names=DISALLOWED_NAMES_FILE,
-    output:
-        tables=expand("report/tables/{table_id}.csv", table_id=PUBLISHED_IDS),
-        context=PUBLISHED_CONTEXT,
-        disclosure_log="report/build/disclosure_log.json",
-    log:
-        "logs/publish_release.log",
-    threads: pool_step_threads
-    resources:
-        pool_slots=pool_step_slots,
-        mem_mb=2000,
-        runtime=20,
-    params:
-        *code_versions(
-            COMMON_CODE
-            + package_code(
-                "disclosure",
-                "steps/report.py",
-                "tidy.py",
-                "output_guard.py",
-                "identifiers.py",
-            )
-        ),
-        disclosure=CONFIG["disclosure"],
-        project_start=CONFIG["project_start"],
-    run:
-        run_step("report.publish_release", input, output, params, log)
+if CONFIG["disclosure"].get("min_cell") is not None:
+
+    rule publish_release:
+        input:
+            tables=expand(
+                "data/processed/tables/{table_id}.csv", table_id=PUBLISHED_IDS
+            ),
+            context=REPORT_CONTEXT,
+            disallowed_names=DISALLOWED_NAMES_FILE,
+        output:
+            tables=expand("report/tables/{table_id}.csv", table_id=PUBLISHED_IDS),
+            context=PUBLISHED_CONTEXT,
+            disclosure_log="report/build/disclosure_log.json",
+        log:
+            "logs/publish_release.log",
+        threads: pool_step_threads
+        resources:
+            pool_slots=pool_step_slots,
+            mem_mb=2000,
+            runtime=20,
+        params:
+            *code_versions(PUBLISH_CODE),
+            disclosure=CONFIG["disclosure"],
+            project_start=CONFIG["project_start"],
+        run:
+            run_step("report.publish_release", input, output, params, log)
+
+else:
+
+    for publish_group, publish_ids in PUBLISH_GROUPS.items():
+
+        rule:
+            name:
+                f"publish_{publish_group}"
+            input:
+                tables=expand(
+                    "data/processed/tables/{table_id}.csv", table_id=publish_ids
+                ),
+                disallowed_names=DISALLOWED_NAMES_FILE,
+            output:
+                tables=expand("report/tables/{table_id}.csv", table_id=publish_ids),
+                disclosure=f"report/build/disclosure/{publish_group}.json",
+            log:
+                f"logs/publish/{publish_group}.log",
+            threads: pool_step_threads
+            resources:
+                pool_slots=pool_step_slots,
+                mem_mb=1000,
+                runtime=10,
+            params:
+                *code_versions(PUBLISH_CODE),
+                disclosure=CONFIG["disclosure"],
+                project_start=CONFIG["project_start"],
+            run:
+                run_step("report.publish_part", input, output, params, log)
+
+    rule publish_context:
+        input:
+            context="data/processed/context/{name}.json",
+            disallowed_names=DISALLOWED_NAMES_FILE,
+        output:
+            context="report/build/context/{name}.json",
+            disclosure="report/build/disclosure/context_{name}.json",
+        log:
+            "logs/publish/context_{name}.log",
+        threads: pool_step_threads
+        resources:
+            pool_slots=pool_step_slots,
+            mem_mb=1000,
+            runtime=10,
+        params:
+            *code_versions(PUBLISH_CODE),
+            disclosure=CONFIG["disclosure"],
+            project_start=CONFIG["project_start"],
+        run:
+            run_step("report.publish_part", input, output, params, log)
+
+    rule disclosure_log:
+        input:
+            parts=expand("report/build/disclosure/{group}.json", group=PUBLISH_GROUPS)
+            + expand("report/build/disclosure/context_{name}.json", name=CONTEXT_NAMES),
+        output:
+            "report/build/disclosure_log.json",
+        log:
+            "logs/disclosure_log.log",
+        threads: pool_step_threads
+        resources:
+            pool_slots=pool_step_slots,
+            mem_mb=1000,
+            runtime=10,
+        params:
+            *code_versions(PUBLISH_CODE),
+            disclosure=CONFIG["disclosure"],
+        run:
+            run_step("report.merge_disclosure_log", input, output, params, log)
 
 
 rule render_report:
@@ -175,7 +249,7 @@ rule report_docx:
 
 
 FINAL_TARGETS.extend(
-    [rules.publish_release.output.disclosure_log]
+    ["report/build/disclosure_log.json"]
     + rules.render_report.output
     + rules.report_html.output
     + rules.report_docx.output
@@ -187,7 +261,7 @@ FINAL_TARGETS.extend(
 # status, suppression counts and audit; checksums; a one-page summary).
 rule release_bundle:
     input:
-        tables=rules.publish_release.output.tables,
+        tables=expand("report/tables/{table_id}.csv", table_id=PUBLISHED_IDS),
         disclosure_log="report/build/disclosure_log.json",
         figures=REPORT_FIGURES
         + [str(Path(path).with_suffix(".svg")) for path in REPORT_FIGURES],

@@ -356,12 +356,12 @@ def job_lines(dry_run_output: str, key: str, default: str) -> dict[str, str]:
 
 
 def test_pool_jobs_take_no_core_with_two_cores_and_one_with_one(final_run):
-    forced = ("--forcerun", "publish_release", "report_html")
+    forced = ("--forcerun", "publish_activity", "report_html")
     two = snakemake(final_run, "--dry-run", *forced).stdout
-    assert job_threads(two)["publish_release"] == "0"  # a worker computes it: no core taken
-    assert job_pool_slots(two)["publish_release"] == "1"  # but one of the pool's slots
+    assert job_threads(two)["publish_activity"] == "0"  # a worker computes it: no core taken
+    assert job_pool_slots(two)["publish_activity"] == "1"  # but one of the pool's slots
     assert job_threads(two)["report_html"] == "1"  # runs in the Snakemake process itself
     assert job_pool_slots(two)["report_html"] == ""
     one = snakemake(final_run, "--dry-run", "--cores", "1", *forced).stdout
-    assert job_threads(one)["publish_release"] == "1"
-    assert job_pool_slots(one)["publish_release"] == "0"
+    assert job_threads(one)["publish_activity"] == "1"
+    assert job_pool_slots(one)["publish_activity"] == "0"

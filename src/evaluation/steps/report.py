@@ -226,6 +226,72 @@ def publish_release(input, output, params) -> None:
         write_json(protected.contexts[Path(path).stem], path)
 
 
+def publish_part(input, output, params) -> None:
+    """rule publish_<group> and publish_context (``min_cell: null`` only): one part of the release.
+
+    Nothing is suppressed without ``min_cell``, so each group of tables and
+    each context file is flagged and guarded on its own; the parts' log
+    entries are merged by ``merge_disclosure_log``.
+    """
+    from evaluation.disclosure import DisclosureSettings
+    from evaluation.disclosure.publish import protect_outputs
+    from evaluation.output_guard import guard_frame, names_from
+
+    settings = DisclosureSettings.from_config(params.disclosure)
+    if settings.min_cell is not None:
+        raise ValueError("with min_cell set, the release is published whole (publish_release)")
+    names = names_from(input.disallowed_names)
+    tables = {Path(p).stem: read_csv(p) for p in input.get("tables", [])}
+    key_facts_frame = tables.pop("key_facts", None)
+    contexts = {
+        Path(p).stem: json.loads(Path(p).read_text(encoding="utf-8"))
+        for p in ([input.context] if input.get("context") else [])
+    }
+    protected = protect_outputs(
+        tables,
+        key_facts_frame
+        if key_facts_frame is not None
+        else pd.DataFrame(columns=["fact", "column", "n", "denominator", "pct"]),
+        contexts,
+        settings,
+        table_specs=codebook.all_table_specs(),
+        fact_specs=codebook.all_key_fact_specs(),
+        report_numbers=codebook.report_number_rules(),
+        project_start=params.project_start,
+    )
+    mine = set(tables) | {f"report:{name}" for name in contexts}
+    if key_facts_frame is not None:
+        mine.add("key_facts")
+    write_json([e for e in protected.log if e["output"] in mine], output.disclosure)
+    for path in output.get("tables", []):
+        table_id = Path(path).stem
+        frame = protected.key_facts if table_id == "key_facts" else protected.tables[table_id]
+        guard_frame(path, frame, names)
+        write_csv(frame, path)
+    if output.get("context"):
+        write_json(protected.contexts[Path(output.context).stem], output.context)
+
+
+def merge_disclosure_log(input, output, params) -> None:
+    """rule disclosure_log: the parts' entries in one log, by output (``min_cell: null``)."""
+    from evaluation.disclosure import DisclosureSettings
+
+    settings = DisclosureSettings.from_config(params.disclosure)
+    entries = sorted(
+        (e for p in input.parts for e in json.loads(Path(p).read_text(encoding="utf-8"))),
+        key=lambda e: e["output"],
+    )
+    write_json(
+        {
+            "min_cell": settings.min_cell,
+            "review_threshold": settings.review_threshold,
+            "outputs": entries,
+            "relations_skipped": [],
+        },
+        output[0],
+    )
+
+
 def stop_on_failed_audit(log: list[dict], min_cell: int | None, log_path: str) -> None:
     """With ``min_cell`` set, stop the run when any output failed the audit, naming it and its cells."""
     from evaluation.disclosure import FAIL, DisclosureError
