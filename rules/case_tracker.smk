@@ -176,4 +176,5 @@ rule case_tracker_context:
         run_step("case_tracker.write_context", input, output, params, log)
 
 
-REPORT_CONTEXT.append("data/processed/context/case_tracker.json")
+PUBLISH_CONTEXT["case_tracker"] = ["data/processed/context/case_tracker.json"]
+REPORT_CONTEXT.extend(PUBLISH_CONTEXT["case_tracker"])

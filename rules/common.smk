@@ -27,6 +27,8 @@ PUBLISH_GROUPS = {}
 REPORT_TABLES = []
 REPORT_FIGURES = []
 REPORT_CONTEXT = []
+# Context files by the publish group that publishes them (min_cell: null).
+PUBLISH_CONTEXT = {}
 KEY_FACT_PARTS = []
 LEDGER_PARTS = []
 FINDING_PARTS = []

@@ -259,13 +259,12 @@ REPORT_TABLES.extend(
 REPORT_FIGURES.extend(
     expand("figures/{figure_id}.png", figure_id=QUALITATIVE_FIGURES + ACTIVITY_FIGURES)
 )
-REPORT_CONTEXT.extend(
-    [
-        "data/processed/context/qualitative.json",
-        "data/processed/context/integration.json",
-        "data/processed/context/activity.json",
-    ]
-)
+PUBLISH_CONTEXT["qualitative"] = [
+    "data/processed/context/qualitative.json",
+    "data/processed/context/integration.json",
+]
+PUBLISH_CONTEXT["activity"] = ["data/processed/context/activity.json"]
+REPORT_CONTEXT.extend(PUBLISH_CONTEXT["qualitative"] + PUBLISH_CONTEXT["activity"])
 LEDGER_PARTS.extend(
     [
         "data/processed/audit/ledger_qualitative.csv",

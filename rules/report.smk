@@ -34,15 +34,14 @@ rule key_facts:
 # complementary suppression and the intruder's audit see every relation
 # between them; a failed audit stops the run naming the output and the cell.
 # With `min_cell: null` nothing is suppressed and no output depends on
-# another, so each group of tables (those one job computes) and each context
-# file is published by a job of its own, and a new survey wave re-runs only
-# what depends on the surveys.
+# another, so each group of tables (those one job computes) is published by
+# a job of its own with its strand's context files, and a new survey wave
+# re-runs only what depends on the surveys.
 PUBLISHED_IDS = [table_id for ids in PUBLISH_GROUPS.values() for table_id in ids]
 # The strands' context files, as protected for the templates.
 PUBLISHED_CONTEXT = [
     f"report/build/context/{Path(path).name}" for path in REPORT_CONTEXT
 ]
-CONTEXT_NAMES = [Path(path).stem for path in REPORT_CONTEXT]
 PUBLISH_CODE = COMMON_CODE + package_code(
     "disclosure", "steps/report.py", "tidy.py", "output_guard.py", "identifiers.py"
 )
@@ -86,9 +85,14 @@ else:
                 tables=expand(
                     "data/processed/tables/{table_id}.csv", table_id=publish_ids
                 ),
+                context=PUBLISH_CONTEXT.get(publish_group, []),
                 disallowed_names=DISALLOWED_NAMES_FILE,
             output:
                 tables=expand("report/tables/{table_id}.csv", table_id=publish_ids),
+                context=[
+                    f"report/build/context/{Path(path).name}"
+                    for path in PUBLISH_CONTEXT.get(publish_group, [])
+                ],
                 disclosure=f"report/build/disclosure/{publish_group}.json",
             log:
                 f"logs/publish/{publish_group}.log",
@@ -104,31 +108,9 @@ else:
             run:
                 run_step("report.publish_part", input, output, params, log)
 
-    rule publish_context:
-        input:
-            context="data/processed/context/{name}.json",
-            disallowed_names=DISALLOWED_NAMES_FILE,
-        output:
-            context="report/build/context/{name}.json",
-            disclosure="report/build/disclosure/context_{name}.json",
-        log:
-            "logs/publish/context_{name}.log",
-        threads: pool_step_threads
-        resources:
-            pool_slots=pool_step_slots,
-            mem_mb=1000,
-            runtime=10,
-        params:
-            *code_versions(PUBLISH_CODE),
-            disclosure=CONFIG["disclosure"],
-            project_start=CONFIG["project_start"],
-        run:
-            run_step("report.publish_part", input, output, params, log)
-
     rule disclosure_log:
         input:
-            parts=expand("report/build/disclosure/{group}.json", group=PUBLISH_GROUPS)
-            + expand("report/build/disclosure/context_{name}.json", name=CONTEXT_NAMES),
+            parts=expand("report/build/disclosure/{group}.json", group=PUBLISH_GROUPS),
         output:
             "report/build/disclosure_log.json",
         log:

@@ -276,7 +276,8 @@ REPORT_TABLES.extend(
     )
 )
 REPORT_FIGURES.extend(expand("figures/{figure_id}.png", figure_id=SURVEY_FIGURES))
-REPORT_CONTEXT.append("data/processed/context/surveys.json")
+PUBLISH_CONTEXT["survey_mothers"] = ["data/processed/context/surveys.json"]
+REPORT_CONTEXT.extend(PUBLISH_CONTEXT["survey_mothers"])
 KEY_FACT_PARTS.append("report/build/parts/key_facts_surveys.csv")
 LEDGER_PARTS.append("data/processed/audit/ledger_surveys.csv")
 FINDING_PARTS.append("data/processed/audit/findings_surveys.csv")

@@ -227,11 +227,11 @@ def publish_release(input, output, params) -> None:
 
 
 def publish_part(input, output, params) -> None:
-    """rule publish_<group> and publish_context (``min_cell: null`` only): one part of the release.
+    """rule publish_<group> (``min_cell: null`` only): one group of tables and its context files.
 
-    Nothing is suppressed without ``min_cell``, so each group of tables and
-    each context file is flagged and guarded on its own; the parts' log
-    entries are merged by ``merge_disclosure_log``.
+    Nothing is suppressed without ``min_cell``, so each group is flagged and
+    guarded on its own; the groups' log entries are merged by
+    ``merge_disclosure_log``.
     """
     from evaluation.disclosure import DisclosureSettings
     from evaluation.disclosure.publish import protect_outputs
@@ -245,7 +245,7 @@ def publish_part(input, output, params) -> None:
     key_facts_frame = tables.pop("key_facts", None)
     contexts = {
         Path(p).stem: json.loads(Path(p).read_text(encoding="utf-8"))
-        for p in ([input.context] if input.get("context") else [])
+        for p in input.get("context", [])
     }
     protected = protect_outputs(
         tables,
@@ -268,8 +268,8 @@ def publish_part(input, output, params) -> None:
         frame = protected.key_facts if table_id == "key_facts" else protected.tables[table_id]
         guard_frame(path, frame, names)
         write_csv(frame, path)
-    if output.get("context"):
-        write_json(protected.contexts[Path(output.context).stem], output.context)
+    for path in output.get("context", []):
+        write_json(protected.contexts[Path(path).stem], path)
 
 
 def merge_disclosure_log(input, output, params) -> None:
