@@ -108,38 +108,38 @@ else:
             run:
                 run_step("report.publish_part", input, output, params, log)
 
-    rule disclosure_log:
-        input:
-            parts=expand("report/build/disclosure/{group}.json", group=PUBLISH_GROUPS),
-        output:
-            "report/build/disclosure_log.json",
-        log:
-            "logs/disclosure_log.log",
-        threads: pool_step_threads
-        resources:
-            pool_slots=pool_step_slots,
-            mem_mb=1000,
-            runtime=10,
-        params:
-            *code_versions(PUBLISH_CODE),
-            disclosure=CONFIG["disclosure"],
-        run:
-            run_step("report.merge_disclosure_log", input, output, params, log)
+
+# The disclosure log: written by publish_release with min_cell set; without,
+# render_report merges the publish jobs' parts into it (no job of its own).
+MIN_CELL_SET = CONFIG["disclosure"].get("min_cell") is not None
+DISCLOSURE_INPUT = (
+    {"disclosure_log": "report/build/disclosure_log.json"}
+    if MIN_CELL_SET
+    else {
+        "disclosure_parts": expand(
+            "report/build/disclosure/{group}.json", group=PUBLISH_GROUPS
+        )
+    }
+)
+DISCLOSURE_OUTPUT = (
+    {} if MIN_CELL_SET else {"disclosure_log": "report/build/disclosure_log.json"}
+)
 
 
 rule render_report:
     input:
+        **DISCLOSURE_INPUT,
         tables=REPORT_TABLES,
         context=PUBLISHED_CONTEXT,
         key_facts="report/tables/key_facts.csv",
         ledger="data/processed/audit/ledger.csv",
         findings="data/processed/audit/data_quality_log.csv",
-        disclosure_log="report/build/disclosure_log.json",
         disallowed_names=DISALLOWED_NAMES_FILE,
         main_template="report/templates/report.md.j2",
         templates=sorted(str(p) for p in Path("report/templates").rglob("*.j2")),
         raw=raw_inputs(),
     output:
+        **DISCLOSURE_OUTPUT,
         md="report/build/report.md",
         ast="report/build/report.ast.json",
     log:

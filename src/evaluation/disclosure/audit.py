@@ -28,7 +28,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import csr_array
 
 from evaluation.disclosure.model import CellKey, Release
 
@@ -87,6 +86,7 @@ def components(release: Release, unknown: set[CellKey]) -> list[list[CellKey]]:
 
 def _problem(release: Release, members: list[CellKey], suppressed: set[CellKey]):
     """Constraint matrices of one component, the intruder's knowns substituted."""
+    from scipy.sparse import csr_array  # imported when a problem is solved, not to publish
     index = {k: i for i, k in enumerate(members)}
     member_set = set(members)
     rows, cols, data, rhs = [], [], [], []

@@ -81,6 +81,8 @@ class Release:
     strict: bool = False
     #: relations left out because the data do not satisfy them: "<source>: <why>"
     skipped: list[str] = field(default_factory=list)
+    #: record relations (False when only the cells matter: nothing is to be suppressed)
+    with_relations: bool = True
 
     def _broken(self, source: str, message: str) -> None:
         if self.strict:
@@ -125,6 +127,8 @@ class Release:
         self.add_equality(terms, 0, source)
 
     def add_equality(self, terms: Mapping[CellKey, int], constant: int, source: str) -> None:
+        if not self.with_relations:
+            return
         terms = {k: c for k, c in terms.items() if c}
         missing = [k for k in terms if k not in self.values]
         if missing:
@@ -142,6 +146,8 @@ class Release:
         self.equalities.append(Equality(dict(terms), constant, source))
 
     def add_at_most(self, small: CellKey, large: CellKey, source: str = "") -> None:
+        if not self.with_relations:
+            return
         for key in (small, large):
             if key not in self.values:
                 return self._broken(source, f"relation {source!r} names an unknown cell: {key}")
@@ -155,6 +161,8 @@ class Release:
 
     def add_lower_bound(self, key: CellKey, bound: int, source: str = "") -> None:
         """Something published elsewhere shows ``key`` is at least ``bound``."""
+        if not self.with_relations:
+            return
         if self.values[key] < bound:
             return self._broken(
                 source,

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from evaluation.disclosure import EXEMPT, FAIL, PASS, REVIEW, DisclosureSettings
-from evaluation.disclosure.audit import Interval
 from evaluation.disclosure.model import CellKey, Release, cell_key, describe
 from evaluation.disclosure.release import (
     SUPPRESSED,
@@ -31,7 +30,6 @@ from evaluation.disclosure.release import (
     register_report_numbers,
     register_stats_table,
 )
-from evaluation.disclosure.suppress import Suppression, audit_suppression, choose_suppression
 
 #: Theme totals in the joint display: "<theme label> (<n> of <total> participants)".
 JOINT_THEME = re.compile(r"(?P<label>[^;]+?) \((?P<n>\d+) of (?P<total>\d+) participants\)")
@@ -45,7 +43,7 @@ class Protected:
     key_facts: pd.DataFrame
     contexts: dict[str, dict]
     log: list[dict]
-    suppression: Suppression | None = None
+    suppression: object | None = None  # evaluation.disclosure.suppress.Suppression
     release: Release = field(default_factory=Release)
 
     @property
@@ -62,9 +60,10 @@ def build_release(
     fact_specs: dict,
     report_numbers: dict,
     project_start=None,
+    with_relations: bool = True,
 ) -> tuple[Release, dict[str, dict[str, CellKey | str]]]:
-    """Every published number and the relations between them."""
-    release = Release()
+    """Every published number and (unless ``with_relations`` is False) the relations between them."""
+    release = Release(with_relations=with_relations)
     rules = number_rules(report_numbers)
     context_keys = {}
     for name in sorted(contexts):  # named populations first: tables refer to them
@@ -141,7 +140,7 @@ def _entry(output: str, cells: list[CellKey], release: Release, result, settings
         return entry
     mine = set(cells)
     suppressed = sorted(mine & result.suppressed)
-    intervals: dict[CellKey, Interval] = {k: result.intervals[k] for k in suppressed}
+    intervals = {k: result.intervals[k] for k in suppressed}
     narrow = [k for k in result.narrow if k in mine]
     small = [k for k in result.small_visible if k in mine]
     widths = [i.width for i in intervals.values()]
@@ -183,7 +182,10 @@ def protect_outputs(
         fact_specs=fact_specs,
         report_numbers=report_numbers,
         project_start=project_start,
+        with_relations=settings.min_cell is not None,  # flags need the cells only
     )
+    from evaluation.disclosure.suppress import audit_suppression, choose_suppression
+
     if settings.min_cell is None:
         result = None
         hidden: set[CellKey] = set()

@@ -272,24 +272,21 @@ def publish_part(input, output, params) -> None:
         write_json(protected.contexts[Path(path).stem], path)
 
 
-def merge_disclosure_log(input, output, params) -> None:
-    """rule disclosure_log: the parts' entries in one log, by output (``min_cell: null``)."""
+def merge_disclosure_log(parts: list[str], disclosure: dict) -> dict:
+    """The publish jobs' entries in one log, by output (``min_cell: null``)."""
     from evaluation.disclosure import DisclosureSettings
 
-    settings = DisclosureSettings.from_config(params.disclosure)
+    settings = DisclosureSettings.from_config(disclosure)
     entries = sorted(
-        (e for p in input.parts for e in json.loads(Path(p).read_text(encoding="utf-8"))),
+        (e for p in parts for e in json.loads(Path(p).read_text(encoding="utf-8"))),
         key=lambda e: e["output"],
     )
-    write_json(
-        {
-            "min_cell": settings.min_cell,
-            "review_threshold": settings.review_threshold,
-            "outputs": entries,
-            "relations_skipped": [],
-        },
-        output[0],
-    )
+    return {
+        "min_cell": settings.min_cell,
+        "review_threshold": settings.review_threshold,
+        "outputs": entries,
+        "relations_skipped": [],
+    }
 
 
 def stop_on_failed_audit(log: list[dict], min_cell: int | None, log_path: str) -> None:
@@ -392,7 +389,12 @@ def render_report(input, output, params) -> None:
         "data_version": data_fingerprint(input.raw),
     }
     audit = audit_summary(input.ledger, input.findings)
-    audit["disclosure"] = disclosure_summary(disclosure_log(input.disclosure_log))
+    if input.get("disclosure_parts"):  # min_cell: null: the publish jobs' parts
+        merged = merge_disclosure_log(input.disclosure_parts, settings["disclosure"])
+        write_json(merged, output.disclosure_log)
+    else:
+        merged = disclosure_log(input.disclosure_log)
+    audit["disclosure"] = disclosure_summary(merged)
     if settings["disclosure"].get("min_cell") is not None:
         audit = withhold_counts(audit)
     audit["dictionary"] = data_dictionary()
