@@ -87,6 +87,7 @@ def components(release: Release, unknown: set[CellKey]) -> list[list[CellKey]]:
 def _problem(release: Release, members: list[CellKey], suppressed: set[CellKey]):
     """Constraint matrices of one component, the intruder's knowns substituted."""
     from scipy.sparse import csr_array  # imported when a problem is solved, not to publish
+
     index = {k: i for i, k in enumerate(members)}
     member_set = set(members)
     rows, cols, data, rhs = [], [], [], []
