@@ -308,16 +308,18 @@ def register_stats_table(release: Release, output: str, frame: pd.DataFrame, spe
         for column in dict.fromkeys(frame[column_col].astype(str)):
             rows = [r for (i, r, c, f) in keys if c == column and f == flow["stock"]]
             for previous, current in zip(rows, rows[1:], strict=False):
-                release.add_equality(
-                    {
-                        keys[("", current, column, flow["stock"])]: 1,
-                        keys[("", previous, column, flow["stock"])]: -1,
-                        keys[("", current, column, flow["inflow"])]: -1,
-                        keys[("", previous, column, flow["outflow"])]: 1,
-                    },
-                    0,
-                    f"{output}: open cases carry over from month to month",
-                )
+                terms = {
+                    ("", current, column, flow["stock"]): 1,
+                    ("", previous, column, flow["stock"]): -1,
+                    ("", current, column, flow["inflow"]): -1,
+                    ("", previous, column, flow["outflow"]): 1,
+                }
+                if all(part in keys for part in terms):  # a month with a blank count: no link
+                    release.add_equality(
+                        {keys[part]: coef for part, coef in terms.items()},
+                        0,
+                        f"{output}: open cases carry over from month to month",
+                    )
     if "population" in relations:  # each count is the size of a population (valid answers)
         field = relations["population"]
         for (item, _row, column, f), key in keys.items():
