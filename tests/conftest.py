@@ -219,6 +219,21 @@ def protected_run(tmp_path_factory):
     return run
 
 
+@pytest.fixture(scope="session")
+def interim_protected_run(tmp_path_factory):
+    """The example project at the interim cut (2022-05-31) with ``min_cell: 10``: fewer cases."""
+    from workflow import copy_project, snakemake
+
+    workdir = copy_project(tmp_path_factory.mktemp("interim_min_cell_10"))
+    snakemake(
+        workdir,
+        "--config",
+        "cutoff_date=2022-05-31",
+        "disclosure={min_cell: 10, review_threshold: 5}",
+    )
+    return workdir
+
+
 def third_prison_sheets(n_mothers: int = 7) -> dict:
     """A small third prison: ``n_mothers`` started cases with a child, a need and a review each."""
     statuses = ["Sentenced", "Remand", "Sentenced", "Recall", "Sentenced", "Sentenced", "Remand"]
@@ -280,7 +295,14 @@ def third_prison_run(tmp_path_factory):
 
 
 #: Fixtures that build a project with Snakemake (once per session or module).
-WORKFLOW_FIXTURES = {"final_run", "protected_run", "third_prison_run", "interim_run", "workdir"}
+WORKFLOW_FIXTURES = {
+    "final_run",
+    "protected_run",
+    "third_prison_run",
+    "interim_run",
+    "interim_protected_run",
+    "workdir",
+}
 
 
 def pytest_collection_modifyitems(config, items):

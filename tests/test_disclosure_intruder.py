@@ -424,3 +424,13 @@ def test_the_third_small_prison_gives_nothing_away(third_prison_project):
     found = intruder.audit_project(workdir, k)
     assert found["small_visible"] == [], listing(found["small_visible"])
     assert found["recovered"] == [], listing(found["recovered"])
+
+
+@pytest.mark.pipeline
+def test_the_interim_cut_gives_nothing_away(interim_protected_run):
+    """Fewer cases, smaller cells: where a key fact bounded by its base was once recoverable."""
+    found = intruder.audit_project(interim_protected_run, 10)
+    assert found["small_visible"] == [], listing(found["small_visible"])
+    assert found["recovered"] == [], listing(found["recovered"])
+    log = json.loads((interim_protected_run / "report/build/disclosure_log.json").read_text())
+    assert {entry["status"] for entry in log["outputs"]} <= {"pass", "exempt"}
