@@ -39,7 +39,7 @@ rule read_case_tracker:
         prison=lambda wildcards: PRISON_SLUGS[wildcards.prison],
         valid_date_range=CONFIG["valid_date_range"],
     run:
-        run_step("case_tracker.read_workbook", input, output, params, log)
+        run_step("case_tracker.read_case_tracker", input, output, params, log)
 
 
 rule case_tracker_at_cutoff:
@@ -86,7 +86,7 @@ rule case_tracker_at_cutoff:
         project_start=CONFIG["project_start"],
         bands=CONFIG["bands"],
     run:
-        run_step("case_tracker.apply_cutoff", input, output, params, log)
+        run_step("case_tracker.case_tracker_at_cutoff", input, output, params, log)
 
 
 rule case_tracker_tables:
@@ -115,7 +115,7 @@ rule case_tracker_tables:
         project_start=CONFIG["project_start"],
         bands=CONFIG["bands"],
     run:
-        run_step("case_tracker.write_tables", input, output, params, log)
+        run_step("case_tracker.case_tracker_tables", input, output, params, log)
 
 
 rule case_tracker_figure:
@@ -140,7 +140,7 @@ rule case_tracker_figure:
         spec=lambda wildcards: CASE_TRACKER_FIGURE_SPECS[wildcards.figure_id],
         synthetic=CONFIG["report"]["synthetic"],
     run:
-        run_step("case_tracker.draw_figure", input, output, params, log)
+        run_step("case_tracker.case_tracker_figure", input, output, params, log)
 
 
 PUBLISH_GROUPS["case_tracker"] = CASE_TRACKER_TABLES
@@ -173,7 +173,7 @@ rule case_tracker_context:
         prisons=PRISONS,
         cutoff=CUTOFF,
     run:
-        run_step("case_tracker.write_context", input, output, params, log)
+        run_step("case_tracker.case_tracker_context", input, output, params, log)
 
 
 PUBLISH_CONTEXT["case_tracker"] = ["data/processed/context/case_tracker.json"]

@@ -22,7 +22,7 @@ rule manifest:
         ),
         config=CONFIG,
     run:
-        run_step("documents.write_manifest", input, output, params, log)
+        run_step("documents.manifest", input, output, params, log)
 
 
 FINAL_TARGETS.append("report/build/manifest.json")

@@ -78,7 +78,7 @@ rule qualitative_read:
         prisons=PRISONS,
         valid_date_range=CONFIG["valid_date_range"],
     run:
-        run_step("qualitative.read_coding", input, output, params, log)
+        run_step("qualitative.qualitative_read", input, output, params, log)
 
 
 rule qualitative_tables:
@@ -126,7 +126,7 @@ rule qualitative_tables:
         quote_max_words=QUALITATIVE.get("quote_max_words", 60),
         participants_file=lambda wildcards, input: input.raw[1],
     run:
-        run_step("qualitative.analyse", input, output, params, log)
+        run_step("qualitative.qualitative_tables", input, output, params, log)
 
 
 rule qualitative_figures:
@@ -151,7 +151,7 @@ rule qualitative_figures:
         ),
         synthetic=CONFIG["report"]["synthetic"],
     run:
-        run_step("qualitative.draw_figures", input, output, params, log)
+        run_step("qualitative.qualitative_figures", input, output, params, log)
 
 
 rule activity_read:
@@ -185,7 +185,7 @@ rule activity_read:
         prisons=PRISONS,
         valid_date_range=CONFIG["valid_date_range"],
     run:
-        run_step("qualitative.read_activity", input, output, params, log)
+        run_step("qualitative.activity_read", input, output, params, log)
 
 
 rule activity_tables:
@@ -246,7 +246,7 @@ rule activity_figures:
         ),
         synthetic=CONFIG["report"]["synthetic"],
     run:
-        run_step("qualitative.draw_activity_figures", input, output, params, log)
+        run_step("qualitative.activity_figures", input, output, params, log)
 
 
 PUBLISH_GROUPS["qualitative"] = QUALITATIVE_TABLES

@@ -106,7 +106,7 @@ else:
                 disclosure=CONFIG["disclosure"],
                 project_start=CONFIG["project_start"],
             run:
-                run_step("report.publish_part", input, output, params, log)
+                run_step("report.publish_group", input, output, params, log)
 
 
 # The disclosure log: written by publish_release with min_cell set; without,
@@ -205,7 +205,7 @@ rule report_html:
         title=CONFIG["report"]["title"],
         cutoff=CUTOFF,
     run:
-        run_step("documents.write_html", input, output, params, log)
+        run_step("documents.report_html", input, output, params, log)
 
 
 rule report_docx:
@@ -227,7 +227,7 @@ rule report_docx:
         synthetic=CONFIG["report"]["synthetic"],
         cutoff=CUTOFF,
     run:
-        run_step("documents.write_docx", input, output, params, log)
+        run_step("documents.report_docx", input, output, params, log)
 
 
 FINAL_TARGETS.extend(

@@ -43,7 +43,7 @@ rule survey_read_mothers:
         position=lambda wildcards: SURVEYS.wave_position(MOTHER_WAVES[wildcards.wave]),
         valid_date_range=CONFIG["valid_date_range"],
     run:
-        run_step("surveys.read_mothers", input, output, params, log)
+        run_step("surveys.survey_read_mothers", input, output, params, log)
 
 
 rule survey_mothers_at_cutoff:
@@ -75,7 +75,7 @@ rule survey_mothers_at_cutoff:
         wai_rule=SURVEYS.wai_rule,
         wai_max_missing=SURVEYS.wai_max_missing,
     run:
-        run_step("surveys.mothers_at_cutoff", input, output, params, log)
+        run_step("surveys.survey_mothers_at_cutoff", input, output, params, log)
 
 
 rule survey_mothers_tables:
@@ -106,7 +106,7 @@ rule survey_mothers_tables:
         },
         cutoff=CUTOFF,
     run:
-        run_step("surveys.mothers_tables", input, output, params, log)
+        run_step("surveys.survey_mothers_tables", input, output, params, log)
 
 
 rule survey_read_practitioners:
@@ -132,7 +132,7 @@ rule survey_read_practitioners:
         wave=lambda wildcards: PRACTITIONER_WAVES[wildcards.wave],
         valid_date_range=CONFIG["valid_date_range"],
     run:
-        run_step("surveys.read_practitioners", input, output, params, log)
+        run_step("surveys.survey_read_practitioners", input, output, params, log)
 
 
 rule survey_practitioners_at_cutoff:
@@ -162,7 +162,7 @@ rule survey_practitioners_at_cutoff:
         },
         cutoff=CUTOFF,
     run:
-        run_step("surveys.practitioners_at_cutoff", input, output, params, log)
+        run_step("surveys.survey_practitioners_at_cutoff", input, output, params, log)
 
 
 rule survey_practitioner_tables:
@@ -184,7 +184,7 @@ rule survey_practitioner_tables:
         *code_versions(SURVEY_CODE),
         waves=list(SURVEYS.practitioner_waves),
     run:
-        run_step("surveys.practitioner_tables", input, output, params, log)
+        run_step("surveys.survey_practitioner_tables", input, output, params, log)
 
 
 rule survey_audit:
@@ -217,7 +217,7 @@ rule survey_audit:
     params:
         *code_versions(SURVEY_CODE),
     run:
-        run_step("surveys.audit", input, output, params, log)
+        run_step("surveys.survey_audit", input, output, params, log)
 
 
 rule survey_context:
@@ -238,7 +238,7 @@ rule survey_context:
     params:
         *code_versions(SURVEY_CODE),
     run:
-        run_step("surveys.context", input, output, params, log)
+        run_step("surveys.survey_context", input, output, params, log)
 
 
 rule survey_figure:
@@ -264,7 +264,7 @@ rule survey_figure:
         figure_id=lambda wildcards: wildcards.figure_id,
         synthetic=CONFIG["report"]["synthetic"],
     run:
-        run_step("surveys.figure", input, output, params, log)
+        run_step("surveys.survey_figure", input, output, params, log)
 
 
 PUBLISH_GROUPS["survey_mothers"] = SURVEY_MOTHER_TABLES

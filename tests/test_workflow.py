@@ -201,6 +201,34 @@ def rules_by_step_module() -> dict[str, set[str]]:
     return modules
 
 
+def test_every_rule_runs_the_step_function_with_its_own_name():
+    """One hop from rule to code: rule ``x`` calls ``run_step("<module>.x", ...)``.
+
+    Rules made in a loop (``name: f"publish_{publish_group}"``) share one function,
+    named by the name's fixed start and ``group``: ``publish_group``. No Snakemake run.
+    """
+    import importlib
+    import re
+
+    checked = []
+    for path in sorted((REPO / "rules").glob("*.smk")):
+        for block in re.split(r"\n(?=\s*rule\b)", path.read_text()):
+            step = re.search(r'run_step\("(\w+)\.(\w+)"', block)
+            if not step:
+                continue
+            named = re.search(r"rule (\w+):", block)
+            looped = re.search(r'name:\s*f"(\w+?)\{\w+\}"', block)
+            assert named or looped, (path.name, step.group(0))
+            rule = named.group(1) if named else f"{looped.group(1)}group"
+            module, function = step.groups()
+            assert function == rule, (path.name, rule, f"{module}.{function}")
+            step_module = importlib.import_module(f"evaluation.steps.{module}")
+            assert callable(getattr(step_module, function, None)), (path.name, module, function)
+            checked.append(rule)
+    assert len(checked) >= 25, checked
+    assert "publish_group" in checked and len(checked) == len(set(checked)), checked
+
+
 def test_editing_a_step_module_reruns_every_rule_that_calls_it(final_run, tmp_path):
     workdir = copy_of_run(final_run, tmp_path)
     modules = rules_by_step_module()

@@ -1,8 +1,10 @@
 """Entry points of the Snakemake rules.
 
-Each rule's ``run:`` block is one line, ``run_step("<module>.<function>",
-input, output, params, log)``: the step function reads the rule's input
-files, calls the pure functions of the package and writes the outputs. The
+Each rule's ``run:`` block is one line, ``run_step("<module>.<rule name>",
+input, output, params, log)``: the step function, named as the rule is (the
+rules made in a loop, ``publish_<group>``, share ``report.publish_group``), reads
+the rule's input files, calls the pure functions of the package and writes
+the outputs. The
 module is imported only when the rule runs, so Snakemake's own start-up (and
 a no-op run) does not pay for pandas or matplotlib. When the worker pool is
 on (``workers``), the step runs in a worker process.
@@ -65,9 +67,9 @@ def run_logged(name: str, input, output, params, log_path: str) -> None:
 #: lock, and import neither pandas nor matplotlib (``steps.documents``).
 IN_PROCESS_STEPS = frozenset(
     {
-        "documents.write_html",
-        "documents.write_docx",
-        "documents.write_manifest",
+        "documents.report_html",
+        "documents.report_docx",
+        "documents.manifest",
     }
 )
 

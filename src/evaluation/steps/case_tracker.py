@@ -15,15 +15,15 @@ from evaluation.findings import Ledger
 from evaluation.tidy import read_csv, write_csv
 
 
-def read_workbook(input, output, params) -> None:
+def read_case_tracker(input, output, params) -> None:
     """rule read_case_tracker: validate one workbook into Parquet frames + findings + ledger."""
-    from evaluation.readers.case_tracker import read_case_tracker, write_tracker_read
+    from evaluation.readers import case_tracker as reader
 
-    read = read_case_tracker(input.workbook, params.prison, params.valid_date_range)
-    write_tracker_read(read, Path(output.ledger).parent)
+    read = reader.read_case_tracker(input.workbook, params.prison, params.valid_date_range)
+    reader.write_tracker_read(read, Path(output.ledger).parent)
 
 
-def apply_cutoff(input, output, params) -> None:
+def case_tracker_at_cutoff(input, output, params) -> None:
     """rule case_tracker_at_cutoff: combine prisons, apply the cut-off, derive variables."""
     from evaluation.cutoff import combine_at_cutoff
     from evaluation.readers.case_tracker import SHEET_FRAMES
@@ -51,7 +51,7 @@ def apply_cutoff(input, output, params) -> None:
     write_csv(pd.concat(findings, ignore_index=True), output.findings)
 
 
-def write_tables(input, output, params) -> None:
+def case_tracker_tables(input, output, params) -> None:
     """rule case_tracker_tables: every case-tracker table and key fact as tidy CSV."""
     from evaluation.tables import build_key_facts, build_tables
 
@@ -71,7 +71,7 @@ def write_tables(input, output, params) -> None:
     write_csv(build_key_facts(mothers, prisons=params.prisons), output.key_facts)
 
 
-def draw_figure(input, output, params) -> None:
+def case_tracker_figure(input, output, params) -> None:
     """rule case_tracker_figure: one case-tracker figure from its table file."""
     from evaluation.figures.charts import draw_table_figure
 
@@ -80,11 +80,11 @@ def draw_figure(input, output, params) -> None:
     )
 
 
-def write_context(input, output, params) -> None:
+def case_tracker_context(input, output, params) -> None:
     """rule case_tracker_context: counts the report's prose needs."""
-    from evaluation.steps.report import case_tracker_context
+    from evaluation.steps import report
 
-    case_tracker_context(
+    report.case_tracker_context(
         input.mothers,
         input.children,
         input.ledger,

@@ -12,7 +12,7 @@ from pathlib import Path
 from evaluation.findings import write_json
 
 
-def write_html(input, output, params) -> None:
+def report_html(input, output, params) -> None:
     """rule report_html: the report as one self-contained HTML page (pandoc)."""
     from evaluation.report.convert import to_html
 
@@ -20,7 +20,7 @@ def write_html(input, output, params) -> None:
     to_html(ast, output.html, title=params.title, cutoff=params.cutoff, source_format="json")
 
 
-def write_docx(input, output, params) -> None:
+def report_docx(input, output, params) -> None:
     """rule report_docx: the report as a Word document on the reference document's styles."""
     from evaluation.report.convert import to_docx
 
@@ -29,11 +29,11 @@ def write_docx(input, output, params) -> None:
     to_docx(ast, output.docx, reference_doc=reference, cutoff=params.cutoff, source_format="json")
 
 
-def write_manifest(input, output, params) -> None:
+def manifest(input, output, params) -> None:
     """rule manifest: SHA-256 of every raw input and output, config, versions, git state."""
     from evaluation.provenance import build_manifest
 
-    manifest = build_manifest(
+    record = build_manifest(
         list(input.raw), list(input.outputs), params.config, params.config["cutoff_date"]
     )
-    write_json(manifest, output[0])
+    write_json(record, output[0])

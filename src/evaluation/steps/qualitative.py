@@ -10,7 +10,7 @@ def _first(files) -> str | None:
     return str(files[0]) if len(files) else None
 
 
-def read_coding(input, output, params) -> None:
+def qualitative_read(input, output, params) -> None:
     """rule qualitative_read: themes, participants and coded segments, validated and guarded."""
     from evaluation.qualitative.pipeline import read_qualitative
 
@@ -33,7 +33,7 @@ def read_coding(input, output, params) -> None:
     )
 
 
-def analyse(input, output, params) -> None:
+def qualitative_tables(input, output, params) -> None:
     """rule qualitative_tables: theme matrix, agreement, quote bank and joint display at the cut-off."""
     from evaluation.qualitative.pipeline import build_qualitative_tables
 
@@ -53,7 +53,7 @@ def analyse(input, output, params) -> None:
     )
 
 
-def draw_figures(input, output, params) -> None:
+def qualitative_figures(input, output, params) -> None:
     """rule qualitative_figures: drawn from the published tables."""
     from evaluation.qualitative.figures import draw_qualitative_figures
 
@@ -62,7 +62,7 @@ def draw_figures(input, output, params) -> None:
     )
 
 
-def read_activity(input, output, params) -> None:
+def activity_read(input, output, params) -> None:
     """rule activity_read: the activity diary, validated."""
     from evaluation.activity import read_activity as read_diary
 
@@ -94,7 +94,7 @@ def activity_tables(input, output, params) -> None:
     )
 
 
-def draw_activity_figures(input, output, params) -> None:
+def activity_figures(input, output, params) -> None:
     """rule activity_figures: drawn from the published tables."""
     from evaluation.qualitative.figures import draw_activity_figures
 

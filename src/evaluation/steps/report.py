@@ -226,7 +226,7 @@ def publish_release(input, output, params) -> None:
         write_json(protected.contexts[Path(path).stem], path)
 
 
-def publish_part(input, output, params) -> None:
+def publish_group(input, output, params) -> None:
     """rule publish_<group> (``min_cell: null`` only): one group of tables and its context files.
 
     Nothing is suppressed without ``min_cell``, so each group is flagged and

@@ -3,7 +3,7 @@
 Each function takes the rule's ``input``, ``output`` and ``params`` (see
 ``rules/surveys.smk``), calls the pure functions of ``evaluation.surveys`` and
 writes the outputs. Figures are drawn by :mod:`evaluation.surveys.figures`,
-imported only inside :func:`figure` (the only step that needs matplotlib).
+imported only inside :func:`survey_figure` (the only step that needs matplotlib).
 """
 
 from __future__ import annotations
@@ -48,14 +48,14 @@ def _write_parquet(frame: pd.DataFrame, path: str) -> None:
     frame.to_parquet(path, index=False)
 
 
-def read_mothers(input, output, params) -> None:
+def survey_read_mothers(input, output, params) -> None:
     """rule survey_read_mothers: validate one wave file into long Parquet + findings + ledger."""
     read = read_mothers_wave(input.raw, params.wave, params.position, params.valid_date_range)
     _write_parquet(read.answers, output.answers)
     _write_audit(read.findings, read.ledger, output.findings, output.ledger)
 
 
-def mothers_at_cutoff(input, output, params) -> None:
+def survey_mothers_at_cutoff(input, output, params) -> None:
     """rule survey_mothers_at_cutoff: every wave at the cut-off, ids checked, WAI-SR scored."""
     known = pd.read_parquet(input.case_ids)
     waves = {wave: pd.read_parquet(path) for wave, path in params.wave_answers.items()}
@@ -71,7 +71,7 @@ def mothers_at_cutoff(input, output, params) -> None:
     _write_audit(at_cut.findings, at_cut.ledger, output.findings, output.ledger)
 
 
-def mothers_tables(input, output, params) -> None:
+def survey_mothers_tables(input, output, params) -> None:
     """rule survey_mothers_tables: the mothers' tables, the key fact and the context part."""
     settings = spec.survey_settings(params.surveys)
     waves = list(settings.mother_waves)
@@ -88,14 +88,14 @@ def mothers_tables(input, output, params) -> None:
     write_json(context, output.context)
 
 
-def read_practitioners(input, output, params) -> None:
+def survey_read_practitioners(input, output, params) -> None:
     """rule survey_read_practitioners: validate one export into long Parquet + findings + ledger."""
     read = read_practitioner_wave(input.raw, params.wave, params.valid_date_range)
     _write_parquet(read.answers, output.answers)
     _write_audit(read.findings, read.ledger, output.findings, output.ledger)
 
 
-def practitioners_at_cutoff(input, output, params) -> None:
+def survey_practitioners_at_cutoff(input, output, params) -> None:
     """rule survey_practitioners_at_cutoff: every wave's responses that ended by the cut-off."""
     waves = {wave: pd.read_parquet(path) for wave, path in params.wave_answers.items()}
     at_cut = practitioners_at_cut(waves, dt.date.fromisoformat(params.cutoff))
@@ -103,7 +103,7 @@ def practitioners_at_cutoff(input, output, params) -> None:
     _write_audit(at_cut.findings, at_cut.ledger, output.findings, output.ledger)
 
 
-def practitioner_tables(input, output, params) -> None:
+def survey_practitioner_tables(input, output, params) -> None:
     """rule survey_practitioner_tables: the practitioner tables and the context part."""
     answers = pd.read_parquet(input.answers)
     waves = list(params.waves)
@@ -115,7 +115,7 @@ def practitioner_tables(input, output, params) -> None:
     write_json(practitioner_context(answers, tables, waves), output.context)
 
 
-def audit(input, output, params) -> None:
+def survey_audit(input, output, params) -> None:
     """rule survey_audit: one ledger and one data-quality log for the whole survey strand."""
     ledger = pd.concat([read_csv(p) for p in input.ledgers], ignore_index=True)
     findings = [read_csv(p) for p in input.findings]
@@ -137,7 +137,7 @@ def exclusion_counts(ledger: pd.DataFrame) -> dict:
     return out
 
 
-def context(input, output, params) -> None:
+def survey_context(input, output, params) -> None:
     """rule survey_context: report/build/context/surveys.json (the template's ``results.surveys``)."""
     merged = json.loads(Path(input.mothers).read_text(encoding="utf-8"))
     merged["practitioners"] = json.loads(Path(input.practitioners).read_text(encoding="utf-8"))
@@ -157,7 +157,7 @@ def context(input, output, params) -> None:
     write_json(merged, output[0])
 
 
-def figure(input, output, params) -> None:
+def survey_figure(input, output, params) -> None:
     """rule survey_figure: one survey figure, drawn from its table files."""
     from evaluation.surveys.figures import draw_survey_figure
 
