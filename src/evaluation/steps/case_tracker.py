@@ -84,7 +84,7 @@ def case_tracker_context(input, output, params) -> None:
     """rule case_tracker_context: counts the report's prose needs."""
     from evaluation.steps import report
 
-    report.case_tracker_context(
+    report.write_case_tracker_counts(
         input.mothers,
         input.children,
         input.ledger,

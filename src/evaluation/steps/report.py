@@ -21,7 +21,7 @@ def merge_csv_parts(parts: list[str], output: str, sort_by: list[str] | None = N
     write_csv(frame, output)
 
 
-def case_tracker_context(
+def write_case_tracker_counts(
     mothers: str, children: str, ledger: str, output: str, *, prisons: list[str], cutoff: str
 ) -> None:
     """Counts the report's prose needs about the case tracker at the cut-off."""
