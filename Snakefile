@@ -24,7 +24,4 @@ include: "rules/provenance.smk"
 rule all:
     default_target: True
     input:
-        REPORT_TABLES,
-        REPORT_FIGURES,
-        FINAL_TARGETS,
-        RELEASE_TARGETS,
+        final_targets,

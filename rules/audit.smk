@@ -4,8 +4,8 @@
 
 rule audit_logs:
     input:
-        ledgers=LEDGER_PARTS,
-        findings=FINDING_PARTS,
+        ledgers=lambda wildcards: strand_files("ledger"),
+        findings=lambda wildcards: strand_files("findings"),
         disallowed_names=DISALLOWED_NAMES_FILE,
     output:
         ledger="data/processed/audit/ledger.csv",
@@ -26,9 +26,6 @@ rule audit_logs:
         ),
     run:
         run_step("report.audit_logs", input, output, params, log)
-
-
-FINAL_TARGETS.extend(rules.audit_logs.output)
 
 
 # Every check each raw source went through (derived from the codebook columns
@@ -68,4 +65,5 @@ rule validation_report:
         run_step("audit.validation_report", input, output, params, log)
 
 
-FINAL_TARGETS.extend(rules.validation_report.output)
+# The audit files `rule all` and the manifest collect.
+AUDIT_TARGETS = [*rules.audit_logs.output, *rules.validation_report.output]

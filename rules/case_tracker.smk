@@ -143,17 +143,6 @@ rule case_tracker_figure:
         run_step("case_tracker.case_tracker_figure", input, output, params, log)
 
 
-PUBLISH_GROUPS["case_tracker"] = CASE_TRACKER_TABLES
-REPORT_TABLES.extend(
-    expand("report/tables/{table_id}.csv", table_id=CASE_TRACKER_TABLES)
-)
-REPORT_FIGURES.extend(expand("figures/{figure_id}.png", figure_id=CASE_TRACKER_FIGURES))
-KEY_FACT_PARTS.append("report/build/parts/key_facts_case_tracker.csv")
-LEDGER_PARTS.append("data/processed/audit/ledger_case_tracker.csv")
-FINDING_PARTS.append("data/processed/audit/findings_case_tracker.csv")
-FINAL_TARGETS.extend(expand("figures/{figure_id}.svg", figure_id=CASE_TRACKER_FIGURES))
-
-
 rule case_tracker_context:
     input:
         mothers="data/processed/mothers.parquet",
@@ -176,5 +165,15 @@ rule case_tracker_context:
         run_step("case_tracker.case_tracker_context", input, output, params, log)
 
 
-PUBLISH_CONTEXT["case_tracker"] = ["data/processed/context/case_tracker.json"]
-REPORT_CONTEXT.extend(PUBLISH_CONTEXT["case_tracker"])
+register_strand(
+    "case_tracker",
+    publish_groups={"case_tracker": CASE_TRACKER_TABLES},
+    tables=expand("report/tables/{table_id}.csv", table_id=CASE_TRACKER_TABLES),
+    figures=expand("figures/{figure_id}.png", figure_id=CASE_TRACKER_FIGURES),
+    context=["data/processed/context/case_tracker.json"],
+    key_facts=["report/build/parts/key_facts_case_tracker.csv"],
+    ledger=["data/processed/audit/ledger_case_tracker.csv"],
+    findings=["data/processed/audit/findings_case_tracker.csv"],
+    targets=expand("figures/{figure_id}.svg", figure_id=CASE_TRACKER_FIGURES),
+    publish_context={"case_tracker": ["data/processed/context/case_tracker.json"]},
+)

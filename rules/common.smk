@@ -8,6 +8,7 @@ from pathlib import Path
 import evaluation.config as evaluation_config
 from evaluation.logs import log_to  # noqa: F401  (used by run: blocks)
 from evaluation.steps import run_step
+import evaluation.strands as evaluation_strands
 import evaluation.workflow as evaluation_workflow
 
 evaluation_workflow.skip_final_garbage_collection()
@@ -18,20 +19,103 @@ PRISONS = list(CONFIG["case_trackers"])
 PRISON_SLUGS = {evaluation_config.slug(name): name for name in PRISONS}
 CUTOFF = CONFIG["cutoff_date"]
 
-# Files the final report and `rule all` collect; each stage appends to them.
-FINAL_TARGETS = []
-# Tables as computed (data/processed/tables/<id>.csv), by the job that writes
-# them; one publish_<group> job per group passes them through disclosure
-# control to report/tables/<id>.csv.
-PUBLISH_GROUPS = {}
-REPORT_TABLES = []
-REPORT_FIGURES = []
-REPORT_CONTEXT = []
-# Context files by the publish group that publishes them (min_cell: null).
-PUBLISH_CONTEXT = {}
-KEY_FACT_PARTS = []
-LEDGER_PARTS = []
-FINDING_PARTS = []
+# The strands' registry: each strand file (rules/case_tracker.smk,
+# surveys.smk, qualitative.smk) ends with one register_strand(...) call
+# declaring what the shared stages collect from it. The report, audit and
+# provenance stages and `rule all` read it through strand_files(),
+# publish_groups() and publish_context(), which concatenate the strands in
+# registration order, i.e. the order of the Snakefile's include: lines. Rule
+# inputs read it through input functions, evaluated once every file is
+# included; only what must be known at parse time (rule outputs, the
+# publish_<group> rules made in a loop) reads it there, in rules/report.smk,
+# included after the strands.
+STRANDS = {}
+
+
+def register_strand(
+    name,
+    *,
+    publish_groups,
+    tables,
+    figures,
+    context,
+    key_facts,
+    ledger,
+    findings,
+    targets,
+    publish_context,
+):
+    """Register strand ``name`` once (see evaluation.strands.Strand for each field).
+
+    publish_groups: {group: computed table ids} (one publish_<group> job each
+    with min_cell: null); tables, figures, context: the report's inputs;
+    key_facts, ledger, findings: parts merged by key_facts and audit_logs;
+    targets: further files the default target builds; publish_context:
+    {group: the strand's context files its publish job protects}.
+    """
+    evaluation_strands.register(
+        STRANDS,
+        evaluation_strands.Strand(
+            name=name,
+            publish_groups={group: list(ids) for group, ids in publish_groups.items()},
+            tables=list(tables),
+            figures=list(figures),
+            context=list(context),
+            key_facts=list(key_facts),
+            ledger=list(ledger),
+            findings=list(findings),
+            targets=list(targets),
+            publish_context={
+                group: list(paths) for group, paths in publish_context.items()
+            },
+        ),
+    )
+
+
+def strand_files(kind):
+    """Every strand's files of ``kind`` (tables, figures, context, key_facts, ledger, findings, targets)."""
+    return evaluation_strands.files(STRANDS, kind)
+
+
+def publish_groups():
+    """Every strand's publish groups, {group: computed table ids}."""
+    return evaluation_strands.publish_groups(STRANDS)
+
+
+def publish_context(group):
+    """The context files published with ``group`` ([] if none)."""
+    return evaluation_strands.publish_context(STRANDS, group)
+
+
+# Input functions of the rules that collect every strand's files and the
+# shared stages' (AUDIT_TARGETS, REPORT_TARGETS, PROVENANCE_TARGETS and
+# RELEASE_TARGETS, set by rules/audit.smk, report.smk and provenance.smk):
+# called once every file is included.
+def manifest_outputs(wildcards):
+    """Every output the manifest hashes: the strands' files and the shared stages'."""
+    return sorted(
+        set(
+            strand_files("tables")
+            + strand_files("figures")
+            + strand_files("context")
+            + strand_files("targets")
+            + AUDIT_TARGETS
+            + REPORT_TARGETS
+        )
+    )
+
+
+def final_targets(wildcards):
+    """Everything a run builds: the strands' report files and targets, then the shared stages'."""
+    return (
+        strand_files("tables")
+        + strand_files("figures")
+        + strand_files("targets")
+        + AUDIT_TARGETS
+        + REPORT_TARGETS
+        + PROVENANCE_TARGETS
+        + list(RELEASE_TARGETS)
+    )
 
 
 def package_code(*names):

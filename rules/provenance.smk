@@ -1,14 +1,11 @@
 # Provenance: the manifest of every raw input and output of the run (SHA-256),
-# the resolved config, package versions and the git state. Included last, so
-# it sees every strand's outputs.
+# the resolved config, package versions and the git state.
 
 
 rule manifest:
     input:
         raw=raw_inputs(),
-        outputs=sorted(
-            set(REPORT_TABLES + REPORT_FIGURES + REPORT_CONTEXT + FINAL_TARGETS)
-        ),
+        outputs=manifest_outputs,
     output:
         "report/build/manifest.json",
     log:
@@ -25,4 +22,4 @@ rule manifest:
         run_step("documents.manifest", input, output, params, log)
 
 
-FINAL_TARGETS.append("report/build/manifest.json")
+PROVENANCE_TARGETS = list(rules.manifest.output)

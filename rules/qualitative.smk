@@ -249,34 +249,36 @@ rule activity_figures:
         run_step("qualitative.activity_figures", input, output, params, log)
 
 
-PUBLISH_GROUPS["qualitative"] = QUALITATIVE_TABLES
-PUBLISH_GROUPS["activity"] = ACTIVITY_TABLES
-REPORT_TABLES.extend(
-    expand(
-        "report/tables/{table_id}.csv", table_id=QUALITATIVE_TABLES + ACTIVITY_TABLES
-    )
+# Two strands: the qualitative study and the activity log.
+register_strand(
+    "qualitative",
+    publish_groups={"qualitative": QUALITATIVE_TABLES},
+    tables=expand("report/tables/{table_id}.csv", table_id=QUALITATIVE_TABLES),
+    figures=expand("figures/{figure_id}.png", figure_id=QUALITATIVE_FIGURES),
+    context=[
+        "data/processed/context/qualitative.json",
+        "data/processed/context/integration.json",
+    ],
+    key_facts=[],
+    ledger=["data/processed/audit/ledger_qualitative.csv"],
+    findings=["data/processed/audit/findings_qualitative.csv"],
+    targets=expand("figures/{figure_id}.svg", figure_id=QUALITATIVE_FIGURES),
+    publish_context={
+        "qualitative": [
+            "data/processed/context/qualitative.json",
+            "data/processed/context/integration.json",
+        ]
+    },
 )
-REPORT_FIGURES.extend(
-    expand("figures/{figure_id}.png", figure_id=QUALITATIVE_FIGURES + ACTIVITY_FIGURES)
-)
-PUBLISH_CONTEXT["qualitative"] = [
-    "data/processed/context/qualitative.json",
-    "data/processed/context/integration.json",
-]
-PUBLISH_CONTEXT["activity"] = ["data/processed/context/activity.json"]
-REPORT_CONTEXT.extend(PUBLISH_CONTEXT["qualitative"] + PUBLISH_CONTEXT["activity"])
-LEDGER_PARTS.extend(
-    [
-        "data/processed/audit/ledger_qualitative.csv",
-        "data/processed/audit/ledger_activity.csv",
-    ]
-)
-FINDING_PARTS.extend(
-    [
-        "data/processed/audit/findings_qualitative.csv",
-        "data/processed/audit/findings_activity.csv",
-    ]
-)
-FINAL_TARGETS.extend(
-    expand("figures/{figure_id}.svg", figure_id=QUALITATIVE_FIGURES + ACTIVITY_FIGURES)
+register_strand(
+    "activity",
+    publish_groups={"activity": ACTIVITY_TABLES},
+    tables=expand("report/tables/{table_id}.csv", table_id=ACTIVITY_TABLES),
+    figures=expand("figures/{figure_id}.png", figure_id=ACTIVITY_FIGURES),
+    context=["data/processed/context/activity.json"],
+    key_facts=[],
+    ledger=["data/processed/audit/ledger_activity.csv"],
+    findings=["data/processed/audit/findings_activity.csv"],
+    targets=expand("figures/{figure_id}.svg", figure_id=ACTIVITY_FIGURES),
+    publish_context={"activity": ["data/processed/context/activity.json"]},
 )

@@ -5,12 +5,9 @@
 # template edit re-runs these three.
 
 
-PUBLISH_GROUPS["key_facts"] = ["key_facts"]
-
-
 rule key_facts:
     input:
-        parts=KEY_FACT_PARTS,
+        parts=lambda wildcards: strand_files("key_facts"),
     output:
         "data/processed/tables/key_facts.csv",
     log:
@@ -37,10 +34,16 @@ rule key_facts:
 # another, so each group of tables (those one job computes) is published by
 # a job of its own with its strand's context files, and a new survey wave
 # re-runs only what depends on the surveys.
+#
+# The publish rules' outputs, and the publish_<group> rules made in a loop,
+# are fixed at parse time: they read the strands' registry here, so this file
+# is included after every strand (rules/common.smk explains the registry).
+# The strands' publish groups, then the report's own (the key facts).
+PUBLISH_GROUPS = {**publish_groups(), "key_facts": ["key_facts"]}
 PUBLISHED_IDS = [table_id for ids in PUBLISH_GROUPS.values() for table_id in ids]
 # The strands' context files, as protected for the templates.
 PUBLISHED_CONTEXT = [
-    f"report/build/context/{Path(path).name}" for path in REPORT_CONTEXT
+    f"report/build/context/{Path(path).name}" for path in strand_files("context")
 ]
 PUBLISH_CODE = COMMON_CODE + package_code(
     "disclosure", "steps/report.py", "tidy.py", "output_guard.py", "identifiers.py"
@@ -54,7 +57,7 @@ if CONFIG["disclosure"].get("min_cell") is not None:
             tables=expand(
                 "data/processed/tables/{table_id}.csv", table_id=PUBLISHED_IDS
             ),
-            context=REPORT_CONTEXT,
+            context=strand_files("context"),
             disallowed_names=DISALLOWED_NAMES_FILE,
         output:
             tables=expand("report/tables/{table_id}.csv", table_id=PUBLISHED_IDS),
@@ -85,13 +88,13 @@ else:
                 tables=expand(
                     "data/processed/tables/{table_id}.csv", table_id=publish_ids
                 ),
-                context=PUBLISH_CONTEXT.get(publish_group, []),
+                context=publish_context(publish_group),
                 disallowed_names=DISALLOWED_NAMES_FILE,
             output:
                 tables=expand("report/tables/{table_id}.csv", table_id=publish_ids),
                 context=[
                     f"report/build/context/{Path(path).name}"
-                    for path in PUBLISH_CONTEXT.get(publish_group, [])
+                    for path in publish_context(publish_group)
                 ],
                 disclosure=f"report/build/disclosure/{publish_group}.json",
             log:
@@ -129,8 +132,8 @@ DISCLOSURE_OUTPUT = (
 rule render_report:
     input:
         **DISCLOSURE_INPUT,
-        tables=REPORT_TABLES,
-        context=PUBLISHED_CONTEXT,
+        tables=lambda wildcards: strand_files("tables"),
+        context=lambda wildcards: PUBLISHED_CONTEXT,
         key_facts="report/tables/key_facts.csv",
         ledger="data/processed/audit/ledger.csv",
         findings="data/processed/audit/data_quality_log.csv",
@@ -173,7 +176,7 @@ rule render_report:
             "disclosure": CONFIG["disclosure"],
             "bands": CONFIG["bands"],
         },
-        figures=REPORT_FIGURES,
+        figures=lambda wildcards: strand_files("figures"),
     run:
         run_step("report.render_report", input, output, params, log)
 
@@ -186,7 +189,7 @@ REPORT_CONVERT_CODE = COMMON_CODE + package_code(
 rule report_html:
     input:
         ast="report/build/report.ast.json",
-        figures=REPORT_FIGURES,
+        figures=lambda wildcards: strand_files("figures"),
         style="src/evaluation/report/assets/report.css",
         alt_text_filter="src/evaluation/report/assets/figure-alt.lua",
     output:
@@ -211,7 +214,7 @@ rule report_html:
 rule report_docx:
     input:
         ast="report/build/report.ast.json",
-        figures=REPORT_FIGURES,
+        figures=lambda wildcards: strand_files("figures"),
         reference_plain="report/reference.docx",
         reference_synthetic="report/reference-synthetic.docx",
         alt_text_filter="src/evaluation/report/assets/figure-alt.lua",
@@ -230,12 +233,13 @@ rule report_docx:
         run_step("documents.report_docx", input, output, params, log)
 
 
-FINAL_TARGETS.extend(
-    ["report/build/disclosure_log.json"]
-    + rules.render_report.output
-    + rules.report_html.output
-    + rules.report_docx.output
-)
+# The report's files `rule all` and the manifest collect.
+REPORT_TARGETS = [
+    "report/build/disclosure_log.json",
+    *rules.render_report.output,
+    *rules.report_html.output,
+    *rules.report_docx.output,
+]
 
 
 # With `min_cell` set: a folder an output checker reviews in SACRO-Viewer
@@ -245,8 +249,10 @@ rule release_bundle:
     input:
         tables=expand("report/tables/{table_id}.csv", table_id=PUBLISHED_IDS),
         disclosure_log="report/build/disclosure_log.json",
-        figures=REPORT_FIGURES
-        + [str(Path(path).with_suffix(".svg")) for path in REPORT_FIGURES],
+        figures=lambda wildcards: [
+            *strand_files("figures"),
+            *(str(Path(path).with_suffix(".svg")) for path in strand_files("figures")),
+        ],
         markdown="report/build/report.md",
         html="report/build/report.html",
         docx="report/build/report.docx",

@@ -267,28 +267,29 @@ rule survey_figure:
         run_step("surveys.survey_figure", input, output, params, log)
 
 
-PUBLISH_GROUPS["survey_mothers"] = SURVEY_MOTHER_TABLES
-PUBLISH_GROUPS["survey_practitioners"] = SURVEY_PRACTITIONER_TABLES
-REPORT_TABLES.extend(
-    expand(
+register_strand(
+    "surveys",
+    publish_groups={
+        "survey_mothers": SURVEY_MOTHER_TABLES,
+        "survey_practitioners": SURVEY_PRACTITIONER_TABLES,
+    },
+    tables=expand(
         "report/tables/{table_id}.csv",
         table_id=SURVEY_MOTHER_TABLES + SURVEY_PRACTITIONER_TABLES,
+    ),
+    figures=expand("figures/{figure_id}.png", figure_id=SURVEY_FIGURES),
+    context=["data/processed/context/surveys.json"],
+    key_facts=["report/build/parts/key_facts_surveys.csv"],
+    ledger=["data/processed/audit/ledger_surveys.csv"],
+    findings=["data/processed/audit/findings_surveys.csv"],
+    targets=expand(
+        "figures/{figure_id}.{ext}", figure_id=SURVEY_FIGURES, ext=["png", "svg"]
     )
-)
-REPORT_FIGURES.extend(expand("figures/{figure_id}.png", figure_id=SURVEY_FIGURES))
-PUBLISH_CONTEXT["survey_mothers"] = ["data/processed/context/surveys.json"]
-REPORT_CONTEXT.extend(PUBLISH_CONTEXT["survey_mothers"])
-KEY_FACT_PARTS.append("report/build/parts/key_facts_surveys.csv")
-LEDGER_PARTS.append("data/processed/audit/ledger_surveys.csv")
-FINDING_PARTS.append("data/processed/audit/findings_surveys.csv")
-FINAL_TARGETS.extend(
-    expand("figures/{figure_id}.{ext}", figure_id=SURVEY_FIGURES, ext=["png", "svg"])
     + [
         "data/processed/context/surveys.json",
         "report/build/parts/key_facts_surveys.csv",
-    ]
-    + [
         "data/processed/audit/ledger_surveys.csv",
         "data/processed/audit/findings_surveys.csv",
-    ]
+    ],
+    publish_context={"survey_mothers": ["data/processed/context/surveys.json"]},
 )
