@@ -18,9 +18,9 @@ import pandas as pd
 from evaluation.disclosure import EXEMPT, FAIL, PASS, REVIEW, DisclosureSettings
 from evaluation.disclosure.model import CellKey, Release, cell_key, describe
 from evaluation.disclosure.release import (
-    SUPPRESSED,
     is_count_table,
     link_key_facts,
+    link_report_numbers,
     link_tables,
     number_rules,
     protect_count_frame,
@@ -30,6 +30,8 @@ from evaluation.disclosure.release import (
     register_report_numbers,
     register_stats_table,
 )
+from evaluation.report.formatting import SUPPRESSED
+from evaluation.tidy import TOTAL
 
 #: Theme totals in the joint display: "<theme label> (<n> of <total> participants)".
 JOINT_THEME = re.compile(r"(?P<label>[^;]+?) \((?P<n>\d+) of (?P<total>\d+) participants\)")
@@ -40,7 +42,7 @@ WITHHELD = "__withheld__"
 @dataclass
 class Protected:
     tables: dict[str, pd.DataFrame]
-    key_facts: pd.DataFrame
+    key_facts: pd.DataFrame | None
     contexts: dict[str, dict]
     log: list[dict]
     suppression: object | None = None  # evaluation.disclosure.suppress.Suppression
@@ -53,7 +55,7 @@ class Protected:
 
 def build_release(
     tables: dict[str, pd.DataFrame],
-    key_facts: pd.DataFrame,
+    key_facts: pd.DataFrame | None,
     contexts: dict[str, dict],
     *,
     table_specs: dict,
@@ -65,11 +67,12 @@ def build_release(
     """Every published number and (unless ``with_relations`` is False) the relations between them."""
     release = Release(with_relations=with_relations)
     rules = number_rules(report_numbers)
-    context_keys = {}
+    context_keys, cell_links = {}, []
     for name in sorted(contexts):  # named populations first: tables refer to them
-        context_keys[name] = register_report_numbers(
+        context_keys[name], links = register_report_numbers(
             release, name, contexts[name], rules.get(name, [])
         )
+        cell_links += links
     for output in sorted(tables):
         frame, spec = tables[output], table_specs.get(output, {})
         if spec.get("disclosure") == "exempt":
@@ -78,11 +81,11 @@ def build_release(
             register_count_table(release, output, frame, spec)
         else:
             register_stats_table(release, output, frame, spec)
-    register_key_facts(release, key_facts, fact_specs)
-    link_key_facts(release, key_facts, fact_specs)
+    if key_facts is not None:
+        register_key_facts(release, key_facts, fact_specs)
+        link_key_facts(release, key_facts, fact_specs)
     link_tables(release, tables, table_specs, project_start)
-    for name in sorted(contexts):  # links from prose numbers to table cells, now registered
-        register_report_numbers(release, name, contexts[name], rules.get(name, []))
+    link_report_numbers(release, cell_links)  # the tables' cells are registered now
     _register_qualitative(release, tables)
     return release, context_keys
 
@@ -102,15 +105,13 @@ def _register_qualitative(release: Release, tables: dict[str, pd.DataFrame]) -> 
                 label = found["label"].strip()
                 if label not in by_theme:
                     continue
-                key = release.add(cell_key("joint_display", label, TOTAL_COLUMN), found["n"])
+                key = release.add(cell_key("joint_display", label, TOTAL), found["n"])
                 release.sum_to(by_theme[label], key, f"joint display: {label}")
                 base = release.add(
-                    cell_key("joint_display", label, TOTAL_COLUMN, "denominator"), found["total"]
+                    cell_key("joint_display", label, TOTAL, "denominator"), found["total"]
                 )
                 size = int(found["total"])
-                release.equal(
-                    base, release.hidden(f"size={size}", TOTAL_COLUMN, size), "participants"
-                )
+                release.equal(base, release.hidden(f"size={size}", TOTAL, size), "participants")
     quotes = tables.get("quote_bank")
     if quotes is not None and {"theme", "group", "participant"} <= set(quotes.columns):
         distinct = quotes.drop_duplicates(["theme", "group", "participant"])
@@ -118,9 +119,6 @@ def _register_qualitative(release: Release, tables: dict[str, pd.DataFrame]) -> 
             key = cell_key("theme_matrix", str(theme), str(group))
             if key in release.values:
                 release.add_lower_bound(key, len(part), f"quote bank: {theme} / {group}")
-
-
-TOTAL_COLUMN = "Total"
 
 
 def _entry(output: str, cells: list[CellKey], release: Release, result, settings) -> dict:
@@ -163,7 +161,7 @@ def _entry(output: str, cells: list[CellKey], release: Release, result, settings
 
 def protect_outputs(
     tables: dict[str, pd.DataFrame],
-    key_facts: pd.DataFrame,
+    key_facts: pd.DataFrame | None,
     contexts: dict[str, dict],
     settings: DisclosureSettings,
     *,
@@ -227,21 +225,18 @@ def protect_outputs(
         log.append(_entry(output, by_output.get(output, []), release, result, settings))
     if "joint_display" in out_tables and result is not None:
         out_tables["joint_display"] = _protect_joint_display(out_tables["joint_display"], hidden)
-    facts = (
-        key_facts
-        if result is None
-        else protect_count_frame(
-            key_facts.rename(columns={"fact": "row"}), "key_facts", hidden
-        ).rename(columns={"row": "fact"})
-    )
-    log.append(_entry("key_facts", by_output.get("key_facts", []), release, result, settings))
+    facts = key_facts
+    if key_facts is not None:
+        if result is not None:
+            facts = protect_count_frame(
+                key_facts.rename(columns={"fact": "row"}), "key_facts", hidden
+            ).rename(columns={"row": "fact"})
+        log.append(_entry("key_facts", by_output.get("key_facts", []), release, result, settings))
     out_contexts = {}
     for name, data in contexts.items():
         out_contexts[name] = _protect_context(data, context_keys[name], hidden)
         output = f"report:{name}"
         log.append(_entry(output, by_output.get(output, []), release, result, settings))
-    if "joint_display" in by_output and "joint_display" not in tables:
-        pass
     return Protected(
         out_tables, facts, out_contexts, sorted(log, key=lambda e: e["output"]), result, release
     )
@@ -252,8 +247,8 @@ def protect_theme_counts(text: str, hidden: set[CellKey]) -> str:
 
     def replace(found: re.Match) -> str:
         label = found["label"]
-        key = cell_key("joint_display", label.strip(), TOTAL_COLUMN)
-        base = cell_key("joint_display", label.strip(), TOTAL_COLUMN, "denominator")
+        key = cell_key("joint_display", label.strip(), TOTAL)
+        base = cell_key("joint_display", label.strip(), TOTAL, "denominator")
         n = SUPPRESSED if key in hidden else found["n"]
         total = SUPPRESSED if base in hidden else found["total"]
         return f"{label} ({n} of {total} participants)"

@@ -37,8 +37,6 @@ COUNT_TABLE_COLUMNS = {"row", "column", "n", "denominator", "pct"}
 STATS_COUNT_COLUMNS = {"n", "pairs", "opened", "closed"}
 #: Columns that name a cell rather than hold a value.
 KEY_COLUMNS = ("item", "row", "column", "comparison")
-#: Shown in place of a suppressed number in prose.
-SUPPRESSED = "[c]"
 
 
 def is_count_table(frame: pd.DataFrame) -> bool:
@@ -442,13 +440,17 @@ def _resolve(template: str, groups: list[str], data: dict, path: str) -> str:
 
 def register_report_numbers(
     release: Release, context: str, data: dict, rules: list[NumberRule]
-) -> dict[str, CellKey | str]:
-    """Register the counts of one context file; returns path -> cell key, or why it is not one.
+) -> tuple[dict[str, CellKey | str], list[tuple[CellKey, CellKey, str]]]:
+    """Register the counts of one context file and their links among themselves.
 
-    A path no rule declares maps to ``"undeclared"``: the report may not print it.
+    Returns path -> cell key (or why the path is not one: a path no rule
+    declares maps to ``"undeclared"``, which the report may not print), and
+    the ``cell`` links to table cells, ``(key, table cell, path)``, which
+    :func:`link_report_numbers` adds once the tables are registered.
     """
     found: dict[str, CellKey | str] = {}
     pending_totals = []
+    cell_links = []
     for path, value in flatten(data):
         rule = next((r for r in rules if r.match(path) is not None), None)
         if rule is None:
@@ -486,8 +488,7 @@ def register_report_numbers(
                 target.get("field", "n"),
                 _resolve(target.get("item", ""), groups, data, path),
             )
-            if target_key in release.values:
-                release.equal(key, target_key, path)
+            cell_links.append((key, target_key, path))
         if "total_of" in spec:
             pending_totals.append((key, spec["total_of"]))
         if "at_least" in spec:
@@ -509,7 +510,14 @@ def register_report_numbers(
         ]
         if parts:
             release.sum_to(parts, key, f"{context}: {key[2]} is the total of {target}")
-    return found
+    return found, cell_links
+
+
+def link_report_numbers(release: Release, cell_links: list[tuple[CellKey, CellKey, str]]) -> None:
+    """A prose number that is a table cell equals it (where the table has that cell)."""
+    for key, target, path in cell_links:
+        if target in release.values:
+            release.equal(key, target, path)
 
 
 # -- applying the suppression ----------------------------------------------

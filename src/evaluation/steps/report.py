@@ -179,6 +179,44 @@ def audit_logs(input, output, params) -> None:
         write_csv(frame, target)
 
 
+def protect_inputs(input, params):
+    """A publish rule's tables, key facts and context files, protected: (settings, protected)."""
+    from evaluation.disclosure import DisclosureSettings
+    from evaluation.disclosure.publish import protect_outputs
+
+    settings = DisclosureSettings.from_config(params.disclosure)
+    tables = {Path(p).stem: read_csv(p) for p in input.get("tables", [])}
+    contexts = {
+        Path(p).stem: json.loads(Path(p).read_text(encoding="utf-8"))
+        for p in input.get("context", [])
+    }
+    protected = protect_outputs(
+        tables,
+        tables.pop("key_facts", None),
+        contexts,
+        settings,
+        table_specs=codebook.all_table_specs(),
+        fact_specs=codebook.all_key_fact_specs(),
+        report_numbers=codebook.report_number_rules(),
+        project_start=params.project_start,
+    )
+    return settings, protected
+
+
+def write_protected(input, output, protected) -> None:
+    """The protected tables and context files, each through the identifier guard."""
+    from evaluation.output_guard import guard_frame, names_from
+
+    names = names_from(input.disallowed_names)
+    for path in output.get("tables", []):
+        table_id = Path(path).stem
+        frame = protected.key_facts if table_id == "key_facts" else protected.tables[table_id]
+        guard_frame(path, frame, names)
+        write_csv(frame, path)
+    for path in output.get("context", []):
+        write_json(protected.contexts[Path(path).stem], path)
+
+
 def publish_release(input, output, params) -> None:
     """rule publish_release: every table, key fact and prose number protected together.
 
@@ -187,27 +225,7 @@ def publish_release(input, output, params) -> None:
     audit). With ``min_cell`` set, an output that fails the audit stops the
     run with the output and cells named.
     """
-    from evaluation.disclosure import DisclosureSettings
-    from evaluation.disclosure.publish import protect_outputs
-    from evaluation.output_guard import guard_frame, names_from
-
-    settings = DisclosureSettings.from_config(params.disclosure)
-    names = names_from(input.disallowed_names)
-    tables = {Path(p).stem: read_csv(p) for p in input.tables}
-    key_facts_frame = tables.pop("key_facts")
-    contexts = {
-        Path(p).stem: json.loads(Path(p).read_text(encoding="utf-8")) for p in input.context
-    }
-    protected = protect_outputs(
-        tables,
-        key_facts_frame,
-        contexts,
-        settings,
-        table_specs=codebook.all_table_specs(),
-        fact_specs=codebook.all_key_fact_specs(),
-        report_numbers=codebook.report_number_rules(),
-        project_start=params.project_start,
-    )
+    settings, protected = protect_inputs(input, params)
     log = {
         "min_cell": settings.min_cell,
         "review_threshold": settings.review_threshold,
@@ -217,59 +235,21 @@ def publish_release(input, output, params) -> None:
     }
     write_json(log, output.disclosure_log)
     stop_on_failed_audit(protected.log, settings.min_cell, output.disclosure_log)
-    for path in output.tables:
-        table_id = Path(path).stem
-        frame = protected.key_facts if table_id == "key_facts" else protected.tables[table_id]
-        guard_frame(path, frame, names)
-        write_csv(frame, path)
-    for path in output.context:
-        write_json(protected.contexts[Path(path).stem], path)
+    write_protected(input, output, protected)
 
 
 def publish_group(input, output, params) -> None:
     """rule publish_<group> (``min_cell: null`` only): one group of tables and its context files.
 
     Nothing is suppressed without ``min_cell``, so each group is flagged and
-    guarded on its own; the groups' log entries are merged by
-    ``merge_disclosure_log``.
+    guarded on its own; render_report merges the groups' log entries
+    (``merge_disclosure_log``).
     """
-    from evaluation.disclosure import DisclosureSettings
-    from evaluation.disclosure.publish import protect_outputs
-    from evaluation.output_guard import guard_frame, names_from
-
-    settings = DisclosureSettings.from_config(params.disclosure)
+    settings, protected = protect_inputs(input, params)
     if settings.min_cell is not None:
         raise ValueError("with min_cell set, the release is published whole (publish_release)")
-    names = names_from(input.disallowed_names)
-    tables = {Path(p).stem: read_csv(p) for p in input.get("tables", [])}
-    key_facts_frame = tables.pop("key_facts", None)
-    contexts = {
-        Path(p).stem: json.loads(Path(p).read_text(encoding="utf-8"))
-        for p in input.get("context", [])
-    }
-    protected = protect_outputs(
-        tables,
-        key_facts_frame
-        if key_facts_frame is not None
-        else pd.DataFrame(columns=["fact", "column", "n", "denominator", "pct"]),
-        contexts,
-        settings,
-        table_specs=codebook.all_table_specs(),
-        fact_specs=codebook.all_key_fact_specs(),
-        report_numbers=codebook.report_number_rules(),
-        project_start=params.project_start,
-    )
-    mine = set(tables) | {f"report:{name}" for name in contexts}
-    if key_facts_frame is not None:
-        mine.add("key_facts")
-    write_json([e for e in protected.log if e["output"] in mine], output.disclosure)
-    for path in output.get("tables", []):
-        table_id = Path(path).stem
-        frame = protected.key_facts if table_id == "key_facts" else protected.tables[table_id]
-        guard_frame(path, frame, names)
-        write_csv(frame, path)
-    for path in output.get("context", []):
-        write_json(protected.contexts[Path(path).stem], path)
+    write_json(protected.log, output.disclosure)
+    write_protected(input, output, protected)
 
 
 def merge_disclosure_log(parts: list[str], disclosure: dict) -> dict:
