@@ -18,14 +18,9 @@ rule audit_logs:
         mem_mb=1000,
         runtime=10,
     params:
-        *code_versions(
-            COMMON_CODE
-            + package_code(
-                "steps/report.py", "tidy.py", "output_guard.py", "identifiers.py"
-            )
-        ),
+        *shared_code(),
     run:
-        run_step("report.audit_logs", input, output, params, log)
+        run_step("stages.report.audit_logs", input, output, params, log)
 
 
 # Every check each raw source went through (derived from the codebook columns
@@ -46,23 +41,9 @@ rule validation_report:
         mem_mb=1000,
         runtime=10,
     params:
-        *code_versions(
-            COMMON_CODE
-            + package_code(
-                "validation_report.py",
-                "steps/audit.py",
-                "readers",
-                "cutoff.py",
-                "surveys/mothers.py",
-                "surveys/practitioners.py",
-                "qualitative/readers.py",
-                "qualitative/analysis.py",
-                "identifiers.py",
-                "activity.py",
-            )
-        ),
+        *shared_code(),
     run:
-        run_step("audit.validation_report", input, output, params, log)
+        run_step("stages.audit.validation_report", input, output, params, log)
 
 
 # The audit files `rule all` and the manifest collect.

@@ -2,7 +2,7 @@
 # prison, cut-off independent) -> all prisons at the cut-off with derived
 # variables -> tidy tables and key facts -> figures drawn from the tables.
 
-import evaluation.codebook as evaluation_codebook
+import evaluation.core.codebook as evaluation_codebook
 
 CASE_TRACKER_TABLES = list(evaluation_codebook.derived()["tables"])
 CASE_TRACKER_FIGURE_SPECS = evaluation_codebook.derived()["figures"]
@@ -32,14 +32,17 @@ rule read_case_tracker:
         mem_mb=1000,
         runtime=20,
     params:
-        *code_versions(
-            COMMON_CODE
-            + package_code("parsing.py", "readers", "steps/case_tracker.py", "tidy.py")
-        ),
+        *strand_code("case_tracker"),
         prison=lambda wildcards: PRISON_SLUGS[wildcards.prison],
         valid_date_range=CONFIG["valid_date_range"],
     run:
-        run_step("case_tracker.read_case_tracker", input, output, params, log)
+        run_step(
+            "strands.case_tracker.steps.read_case_tracker",
+            input,
+            output,
+            params,
+            log,
+        )
 
 
 rule case_tracker_at_cutoff:
@@ -74,10 +77,7 @@ rule case_tracker_at_cutoff:
         mem_mb=1000,
         runtime=20,
     params:
-        *code_versions(
-            COMMON_CODE
-            + package_code("cutoff.py", "derive.py", "steps/case_tracker.py")
-        ),
+        *strand_code("case_tracker"),
         prison_dirs={
             name: f"data/processed/case_tracker/{prison_slug}"
             for prison_slug, name in PRISON_SLUGS.items()
@@ -86,7 +86,13 @@ rule case_tracker_at_cutoff:
         project_start=CONFIG["project_start"],
         bands=CONFIG["bands"],
     run:
-        run_step("case_tracker.case_tracker_at_cutoff", input, output, params, log)
+        run_step(
+            "strands.case_tracker.steps.case_tracker_at_cutoff",
+            input,
+            output,
+            params,
+            log,
+        )
 
 
 rule case_tracker_tables:
@@ -107,15 +113,19 @@ rule case_tracker_tables:
         mem_mb=1000,
         runtime=10,
     params:
-        *code_versions(
-            COMMON_CODE + package_code("tables.py", "tidy.py", "steps/case_tracker.py")
-        ),
+        *strand_code("case_tracker"),
         prisons=PRISONS,
         cutoff=CUTOFF,
         project_start=CONFIG["project_start"],
         bands=CONFIG["bands"],
     run:
-        run_step("case_tracker.case_tracker_tables", input, output, params, log)
+        run_step(
+            "strands.case_tracker.steps.case_tracker_tables",
+            input,
+            output,
+            params,
+            log,
+        )
 
 
 rule case_tracker_figure:
@@ -136,11 +146,17 @@ rule case_tracker_figure:
         mem_mb=1000,
         runtime=10,
     params:
-        *code_versions(COMMON_CODE + package_code("figures", "tables.py")),
+        *strand_code("case_tracker"),
         spec=lambda wildcards: CASE_TRACKER_FIGURE_SPECS[wildcards.figure_id],
         synthetic=CONFIG["report"]["synthetic"],
     run:
-        run_step("case_tracker.case_tracker_figure", input, output, params, log)
+        run_step(
+            "strands.case_tracker.steps.case_tracker_figure",
+            input,
+            output,
+            params,
+            log,
+        )
 
 
 rule case_tracker_context:
@@ -158,11 +174,17 @@ rule case_tracker_context:
         mem_mb=1000,
         runtime=10,
     params:
-        *code_versions(COMMON_CODE + package_code("steps/report.py")),
+        *strand_code("case_tracker"),
         prisons=PRISONS,
         cutoff=CUTOFF,
     run:
-        run_step("case_tracker.case_tracker_context", input, output, params, log)
+        run_step(
+            "strands.case_tracker.steps.case_tracker_context",
+            input,
+            output,
+            params,
+            log,
+        )
 
 
 register_strand(

@@ -5,11 +5,11 @@
 import re
 from pathlib import Path
 
-import evaluation.config as evaluation_config
-from evaluation.logs import log_to  # noqa: F401  (used by run: blocks)
-from evaluation.steps import run_step
-import evaluation.strands as evaluation_strands
-import evaluation.workflow as evaluation_workflow
+import evaluation.core.config as evaluation_config
+from evaluation.core.logs import log_to  # noqa: F401  (used by run: blocks)
+from evaluation.runtime import run_step
+import evaluation.strands.registry as evaluation_strands
+import evaluation.runtime.workflow as evaluation_workflow
 
 evaluation_workflow.skip_final_garbage_collection()
 evaluation_workflow.serialize_params_without_pandas()
@@ -45,7 +45,7 @@ def register_strand(
     targets,
     publish_context,
 ):
-    """Register strand ``name`` once (see evaluation.strands.Strand for each field).
+    """Register strand ``name`` once (see evaluation.strands.registry.Strand for each field).
 
     publish_groups: {group: computed table ids} (one publish_<group> job each
     with min_cell: null); tables, figures, context: the report's inputs;
@@ -118,23 +118,6 @@ def final_targets(wildcards):
     )
 
 
-def package_code(*names):
-    """Source files of the package a rule uses (files, or every .py under a folder)."""
-    base = Path("src/evaluation")
-    files = []
-    for name in names:
-        path = base / name
-        files.extend(
-            sorted(str(p) for p in path.rglob("*.py")) if path.is_dir() else [str(path)]
-        )
-    return files
-
-
-def code_versions(paths):
-    """Params entries "<path> sha256:<digest>": editing one of ``paths`` re-runs the rule."""
-    return evaluation_workflow.code_versions(paths)
-
-
 # Names that must never appear in an output (optional file; never committed for real data).
 DISALLOWED_NAMES_FILE = [
     path
@@ -142,9 +125,31 @@ DISALLOWED_NAMES_FILE = [
     if path and Path(path).exists()
 ]
 CODEBOOK_FILES = sorted(str(p) for p in Path("src/evaluation/codebook").glob("*.yaml"))
-COMMON_CODE = (
-    package_code("findings.py", "codebook/__init__.py", "config.py") + CODEBOOK_FILES
-)
+
+
+def code_versions(paths):
+    """Params entries "<path> sha256:<digest>": editing one of ``paths`` re-runs the rule."""
+    return evaluation_workflow.code_versions(paths)
+
+
+def strand_code(strand):
+    """A strand's rules' code params: the codebook's files and the engine and strand packages.
+
+    A strand's steps import only the engine (core, runtime) and their own
+    package, so an edit anywhere in what they can run re-runs them.
+    """
+    return code_versions(CODEBOOK_FILES) + [
+        evaluation_workflow.package_version(part)
+        for part in evaluation_workflow.strand_parts(strand)
+    ]
+
+
+def shared_code():
+    """The shared stages' code params: the codebook and every package part but the strands."""
+    return code_versions(CODEBOOK_FILES) + [
+        evaluation_workflow.package_version(part)
+        for part in evaluation_workflow.shared_parts()
+    ]
 
 
 def raw_inputs():

@@ -14,12 +14,10 @@ rule manifest:
         mem_mb=1000,
         runtime=10,
     params:
-        *code_versions(
-            COMMON_CODE + package_code("provenance.py", "steps/documents.py")
-        ),
+        *shared_code(),
         config=CONFIG,
     run:
-        run_step("documents.manifest", input, output, params, log)
+        run_step("stages.documents.manifest", input, output, params, log)
 
 
 PROVENANCE_TARGETS = list(rules.manifest.output)

@@ -2,8 +2,7 @@
 # QualCoder / Taguette export with a participant map) -> validated Parquet
 # (cut-off independent, every text through the identifier guard) -> theme
 # matrix, intercoder agreement, quote bank and joint display at the cut-off
-# -> figures. Activity diaries: diary -> Parquet -> minutes by activity,
-# hours per month and caseload per month (from the tracker) -> figures.
+# -> figures.
 
 QUALITATIVE = CONFIG.get("qualitative", {})
 QUALITATIVE_TABLES = [
@@ -13,16 +12,6 @@ QUALITATIVE_TABLES = [
     "joint_display",
 ]
 QUALITATIVE_FIGURES = ["fig_theme_coverage"]
-ACTIVITY_TABLES = ["activity_minutes", "activity_hours_by_month", "caseload_by_month"]
-QUALITATIVE_MODULES = [
-    f"qualitative/{name}.py"
-    for name in ("__init__", "readers", "analysis", "agreement", "pipeline")
-]
-ACTIVITY_FIGURES = [
-    "fig_activity_time_by_prison",
-    "fig_activity_hours_by_month",
-    "fig_caseload_by_month",
-]
 
 
 _SEGMENTS = QUALITATIVE.get("coded_segments", "data/raw/qualitative/coded_segments.csv")
@@ -68,17 +57,15 @@ rule qualitative_read:
         mem_mb=1000,
         runtime=10,
     params:
-        *code_versions(
-            COMMON_CODE
-            + package_code("parsing.py", "identifiers.py", "tidy.py")
-            + package_code("steps/qualitative.py", *QUALITATIVE_MODULES)
-        ),
+        *strand_code("qualitative"),
         fmt=QUALITATIVE.get("format", "tidy"),
         coders=QUALITATIVE_CODERS,
         prisons=PRISONS,
         valid_date_range=CONFIG["valid_date_range"],
     run:
-        run_step("qualitative.qualitative_read", input, output, params, log)
+        run_step(
+            "strands.qualitative.steps.qualitative_read", input, output, params, log
+        )
 
 
 rule qualitative_tables:
@@ -112,21 +99,19 @@ rule qualitative_tables:
         mem_mb=1000,
         runtime=10,
     params:
-        *code_versions(
-            COMMON_CODE
-            + package_code(
-                "identifiers.py",
-                "tidy.py",
-                "steps/qualitative.py",
-                *QUALITATIVE_MODULES,
-            )
-        ),
+        *strand_code("qualitative"),
         cutoff=CUTOFF,
         primary_coder=QUALITATIVE.get("primary_coder"),
         quote_max_words=QUALITATIVE.get("quote_max_words", 60),
         participants_file=lambda wildcards, input: input.raw[1],
     run:
-        run_step("qualitative.qualitative_tables", input, output, params, log)
+        run_step(
+            "strands.qualitative.steps.qualitative_tables",
+            input,
+            output,
+            params,
+            log,
+        )
 
 
 rule qualitative_figures:
@@ -143,113 +128,18 @@ rule qualitative_figures:
         mem_mb=1000,
         runtime=10,
     params:
-        *code_versions(
-            COMMON_CODE
-            + package_code(
-                "figures", "tidy.py", "qualitative/figures.py", "steps/qualitative.py"
-            )
-        ),
+        *strand_code("qualitative"),
         synthetic=CONFIG["report"]["synthetic"],
     run:
-        run_step("qualitative.qualitative_figures", input, output, params, log)
+        run_step(
+            "strands.qualitative.steps.qualitative_figures",
+            input,
+            output,
+            params,
+            log,
+        )
 
 
-rule activity_read:
-    input:
-        log=CONFIG.get("activity", {}).get("log", "data/raw/activity/activity_log.xlsx"),
-        all_case_ids="data/processed/case_tracker/all_case_ids.parquet",
-    output:
-        entries="data/processed/activity/activity_log.parquet",
-        findings="data/processed/activity/read_findings.csv",
-        ledger="data/processed/activity/read_ledger.csv",
-    log:
-        "logs/activity_read.log",
-    # the longest job after the tracker reads: start it as soon as they are done
-    priority: 10
-    threads: pool_step_threads
-    resources:
-        pool_slots=pool_step_slots,
-        mem_mb=1500,
-        runtime=10,
-    params:
-        *code_versions(
-            COMMON_CODE
-            + package_code(
-                "parsing.py",
-                "readers/excel.py",
-                "tidy.py",
-                "activity.py",
-                "steps/qualitative.py",
-            )
-        ),
-        prisons=PRISONS,
-        valid_date_range=CONFIG["valid_date_range"],
-    run:
-        run_step("qualitative.activity_read", input, output, params, log)
-
-
-rule activity_tables:
-    input:
-        # raw files too: after a failed read, Snakemake keeps this job's old outputs
-        # unless the raw file is also an input here
-        raw=CONFIG.get("activity", {}).get("log", "data/raw/activity/activity_log.xlsx"),
-        entries="data/processed/activity/activity_log.parquet",
-        mothers="data/processed/mothers.parquet",
-        findings="data/processed/activity/read_findings.csv",
-        ledger="data/processed/activity/read_ledger.csv",
-    output:
-        activity_minutes="data/processed/tables/activity_minutes.csv",
-        activity_hours_by_month="data/processed/tables/activity_hours_by_month.csv",
-        caseload_by_month="data/processed/tables/caseload_by_month.csv",
-        context="data/processed/context/activity.json",
-        ledger="data/processed/audit/ledger_activity.csv",
-        findings="data/processed/audit/findings_activity.csv",
-    log:
-        "logs/activity_tables.log",
-    threads: pool_step_threads
-    resources:
-        pool_slots=pool_step_slots,
-        mem_mb=1000,
-        runtime=10,
-    params:
-        *code_versions(
-            COMMON_CODE
-            + package_code("tidy.py", "activity.py", "steps/qualitative.py")
-        ),
-        log_file=lambda wildcards, input: input.raw,
-        prisons=PRISONS,
-        project_start=CONFIG["project_start"],
-        cutoff=CUTOFF,
-    run:
-        run_step("qualitative.activity_tables", input, output, params, log)
-
-
-rule activity_figures:
-    input:
-        tables=expand("report/tables/{table_id}.csv", table_id=ACTIVITY_TABLES),
-    output:
-        png=expand("figures/{figure_id}.png", figure_id=ACTIVITY_FIGURES),
-        svg=expand("figures/{figure_id}.svg", figure_id=ACTIVITY_FIGURES),
-    log:
-        "logs/activity_figures.log",
-    threads: pool_step_threads
-    resources:
-        pool_slots=pool_step_slots,
-        mem_mb=1000,
-        runtime=10,
-    params:
-        *code_versions(
-            COMMON_CODE
-            + package_code(
-                "figures", "tidy.py", "qualitative/figures.py", "steps/qualitative.py"
-            )
-        ),
-        synthetic=CONFIG["report"]["synthetic"],
-    run:
-        run_step("qualitative.activity_figures", input, output, params, log)
-
-
-# Two strands: the qualitative study and the activity log.
 register_strand(
     "qualitative",
     publish_groups={"qualitative": QUALITATIVE_TABLES},
@@ -269,16 +159,4 @@ register_strand(
             "data/processed/context/integration.json",
         ]
     },
-)
-register_strand(
-    "activity",
-    publish_groups={"activity": ACTIVITY_TABLES},
-    tables=expand("report/tables/{table_id}.csv", table_id=ACTIVITY_TABLES),
-    figures=expand("figures/{figure_id}.png", figure_id=ACTIVITY_FIGURES),
-    context=["data/processed/context/activity.json"],
-    key_facts=[],
-    ledger=["data/processed/audit/ledger_activity.csv"],
-    findings=["data/processed/audit/findings_activity.csv"],
-    targets=expand("figures/{figure_id}.svg", figure_id=ACTIVITY_FIGURES),
-    publish_context={"activity": ["data/processed/context/activity.json"]},
 )

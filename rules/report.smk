@@ -18,9 +18,9 @@ rule key_facts:
         mem_mb=1000,
         runtime=10,
     params:
-        *code_versions(COMMON_CODE + package_code("steps/report.py", "tidy.py")),
+        *shared_code(),
     run:
-        run_step("report.key_facts", input, output, params, log)
+        run_step("stages.report.key_facts", input, output, params, log)
 
 
 # Publishing: every table, the key facts and the numbers the prose may print
@@ -45,10 +45,6 @@ PUBLISHED_IDS = [table_id for ids in PUBLISH_GROUPS.values() for table_id in ids
 PUBLISHED_CONTEXT = [
     f"report/build/context/{Path(path).name}" for path in strand_files("context")
 ]
-PUBLISH_CODE = COMMON_CODE + package_code(
-    "disclosure", "steps/report.py", "tidy.py", "output_guard.py", "identifiers.py"
-)
-
 
 if CONFIG["disclosure"].get("min_cell") is not None:
 
@@ -71,11 +67,11 @@ if CONFIG["disclosure"].get("min_cell") is not None:
             mem_mb=2000,
             runtime=20,
         params:
-            *code_versions(PUBLISH_CODE),
+            *shared_code(),
             disclosure=CONFIG["disclosure"],
             project_start=CONFIG["project_start"],
         run:
-            run_step("report.publish_release", input, output, params, log)
+            run_step("stages.report.publish_release", input, output, params, log)
 
 else:
 
@@ -105,11 +101,11 @@ else:
                 mem_mb=1000,
                 runtime=10,
             params:
-                *code_versions(PUBLISH_CODE),
+                *shared_code(),
                 disclosure=CONFIG["disclosure"],
                 project_start=CONFIG["project_start"],
             run:
-                run_step("report.publish_group", input, output, params, log)
+                run_step("stages.report.publish_group", input, output, params, log)
 
 
 # The disclosure log: written by publish_release with min_cell set; without,
@@ -153,21 +149,7 @@ rule render_report:
         mem_mb=1000,
         runtime=10,
     params:
-        *code_versions(
-            COMMON_CODE
-            + package_code(
-                "report/__init__.py",
-                "report/render.py",
-                "report/formatting.py",
-                "report/convert.py",
-                "steps/report.py",
-                "provenance.py",
-                "tidy.py",
-                "disclosure",
-                "output_guard.py",
-                "identifiers.py",
-            )
-        ),
+        *shared_code(),
         settings={
             **CONFIG["report"],
             "cutoff_date": CUTOFF,
@@ -178,12 +160,7 @@ rule render_report:
         },
         figures=lambda wildcards: strand_files("figures"),
     run:
-        run_step("report.render_report", input, output, params, log)
-
-
-REPORT_CONVERT_CODE = COMMON_CODE + package_code(
-    "report/convert.py", "steps/documents.py"
-)
+        run_step("stages.report.render_report", input, output, params, log)
 
 
 rule report_html:
@@ -204,11 +181,11 @@ rule report_html:
         mem_mb=1000,
         runtime=10,
     params:
-        *code_versions(REPORT_CONVERT_CODE),
+        *shared_code(),
         title=CONFIG["report"]["title"],
         cutoff=CUTOFF,
     run:
-        run_step("documents.report_html", input, output, params, log)
+        run_step("stages.documents.report_html", input, output, params, log)
 
 
 rule report_docx:
@@ -226,11 +203,11 @@ rule report_docx:
         mem_mb=1000,
         runtime=10,
     params:
-        *code_versions(REPORT_CONVERT_CODE),
+        *shared_code(),
         synthetic=CONFIG["report"]["synthetic"],
         cutoff=CUTOFF,
     run:
-        run_step("documents.report_docx", input, output, params, log)
+        run_step("stages.documents.report_docx", input, output, params, log)
 
 
 # The report's files `rule all` and the manifest collect.
@@ -266,14 +243,12 @@ rule release_bundle:
         mem_mb=1000,
         runtime=10,
     params:
-        *code_versions(
-            COMMON_CODE + package_code("release_bundle.py", "steps/audit.py")
-        ),
+        *shared_code(),
         cutoff=CUTOFF,
         title=CONFIG["report"]["title"],
         synthetic=CONFIG["report"]["synthetic"],
     run:
-        run_step("audit.release_bundle", input, output, params, log)
+        run_step("stages.audit.release_bundle", input, output, params, log)
 
 
 RELEASE_TARGETS = (

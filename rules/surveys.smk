@@ -7,15 +7,12 @@
 # A new wave is one file and one config line under `surveys:`; only the jobs
 # that depend on that survey re-run.
 
-import evaluation.surveys.spec as survey_spec
+import evaluation.strands.surveys.spec as survey_spec
 
 SURVEYS = survey_spec.survey_settings(CONFIG.get("surveys"))
 MOTHER_WAVES = survey_spec.wave_slugs(SURVEYS.mother_waves)
 PRACTITIONER_WAVES = survey_spec.wave_slugs(SURVEYS.practitioner_waves)
 SURVEY_READ = "data/processed/surveys/read"
-SURVEY_CODE = COMMON_CODE + package_code(
-    "parsing.py", "tidy.py", "surveys", "steps/surveys.py"
-)
 SURVEY_MOTHER_TABLES = survey_spec.mothers_table_ids()
 SURVEY_PRACTITIONER_TABLES = survey_spec.practitioner_table_ids()
 SURVEY_FIGURES = survey_spec.figure_specs()
@@ -38,12 +35,14 @@ rule survey_read_mothers:
         mem_mb=1000,
         runtime=10,
     params:
-        *code_versions(SURVEY_CODE),
+        *strand_code("surveys"),
         wave=lambda wildcards: MOTHER_WAVES[wildcards.wave],
         position=lambda wildcards: SURVEYS.wave_position(MOTHER_WAVES[wildcards.wave]),
         valid_date_range=CONFIG["valid_date_range"],
     run:
-        run_step("surveys.survey_read_mothers", input, output, params, log)
+        run_step(
+            "strands.surveys.steps.survey_read_mothers", input, output, params, log
+        )
 
 
 rule survey_mothers_at_cutoff:
@@ -66,7 +65,7 @@ rule survey_mothers_at_cutoff:
         mem_mb=1500,
         runtime=10,
     params:
-        *code_versions(SURVEY_CODE),
+        *strand_code("surveys"),
         wave_answers={
             label: f"{SURVEY_READ}/mothers_{wave}.parquet"
             for wave, label in MOTHER_WAVES.items()
@@ -75,7 +74,13 @@ rule survey_mothers_at_cutoff:
         wai_rule=SURVEYS.wai_rule,
         wai_max_missing=SURVEYS.wai_max_missing,
     run:
-        run_step("surveys.survey_mothers_at_cutoff", input, output, params, log)
+        run_step(
+            "strands.surveys.steps.survey_mothers_at_cutoff",
+            input,
+            output,
+            params,
+            log,
+        )
 
 
 rule survey_mothers_tables:
@@ -96,7 +101,7 @@ rule survey_mothers_tables:
         mem_mb=1500,
         runtime=10,
     params:
-        *code_versions(SURVEY_CODE),
+        *strand_code("surveys"),
         surveys={
             "mothers": {
                 "waves": SURVEYS.mother_waves,
@@ -106,7 +111,13 @@ rule survey_mothers_tables:
         },
         cutoff=CUTOFF,
     run:
-        run_step("surveys.survey_mothers_tables", input, output, params, log)
+        run_step(
+            "strands.surveys.steps.survey_mothers_tables",
+            input,
+            output,
+            params,
+            log,
+        )
 
 
 rule survey_read_practitioners:
@@ -128,11 +139,17 @@ rule survey_read_practitioners:
         mem_mb=1000,
         runtime=10,
     params:
-        *code_versions(SURVEY_CODE),
+        *strand_code("surveys"),
         wave=lambda wildcards: PRACTITIONER_WAVES[wildcards.wave],
         valid_date_range=CONFIG["valid_date_range"],
     run:
-        run_step("surveys.survey_read_practitioners", input, output, params, log)
+        run_step(
+            "strands.surveys.steps.survey_read_practitioners",
+            input,
+            output,
+            params,
+            log,
+        )
 
 
 rule survey_practitioners_at_cutoff:
@@ -155,14 +172,20 @@ rule survey_practitioners_at_cutoff:
         mem_mb=1000,
         runtime=10,
     params:
-        *code_versions(SURVEY_CODE),
+        *strand_code("surveys"),
         wave_answers={
             label: f"{SURVEY_READ}/practitioners_{wave}.parquet"
             for wave, label in PRACTITIONER_WAVES.items()
         },
         cutoff=CUTOFF,
     run:
-        run_step("surveys.survey_practitioners_at_cutoff", input, output, params, log)
+        run_step(
+            "strands.surveys.steps.survey_practitioners_at_cutoff",
+            input,
+            output,
+            params,
+            log,
+        )
 
 
 rule survey_practitioner_tables:
@@ -181,10 +204,16 @@ rule survey_practitioner_tables:
         mem_mb=1000,
         runtime=10,
     params:
-        *code_versions(SURVEY_CODE),
+        *strand_code("surveys"),
         waves=list(SURVEYS.practitioner_waves),
     run:
-        run_step("surveys.survey_practitioner_tables", input, output, params, log)
+        run_step(
+            "strands.surveys.steps.survey_practitioner_tables",
+            input,
+            output,
+            params,
+            log,
+        )
 
 
 rule survey_audit:
@@ -215,9 +244,9 @@ rule survey_audit:
         mem_mb=1000,
         runtime=10,
     params:
-        *code_versions(SURVEY_CODE),
+        *strand_code("surveys"),
     run:
-        run_step("surveys.survey_audit", input, output, params, log)
+        run_step("strands.surveys.steps.survey_audit", input, output, params, log)
 
 
 rule survey_context:
@@ -236,9 +265,9 @@ rule survey_context:
         mem_mb=1000,
         runtime=10,
     params:
-        *code_versions(SURVEY_CODE),
+        *strand_code("surveys"),
     run:
-        run_step("surveys.survey_context", input, output, params, log)
+        run_step("strands.surveys.steps.survey_context", input, output, params, log)
 
 
 rule survey_figure:
@@ -260,11 +289,11 @@ rule survey_figure:
         mem_mb=1000,
         runtime=10,
     params:
-        *code_versions(SURVEY_CODE + package_code("figures/__init__.py")),
+        *strand_code("surveys"),
         figure_id=lambda wildcards: wildcards.figure_id,
         synthetic=CONFIG["report"]["synthetic"],
     run:
-        run_step("surveys.survey_figure", input, output, params, log)
+        run_step("strands.surveys.steps.survey_figure", input, output, params, log)
 
 
 register_strand(

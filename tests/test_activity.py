@@ -10,7 +10,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from evaluation.activity import (
+from evaluation.core.findings import DataValidationError, FindingLog, Ledger, ledger_balance
+from evaluation.strands.activity.diary import (
     activity_minutes,
     apply_activity_cutoff,
     build_activity_tables,
@@ -19,7 +20,6 @@ from evaluation.activity import (
     read_activity,
     read_activity_log,
 )
-from evaluation.findings import DataValidationError, FindingLog, Ledger, ledger_balance
 
 REPO = Path(__file__).resolve().parents[1]
 PRISONS = ["Eastwood Park", "Send"]

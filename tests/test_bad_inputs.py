@@ -17,7 +17,7 @@ import pytest
 from bad_inputs.cases import CASES, SOURCES, Case, run
 from workflow import REPO, copy_project, planned_jobs, snakemake
 
-from evaluation.findings import ERROR, ledger_balance
+from evaluation.core.findings import ERROR, ledger_balance
 
 BY_NAME = {case.name: case for case in CASES}
 

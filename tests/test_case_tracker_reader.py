@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from conftest import baseline_row, small_tracker_sheets, write_tracker
 
-from evaluation.findings import DataValidationError, ledger_balance
-from evaluation.readers.case_tracker import read_case_tracker
+from evaluation.core.findings import DataValidationError, ledger_balance
+from evaluation.strands.case_tracker.read import read_case_tracker
 
 
 def read(path):
@@ -206,7 +206,7 @@ def test_formula_cells_are_read_by_cached_value_with_a_warning(tmp_path):
 
 
 def test_formula_detection_ignores_files_that_are_not_xlsx(tmp_path):
-    from evaluation.readers.excel import formula_cells
+    from evaluation.core.excel import formula_cells
 
     path = tmp_path / "x.xlsx"
     path.write_bytes(b"plain text")

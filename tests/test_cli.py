@@ -16,9 +16,9 @@ import pytest
 import yaml
 from conftest import REPO, small_tracker_sheets, write_tracker
 
-from evaluation import codebook
 from evaluation.add_wave import insert_wave
 from evaluation.cli import main
+from evaluation.core import codebook
 from evaluation.validate import detect_kind, validate_all
 
 CONFIG = REPO / "config.yaml"

@@ -6,12 +6,12 @@ import pandas as pd
 import pytest
 from conftest import baseline_row, small_tracker_sheets, write_tracker
 
-from evaluation import codebook
-from evaluation.cutoff import combine_at_cutoff
-from evaluation.derive import quarter_index, quarter_labels, quarter_periods
-from evaluation.findings import DataValidationError, ledger_balance
-from evaluation.readers.case_tracker import read_case_tracker
-from evaluation.tables import build_key_facts, build_table, build_tables
+from evaluation.core import codebook
+from evaluation.core.findings import DataValidationError, ledger_balance
+from evaluation.strands.case_tracker.cutoff import combine_at_cutoff
+from evaluation.strands.case_tracker.derive import quarter_index, quarter_labels, quarter_periods
+from evaluation.strands.case_tracker.read import read_case_tracker
+from evaluation.strands.case_tracker.tables import build_key_facts, build_table, build_tables
 
 START = dt.date(2021, 4, 1)
 
@@ -222,7 +222,7 @@ def test_key_facts_bases_and_distinct_authorities(tmp_path):
 
 
 def test_siblings_apart_ignores_not_known_placements():
-    from evaluation.derive import derive_mothers
+    from evaluation.strands.case_tracker.derive import derive_mothers
 
     cases = pd.DataFrame([baseline_row("A")]).assign(
         prison="P",

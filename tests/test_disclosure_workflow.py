@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 from workflow import snakemake
 
-from evaluation import codebook
+from evaluation.core import codebook
+from evaluation.core.tidy import read_csv
 from evaluation.disclosure import DisclosureError
 from evaluation.release_bundle import verify_release_bundle
-from evaluation.steps.report import stop_on_failed_audit
-from evaluation.tidy import read_csv
+from evaluation.stages.report import stop_on_failed_audit
 
 pytestmark = pytest.mark.pipeline
 

@@ -2,8 +2,13 @@
 
 import pytest
 
-from evaluation.findings import DataValidationError
-from evaluation.identifiers import check_texts, nhs_checksum_ok, read_disallowed_names, scan_text
+from evaluation.core.findings import DataValidationError
+from evaluation.core.identifiers import (
+    check_texts,
+    nhs_checksum_ok,
+    read_disallowed_names,
+    scan_text,
+)
 
 NAMES = ["Marjorie Pennington", "Declan Fairweather"]
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from evaluation.parsing import (
+from evaluation.core.parsing import (
     blank_cells,
     distinct_cells,
     is_blank,

@@ -10,11 +10,12 @@ import pandas as pd
 import pytest
 import reference_figures as ref
 
-from evaluation.codebook import normalise_text
-from evaluation.findings import DataValidationError, FindingLog, Ledger, ledger_balance
-from evaluation.identifiers import read_disallowed_names, scan_text
-from evaluation.qualitative import analysis, readers
-from evaluation.qualitative.pipeline import build_qualitative_tables, read_qualitative
+from evaluation.core.codebook import normalise_text
+from evaluation.core.findings import DataValidationError, FindingLog, Ledger, ledger_balance
+from evaluation.core.identifiers import read_disallowed_names, scan_text
+from evaluation.strands.qualitative import analysis
+from evaluation.strands.qualitative import read as readers
+from evaluation.strands.qualitative.tables import build_qualitative_tables, read_qualitative
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "data" / "raw" / "qualitative"

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluation.qualitative.agreement import (
+from evaluation.strands.qualitative.agreement import (
     agreement_table,
     cohen_kappa,
     double_coded,

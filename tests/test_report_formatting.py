@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from evaluation.report import formatting as fmt
+from evaluation.core import formatting as fmt
 from evaluation.report.render import count_table_markdown
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "report" / "templates"

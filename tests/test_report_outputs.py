@@ -14,8 +14,8 @@ import subprocess
 import docx
 import pytest
 
-from evaluation.report import formatting as fmt
-from evaluation.tidy import read_csv
+from evaluation.core import formatting as fmt
+from evaluation.core.tidy import read_csv
 
 CAPTION = re.compile(r"^Table: Table (\d+): (.*?) \{#tbl-(\w+)\}$")
 
@@ -107,7 +107,7 @@ def test_word_document_has_real_tables_captions_and_the_marking(final_run, repor
     assert age.rows[1].cells[-1].text == md_tables["age_group"][2][-1]
     import zipfile
 
-    from evaluation import codebook
+    from evaluation.core import codebook
 
     xml = zipfile.ZipFile(final_run / "report/build/report.docx").read("word/document.xml").decode()
     alt_texts = re.findall(r'<wp:docPr descr="([^"]*)"', xml)

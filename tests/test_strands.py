@@ -1,8 +1,8 @@
-"""The strands' registry (evaluation.strands): registration checks and accessors."""
+"""The strands' registry (evaluation.strands.registry): registration checks and accessors."""
 
 import pytest
 
-from evaluation import strands as registry
+import evaluation.strands.registry as registry
 
 
 def make_strand(name, groups, **overrides):

@@ -15,19 +15,19 @@ import pytest
 import reference_figures as ref
 import scipy.stats
 
-from evaluation.config import ConfigError
-from evaluation.findings import DataValidationError, ledger_balance
-from evaluation.surveys import spec
-from evaluation.surveys.mothers import VALID, mothers_at_cut, read_mothers_wave
-from evaluation.surveys.practitioners import practitioners_at_cut, read_practitioner_wave
-from evaluation.surveys.stats import stuart_maxwell, wilcoxon_paired, wilson_interval
-from evaluation.surveys.tables import (
+from evaluation.core.config import ConfigError
+from evaluation.core.findings import DataValidationError, ledger_balance
+from evaluation.strands.surveys import spec
+from evaluation.strands.surveys.mothers import VALID, mothers_at_cut, read_mothers_wave
+from evaluation.strands.surveys.practitioners import practitioners_at_cut, read_practitioner_wave
+from evaluation.strands.surveys.stats import stuart_maxwell, wilcoxon_paired, wilson_interval
+from evaluation.strands.surveys.tables import (
     build_mothers_tables,
     build_practitioner_tables,
     mothers_context,
     supported_inside_fact,
 )
-from evaluation.surveys.wai import score_wai
+from evaluation.strands.surveys.wai import score_wai
 from tools.synthetic import surveys as synthetic
 
 REPO = Path(__file__).resolve().parents[1]
@@ -327,7 +327,7 @@ def _positive_rank_sum(signed_ranks, axis=-1):
 
 
 def test_counted_sign_flips_give_scipys_enumerated_p_value_exactly():
-    from evaluation.surveys.stats import _sign_flip_p_value
+    from evaluation.strands.surveys.stats import _sign_flip_p_value
 
     rng = np.random.default_rng(11)
     compared = 0
@@ -353,7 +353,7 @@ def test_counted_sign_flips_give_scipys_enumerated_p_value_exactly():
 
 
 def test_exact_wilcoxon_without_ties_agrees_with_scipy_up_to_the_normal_limit():
-    from evaluation.surveys.stats import PERMUTATION_MAX_N
+    from evaluation.strands.surveys.stats import PERMUTATION_MAX_N
 
     rng = np.random.default_rng(8)
     for n in (5, 12, 30, 60, PERMUTATION_MAX_N):
@@ -766,7 +766,7 @@ def test_report_section_renders_with_numbers_only_from_results(interim, practiti
     at_cut, tables = interim
     settings = spec.survey_settings({"mothers": {"waves": {k: str(v) for k, v in WAVES.items()}}})
     context = mothers_context(at_cut.responses, at_cut.answers, tables, settings, "2022-05-31")
-    from evaluation.surveys.tables import practitioner_context
+    from evaluation.strands.surveys.tables import practitioner_context
 
     p_tables = build_practitioner_tables(practitioners_read.answers, ["Y1"])
     context["practitioners"] = practitioner_context(practitioners_read.answers, p_tables, ["Y1"])
@@ -837,7 +837,7 @@ def test_wilcoxon_with_many_pairs_uses_the_tie_corrected_normal_approximation():
     import numpy as np
     from scipy import stats as scipy_stats
 
-    from evaluation.surveys.stats import PERMUTATION_MAX_N, wilcoxon_paired
+    from evaluation.strands.surveys.stats import PERMUTATION_MAX_N, wilcoxon_paired
 
     rng = np.random.default_rng(3)
     first = rng.integers(1, 6, 4 * PERMUTATION_MAX_N)

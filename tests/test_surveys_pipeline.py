@@ -13,9 +13,9 @@ import pytest
 import reference_figures as ref
 from workflow import REPO, copy_project, snakemake
 
-from evaluation.findings import ledger_balance
-from evaluation.surveys import spec
-from evaluation.tidy import read_csv
+from evaluation.core.findings import ledger_balance
+from evaluation.core.tidy import read_csv
+from evaluation.strands.surveys import spec
 from tools.synthetic.surveys import write_mothers_sav
 
 pytestmark = [

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 import reference_figures as ref
 
-from evaluation import codebook
+from evaluation.core import codebook
 from tools.synthetic import case_tracker as generator
 
 ROOT = Path(__file__).resolve().parents[1]

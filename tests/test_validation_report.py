@@ -7,8 +7,8 @@ import json
 import pandas as pd
 from bad_inputs.cases import CASES, run
 
-from evaluation.codebook import load_codebook
-from evaluation.findings import FindingLog, Ledger
+from evaluation.core.codebook import load_codebook
+from evaluation.core.findings import FindingLog, Ledger
 from evaluation.validation_report import (
     build_report,
     check_results,

@@ -12,9 +12,9 @@ import types
 import pytest
 from snakemake.iocontainers import Namedlist
 
-from evaluation.findings import ERROR, DataValidationError, Finding
-from evaluation.steps import StepFiles, step_files, workers
-from evaluation.workflow import release_scheduler_timers
+from evaluation.core.findings import ERROR, DataValidationError, Finding
+from evaluation.runtime import StepFiles, step_files, workers
+from evaluation.runtime.workflow import release_scheduler_timers
 
 
 class NeedsTwoArguments(Exception):
@@ -108,7 +108,7 @@ def test_step_files_keep_items_names_and_survive_pickling():
 def test_code_versions_name_each_file_with_the_digest_of_its_bytes(tmp_path):
     import hashlib
 
-    from evaluation.workflow import code_versions
+    from evaluation.runtime.workflow import code_versions
 
     first, second = tmp_path / "first.py", tmp_path / "second.py"
     first.write_text("x = 1\n")
@@ -136,7 +136,7 @@ def test_release_scheduler_timers_lets_the_interpreter_exit_at_once():
 
 FREE_HEAP_SCRIPT = """
 import os
-from evaluation.steps.workers import release_free_memory
+from evaluation.runtime.pool import release_free_memory
 
 def resident_mb():
     with open("/proc/self/statm") as statm:
@@ -173,7 +173,7 @@ def test_freed_heap_memory_goes_back_to_the_system():
 FREEZE_SCRIPT = """
 import gc
 import weakref
-from evaluation.steps.workers import release_free_memory
+from evaluation.runtime.pool import release_free_memory
 
 class Node:
     pass
@@ -205,7 +205,7 @@ import sys
 if __name__ != "__main__":  # multiprocessing re-running this script in a worker
     open(os.path.join(os.path.dirname(__file__), "ran-in-a-worker"), "w").close()
 else:
-    from evaluation.steps import workers
+    from evaluation.runtime import pool as workers
 
     workers.start(2)
     print(workers.call(os.getpid) != os.getpid())
@@ -248,13 +248,13 @@ def test_in_process_steps_name_real_steps_that_rules_call():
     import importlib
     from pathlib import Path
 
-    from evaluation.steps import IN_PROCESS_STEPS
+    from evaluation.runtime import IN_PROCESS_STEPS
 
     root = Path(__file__).resolve().parents[1]
     rules = "\n".join(p.read_text() for p in (root / "rules").glob("*.smk"))
     for name in IN_PROCESS_STEPS:
         module, function = name.rsplit(".", 1)
-        assert callable(getattr(importlib.import_module(f"evaluation.steps.{module}"), function))
+        assert callable(getattr(importlib.import_module(f"evaluation.{module}"), function))
         assert f'run_step("{name}"' in rules
 
 
@@ -262,13 +262,13 @@ def test_rules_declare_pool_threads_and_slots_exactly_when_their_step_goes_to_th
     import re
     from pathlib import Path
 
-    from evaluation.steps import IN_PROCESS_STEPS
+    from evaluation.runtime import IN_PROCESS_STEPS
 
     root = Path(__file__).resolve().parents[1]
     checked = 0
     for path in sorted((root / "rules").glob("*.smk")):
         for block in re.split(r"\n(?=\s*rule\b)", path.read_text()):
-            step = re.search(r'run_step\("([^"]+)"', block)
+            step = re.search(r'run_step\(\s*"([^"]+)"', block)
             if not step:
                 continue
             pooled = "threads: pool_step_threads" in block
@@ -279,7 +279,7 @@ def test_rules_declare_pool_threads_and_slots_exactly_when_their_step_goes_to_th
 
 
 def test_in_process_steps_skip_the_pool(pool, monkeypatch, tmp_path):
-    import evaluation.steps as steps
+    import evaluation.runtime as steps
 
     called = []
     monkeypatch.setattr(steps, "IN_PROCESS_STEPS", frozenset({"report.key_facts"}))
@@ -291,7 +291,7 @@ def test_in_process_steps_skip_the_pool(pool, monkeypatch, tmp_path):
 
 
 def test_end_of_run_stops_the_workers_and_frees_the_exit():
-    from evaluation.workflow import end_of_run
+    from evaluation.runtime.workflow import end_of_run
 
     workers.start(2)
     timer = threading.Timer(60, lambda: None)
@@ -318,7 +318,7 @@ class FakeWorkflow:
     [(2, {}, 4), (8, {}, 16), (2, {"pool_slots": 5}, 5), (1, {}, None), (None, {}, None)],
 )
 def test_pool_slots_are_two_per_core_unless_given(cores, given, expected):
-    from evaluation.workflow import reserve_pool_slots
+    from evaluation.runtime.workflow import reserve_pool_slots
 
     workflow = FakeWorkflow(cores, given)
     reserve_pool_slots(workflow)
@@ -326,7 +326,7 @@ def test_pool_slots_are_two_per_core_unless_given(cores, given, expected):
 
 
 def test_start_of_run_starts_the_workers():
-    from evaluation.workflow import start_of_run
+    from evaluation.runtime.workflow import start_of_run
 
     start_of_run(2)
     try:
@@ -341,10 +341,10 @@ import types
 
 from snakemake.persistence import PersistenceBase
 
-from evaluation.workflow import serialize_params_without_pandas
+from evaluation.runtime.workflow import serialize_params_without_pandas
 
 assert serialize_params_without_pandas()
-import evaluation.steps.documents  # the steps run in the Snakemake process
+import evaluation.stages.documents  # the steps run in the Snakemake process
 persistence = types.SimpleNamespace(
     _serialize_param_builtin=lambda value: "builtin", _serialize_param_pandas=lambda value: "pandas"
 )
@@ -367,7 +367,7 @@ EXIT_SCRIPT = """
 import atexit
 import gc
 
-from evaluation.workflow import skip_final_garbage_collection
+from evaluation.runtime.workflow import skip_final_garbage_collection
 
 atexit.register(lambda: print(gc.get_freeze_count() > 0))  # runs last: handlers run LIFO
 skip_final_garbage_collection()
@@ -405,7 +405,7 @@ def fake_workflow(*, main=True, threads=True, local=True, cores=2, settings=True
     ],
 )
 def test_pool_jobs_declare_no_threads_only_when_the_pool_bounds_the_cpu(changes, pooled):
-    from evaluation.workflow import pool_job_threads, uses_worker_pool
+    from evaluation.runtime.workflow import pool_job_threads, uses_worker_pool
 
     workflow = fake_workflow(**changes)
     assert uses_worker_pool(workflow) is pooled

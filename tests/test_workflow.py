@@ -15,8 +15,8 @@ import yaml
 from conftest import write_tracker
 from workflow import REPO, copy_project, planned_jobs, snakemake
 
-from evaluation.findings import ledger_balance
-from evaluation.tidy import read_csv, round_half_away
+from evaluation.core.findings import ledger_balance
+from evaluation.core.tidy import read_csv, round_half_away
 
 pytestmark = pytest.mark.skipif(
     not (REPO / "data/raw/case_tracker/eastwood_park.xlsx").exists(),
@@ -185,7 +185,7 @@ def test_every_step_reruns_when_the_shared_code_changes(final_run, tmp_path):
 
 
 def rules_by_step_module() -> dict[str, set[str]]:
-    """Step module (``evaluation.steps.<module>``) -> the rules whose run: block calls it.
+    """Step module (``strands.<strand>.steps``, ``stages.<stage>``) -> the rules that call it.
 
     Rules made in a loop (``name: f"publish_{...}"``) are given by their name's fixed start.
     """
@@ -194,7 +194,7 @@ def rules_by_step_module() -> dict[str, set[str]]:
     modules: dict[str, set[str]] = {}
     for path in sorted((REPO / "rules").glob("*.smk")):
         for block in re.split(r"\n(?=\s*rule\b)", path.read_text()):
-            step = re.search(r'run_step\("(\w+)\.', block)
+            step = re.search(r'run_step\(\s*"([\w.]+)\.\w+"', block)
             name = re.search(r"rule (\w+):", block) or re.search(r'f"(\w+?)\{', block)
             if step and name:
                 modules.setdefault(step.group(1), set()).add(name.group(1))
@@ -203,6 +203,9 @@ def rules_by_step_module() -> dict[str, set[str]]:
 
 def test_every_rule_runs_the_step_function_with_its_own_name():
     """One hop from rule to code: rule ``x`` calls ``run_step("<module>.x", ...)``.
+
+    ``<module>`` is the strand's ``strands.<strand>.steps`` for the rules of
+    ``rules/<strand>.smk`` and ``stages.<stage>`` for the shared stages.
 
     Rules made in a loop (``name: f"publish_{publish_group}"``) share one function,
     named by the name's fixed start and ``group``: ``publish_group``. No Snakemake run.
@@ -213,7 +216,7 @@ def test_every_rule_runs_the_step_function_with_its_own_name():
     checked = []
     for path in sorted((REPO / "rules").glob("*.smk")):
         for block in re.split(r"\n(?=\s*rule\b)", path.read_text()):
-            step = re.search(r'run_step\("(\w+)\.(\w+)"', block)
+            step = re.search(r'run_step\(\s*"([\w.]+)\.(\w+)"', block)
             if not step:
                 continue
             named = re.search(r"rule (\w+):", block)
@@ -222,8 +225,14 @@ def test_every_rule_runs_the_step_function_with_its_own_name():
             rule = named.group(1) if named else f"{looped.group(1)}group"
             module, function = step.groups()
             assert function == rule, (path.name, rule, f"{module}.{function}")
-            step_module = importlib.import_module(f"evaluation.steps.{module}")
+            step_module = importlib.import_module(f"evaluation.{module}")
             assert callable(getattr(step_module, function, None)), (path.name, module, function)
+            # a strand's rules run its own steps module; the shared stages run evaluation.stages
+            strand = path.stem
+            if (REPO / "src/evaluation/strands" / strand).is_dir():
+                assert module == f"strands.{strand}.steps", (path.name, rule, module)
+            else:
+                assert module.startswith("stages."), (path.name, rule, module)
             checked.append(rule)
     assert len(checked) >= 25, checked
     assert "publish_group" in checked and len(checked) == len(set(checked)), checked
@@ -232,12 +241,17 @@ def test_every_rule_runs_the_step_function_with_its_own_name():
 def test_editing_a_step_module_reruns_every_rule_that_calls_it(final_run, tmp_path):
     workdir = copy_of_run(final_run, tmp_path)
     modules = rules_by_step_module()
-    assert {"documents", "report", "surveys", "case_tracker"} <= set(modules)
+    assert {
+        "stages.documents",
+        "stages.report",
+        "strands.surveys.steps",
+        "strands.case_tracker.steps",
+    } <= set(modules)
     in_default_run = planned_jobs(snakemake(workdir, "--dry-run", "--forceall").stdout)
     for module, rules in sorted(modules.items()):
         # rules outside the default run (release_bundle needs min_cell) are not planned
         rules = {r for r in rules if any(job.startswith(r) for job in in_default_run)}
-        source = workdir / f"src/evaluation/steps/{module}.py"
+        source = workdir / "src/evaluation" / (module.replace(".", "/") + ".py")
         original = source.read_text()
         source.write_text(original + "\n# edited\n")
         jobs = planned_jobs(snakemake(workdir, "--dry-run").stdout)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -49,9 +50,18 @@ def copy_project(destination: Path) -> Path:
 
 
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run snakemake in ``workdir`` with two cores; raise with its output when it fails and ``check``."""
+    """Run snakemake in ``workdir`` with two cores; raise with its output when it fails and ``check``.
+
+    A scratch copy with its own ``src/`` runs that package (first on
+    ``PYTHONPATH``), so a test that edits the copy's code runs the edited code.
+    """
     command = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
-    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True)
+    env = dict(os.environ)
+    if (Path(workdir) / "src" / "evaluation").is_dir():
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(Path(workdir) / "src"), *filter(None, [env.get("PYTHONPATH")])]
+        )
+    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, env=env)
     if check and result.returncode != 0:
         raise AssertionError(
             f"snakemake {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}"

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from evaluation.config import ConfigError, slug
-from evaluation.findings import Finding
+from evaluation.core.config import ConfigError, slug
+from evaluation.core.findings import Finding
 
 INSTRUMENTS = {
     "mothers": (".sav", ".csv"),
@@ -178,11 +178,11 @@ def add_wave(
 
     date_range = tuple(cfg["valid_date_range"])
     if instrument == "mothers":
-        from evaluation.surveys.mothers import read_mothers_wave
+        from evaluation.strands.surveys.mothers import read_mothers_wave
 
         read = read_mothers_wave(file, label, len(existing) + 1, date_range)
     else:
-        from evaluation.surveys.practitioners import read_practitioner_wave
+        from evaluation.strands.surveys.practitioners import read_practitioner_wave
 
         read = read_practitioner_wave(file, label, date_range)
     ledger = read.ledger.to_frame()

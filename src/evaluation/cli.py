@@ -68,7 +68,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         wave_position=args.wave_position,
     )
     if args.findings_csv:
-        from evaluation.tidy import write_csv
+        from evaluation.core.tidy import write_csv
 
         write_csv(summary.to_frame(), args.findings_csv)
     _print(summary.render(max_warnings=None if args.all_warnings else args.max_warnings))
@@ -79,7 +79,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def _config_yaml(config: str) -> dict | None:
     """The config file's keys as written (None when there is no such file)."""
-    from evaluation.config import ConfigError
+    from evaluation.core.config import ConfigError
 
     path = Path(config)
     if not path.is_file():
@@ -97,7 +97,7 @@ def _config_yaml(config: str) -> dict | None:
 
 def _date_range(config: str) -> tuple[str, str]:
     """valid_date_range of the config when it exists, else the default."""
-    from evaluation.config import ConfigError, parse_iso_date
+    from evaluation.core.config import ConfigError, parse_iso_date
 
     raw = _config_yaml(config) or {}
     value = raw.get("valid_date_range", ["2015-01-01", "2030-12-31"])
@@ -135,7 +135,7 @@ def cmd_proforma(args: argparse.Namespace) -> int:
 
 def cmd_add_wave(args: argparse.Namespace) -> int:
     from evaluation.add_wave import add_wave
-    from evaluation.findings import DataValidationError
+    from evaluation.core.findings import DataValidationError
 
     try:
         result = add_wave(args.instrument, args.label, args.path, args.config, dry_run=args.dry_run)
@@ -156,7 +156,7 @@ def cmd_add_wave(args: argparse.Namespace) -> int:
 
 
 def cmd_dictionary(args: argparse.Namespace) -> int:
-    from evaluation.config import ConfigError
+    from evaluation.core.config import ConfigError
     from evaluation.dictionary import write_dictionary
 
     overrides = (_config_yaml(args.config) or {}).get("bands") or None
@@ -341,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return USAGE_ERROR
-    from evaluation.config import ConfigError
+    from evaluation.core.config import ConfigError
 
     try:
         return args.handler(args)

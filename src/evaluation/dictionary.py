@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from evaluation import codebook
+from evaluation.core import codebook
 
 #: Sections in this order; codebook files not listed follow in name order.
 FILE_ORDER = [

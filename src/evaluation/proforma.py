@@ -19,8 +19,8 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from evaluation import codebook
-from evaluation.xlsx import workbook_bytes
+from evaluation.core import codebook
+from evaluation.core.xlsx import workbook_bytes
 
 LISTS_SHEET = "Lists"
 DEFAULT_ROWS = 500

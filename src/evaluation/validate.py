@@ -20,9 +20,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from evaluation.codebook import normalise_header
-from evaluation.config import ConfigError, validate_config
-from evaluation.findings import (
+from evaluation.core.codebook import normalise_header
+from evaluation.core.config import ConfigError, validate_config
+from evaluation.core.findings import (
     ERROR,
     BySeverity,
     DataValidationError,
@@ -217,7 +217,7 @@ def load_config(config: str | Path | Mapping) -> tuple[dict, Path, str | None]:
             raise ConfigError(f"config file '{path}' must hold keys such as cutoff_date")
         base, name = path.resolve().parent, str(config)
     cfg = validate_config(raw)
-    from evaluation.surveys.spec import survey_settings
+    from evaluation.strands.surveys.spec import survey_settings
 
     settings = survey_settings(cfg.get("surveys"))
     cfg["_mother_waves"] = settings.mother_waves
@@ -225,7 +225,7 @@ def load_config(config: str | Path | Mapping) -> tuple[dict, Path, str | None]:
     cfg["_wai"] = (settings.wai_rule, settings.wai_max_missing)
     qualitative = cfg.get("qualitative") or {}
     fmt = str(qualitative.get("format", "tidy"))
-    from evaluation.qualitative.pipeline import FORMATS
+    from evaluation.strands.qualitative.tables import FORMATS
 
     if qualitative and fmt not in FORMATS:
         raise ConfigError(
@@ -278,7 +278,7 @@ def detect_kind(path: str | Path) -> str | None:
     if suffix in (".yaml", ".yml"):
         return "integration"
     if suffix in WORKBOOK_SUFFIXES:
-        from evaluation.readers.excel import WorkbookError, open_workbook
+        from evaluation.core.excel import WorkbookError, open_workbook
 
         try:
             sheets = {normalise_header(s) for s in open_workbook(path).sheet_names}
@@ -286,7 +286,7 @@ def detect_kind(path: str | Path) -> str | None:
             return None
         if normalise_header("Baseline") in sheets:
             return "case_tracker"
-        from evaluation.activity import codebook as activity_codebook
+        from evaluation.strands.activity.diary import codebook as activity_codebook
 
         if normalise_header(activity_codebook()["sheet"]) in sheets:
             return "activity"
@@ -407,7 +407,7 @@ def _guarded(check, target: Target, *args):
 
 
 def _check_tracker(target: Target, date_range) -> tuple[SourceCheck, object | None]:
-    from evaluation.readers.case_tracker import read_case_tracker
+    from evaluation.strands.case_tracker.read import read_case_tracker
 
     try:
         read = read_case_tracker(target.path, target.name, date_range)
@@ -420,7 +420,7 @@ def _check_tracker(target: Target, date_range) -> tuple[SourceCheck, object | No
 
 
 def _check_mothers(target: Target, date_range) -> tuple[SourceCheck, pd.DataFrame | None]:
-    from evaluation.surveys.mothers import read_mothers_wave
+    from evaluation.strands.surveys.mothers import read_mothers_wave
 
     try:
         read = read_mothers_wave(target.path, target.name, target.position or 1, date_range)
@@ -433,7 +433,7 @@ def _check_mothers(target: Target, date_range) -> tuple[SourceCheck, pd.DataFram
 
 
 def _check_practitioners(target: Target, date_range) -> SourceCheck:
-    from evaluation.surveys.practitioners import read_practitioner_wave
+    from evaluation.strands.surveys.practitioners import read_practitioner_wave
 
     try:
         read = read_practitioner_wave(target.path, target.name, date_range)
@@ -457,9 +457,10 @@ def _missing_file(target: Target, key: str) -> SourceCheck:
 
 def _check_qualitative(targets: list[Target], cfg: dict) -> list[SourceCheck]:
     """The qualitative files together: segments refer to themes and participants."""
-    from evaluation.identifiers import check_texts, read_disallowed_names
-    from evaluation.qualitative import analysis, readers
-    from evaluation.qualitative.pipeline import guard_items, load_segments
+    from evaluation.core.identifiers import check_texts, read_disallowed_names
+    from evaluation.strands.qualitative import analysis
+    from evaluation.strands.qualitative import read as readers
+    from evaluation.strands.qualitative.tables import guard_items, load_segments
 
     qualitative = cfg.get("qualitative") or {}
     by_kind: dict[str, list[Target]] = {}
@@ -532,7 +533,7 @@ def _check_qualitative(targets: list[Target], cfg: dict) -> list[SourceCheck]:
 
 
 def _check_activity(target: Target, cfg: dict, case_ids: set[str] | None) -> SourceCheck:
-    from evaluation.activity import read_activity_log
+    from evaluation.strands.activity.diary import read_activity_log
 
     log, ledger = FindingLog(source="activity"), Ledger()
     read_activity_log(
@@ -593,7 +594,7 @@ def validate_all(
             reads[t.name] = read
     trackers_ok = full_run and len(reads) == len(cfg["case_trackers"])
     if len(reads) > 1:
-        from evaluation.cutoff import check_unique_ids
+        from evaluation.strands.case_tracker.cutoff import check_unique_ids
 
         try:
             check_unique_ids({prison_: read.frames() for prison_, read in reads.items()})
@@ -615,7 +616,7 @@ def validate_all(
             waves[t.name] = answers
     checks.extend(mother_checks)
     if full_run and waves and len(waves) == len(cfg["_mother_waves"]) and known is not None:
-        from evaluation.surveys.mothers import mothers_at_cut
+        from evaluation.strands.surveys.mothers import mothers_at_cut
 
         rule, max_missing = cfg["_wai"]
         at_cut = mothers_at_cut(

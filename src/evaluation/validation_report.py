@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaluation.codebook import load_codebook
-from evaluation.findings import ERROR, WARNING, ledger_balance
+from evaluation.core.codebook import load_codebook
+from evaluation.core.findings import ERROR, WARNING, ledger_balance
 
 CHECK_COLUMNS = [
     "source",
@@ -270,7 +270,7 @@ def render_markdown(report: dict) -> str:
 
 def write_validation_report(findings_csv, ledger_csv, out_markdown, out_json) -> dict:
     """Read the merged data-quality log and ledger; write the Markdown and JSON reports."""
-    from evaluation.findings import write_json
+    from evaluation.core.findings import write_json
 
     findings = pd.read_csv(findings_csv, dtype=str, keep_default_na=False).replace("", None)
     ledger = pd.read_csv(ledger_csv, keep_default_na=False)

@@ -30,7 +30,7 @@ import pandas as pd
 import pyreadstat
 from conftest import BASELINE_HEADER, baseline_row, small_tracker_sheets, write_tracker
 
-from evaluation.findings import ERROR, WARNING, DataValidationError, Finding
+from evaluation.core.findings import ERROR, WARNING, DataValidationError, Finding
 
 REPO = Path(__file__).resolve().parents[2]
 RAW = REPO / "data" / "raw"
@@ -129,7 +129,7 @@ def _stopped(exc: DataValidationError) -> Outcome:
 
 
 def run_tracker(path) -> Outcome:
-    from evaluation.readers.case_tracker import read_case_tracker
+    from evaluation.strands.case_tracker.read import read_case_tracker
 
     try:
         read = read_case_tracker(path, "Test Prison")
@@ -140,8 +140,8 @@ def run_tracker(path) -> Outcome:
 
 def run_trackers(paths: dict) -> Outcome:
     """Several prisons' workbooks, then the check across them (as case_tracker_at_cutoff does)."""
-    from evaluation.cutoff import check_unique_ids
-    from evaluation.readers.case_tracker import read_case_tracker
+    from evaluation.strands.case_tracker.cutoff import check_unique_ids
+    from evaluation.strands.case_tracker.read import read_case_tracker
 
     try:
         reads = {prison: read_case_tracker(path, prison) for prison, path in paths.items()}
@@ -153,7 +153,7 @@ def run_trackers(paths: dict) -> Outcome:
 
 
 def run_mothers(path) -> Outcome:
-    from evaluation.surveys.mothers import read_mothers_wave
+    from evaluation.strands.surveys.mothers import read_mothers_wave
 
     try:
         read = read_mothers_wave(path, "T1", 1)
@@ -163,7 +163,7 @@ def run_mothers(path) -> Outcome:
 
 
 def run_practitioners(path) -> Outcome:
-    from evaluation.surveys.practitioners import read_practitioner_wave
+    from evaluation.strands.surveys.practitioners import read_practitioner_wave
 
     try:
         read = read_practitioner_wave(path, "Y1")
@@ -187,7 +187,7 @@ def run_qualitative(
     themes, participants, coded_segments, fmt="tidy", participant_map=None
 ) -> Outcome:
     """The qualitative read rule's function (themes, participants, segments, identifier guard)."""
-    from evaluation.qualitative.pipeline import read_qualitative
+    from evaluation.strands.qualitative.tables import read_qualitative
 
     out = Path(themes).parent / "_out"
     out.mkdir(exist_ok=True)
@@ -215,7 +215,7 @@ def run_qualitative(
 
 def run_activity(path, case_ids) -> Outcome:
     """The activity read rule's function, with the trackers' case ids."""
-    from evaluation.activity import read_activity
+    from evaluation.strands.activity.diary import read_activity
 
     out = Path(path).parent / "_out"
     out.mkdir(exist_ok=True)
@@ -1166,7 +1166,7 @@ FIRST_RESPONSE = 4  # index into the records: row 5 of the file (row 4 is a surv
 
 
 def _export_records() -> list[list[str]]:
-    from evaluation.surveys.textio import csv_records, decode_csv
+    from evaluation.strands.surveys.textio import csv_records, decode_csv
 
     text, _ = decode_csv(PRACTITIONERS_Y1)
     return [r for r in csv_records(text) if r][:12]

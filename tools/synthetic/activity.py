@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from openpyxl import Workbook
 
-from evaluation.xlsx import workbook_bytes
+from evaluation.core.xlsx import workbook_bytes
 from tools.synthetic import targets
 
 SEED = 4242

@@ -32,9 +32,9 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 
-from evaluation import codebook
-from evaluation.config import slug
-from evaluation.xlsx import workbook_bytes
+from evaluation.core import codebook
+from evaluation.core.config import slug
+from evaluation.core.xlsx import workbook_bytes
 from tools.synthetic import targets
 
 # --------------------------------------------------------------------------- constants

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evaluation.surveys import spec
+from evaluation.strands.surveys import spec
 from tools.synthetic import targets
 
 SEED = 20220531
@@ -250,8 +250,8 @@ def tracker_first_contacts(folder: str | Path) -> dict[str, dt.date]:
     """case_id -> first_contact_date from the example case trackers (empty if there are none)."""
     import openpyxl
 
-    from evaluation.codebook import normalise_header
-    from evaluation.parsing import parse_date
+    from evaluation.core.codebook import normalise_header
+    from evaluation.core.parsing import parse_date
 
     dates: dict[str, dt.date] = {}
     for workbook_path in sorted(Path(folder).glob("*.xlsx")):

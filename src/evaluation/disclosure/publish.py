@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from evaluation.core.formatting import SUPPRESSED
+from evaluation.core.tidy import TOTAL
 from evaluation.disclosure import EXEMPT, FAIL, PASS, REVIEW, DisclosureSettings
 from evaluation.disclosure.model import CellKey, Release, cell_key, describe
 from evaluation.disclosure.release import (
@@ -30,8 +32,6 @@ from evaluation.disclosure.release import (
     register_report_numbers,
     register_stats_table,
 )
-from evaluation.report.formatting import SUPPRESSED
-from evaluation.tidy import TOTAL
 
 #: Theme totals in the joint display: "<theme label> (<n> of <total> participants)".
 JOINT_THEME = re.compile(r"(?P<label>[^;]+?) \((?P<n>\d+) of (?P<total>\d+) participants\)")

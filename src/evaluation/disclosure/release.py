@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from evaluation.core.tidy import TOTAL, percent
 from evaluation.disclosure.model import CellKey, Release, cell_key
-from evaluation.tidy import TOTAL, percent
 
 COUNT_TABLE_COLUMNS = {"row", "column", "n", "denominator", "pct"}
 #: Count columns of statistics tables, besides ``n_*``.

@@ -165,6 +165,6 @@ def make_reference_docs(out_dir: str | Path, synthetic_mark: str) -> None:
 
 
 if __name__ == "__main__":
-    from evaluation.figures import SYNTHETIC_MARK
+    from evaluation.core.figure_style import SYNTHETIC_MARK
 
     make_reference_docs(Path("report"), SYNTHETIC_MARK)

@@ -17,9 +17,9 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
-from evaluation import codebook
-from evaluation.report import formatting as fmt
-from evaluation.tidy import read_csv
+from evaluation.core import codebook
+from evaluation.core import formatting as fmt
+from evaluation.core.tidy import read_csv
 
 COUNT_COLUMNS = {"row", "column", "n", "denominator", "pct"}
 

@@ -1,0 +1,222 @@
+"""Survey charts, drawn only from the survey table files (never from responses).
+
+Diverging stacked bars per item and wave for the mothers' collapsed scales,
+a stacked chart of practitioners' agreement, and a diverging chart of
+paired change. Titles, alt text and colours' meanings come from the codebook.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from evaluation.core.figure_style import DIVERGING, new_figure, save_figure, wrap_label
+from evaluation.core.formatting import SUPPRESSED
+from evaluation.core.tidy import read_csv
+from evaluation.strands.surveys import spec
+
+ROW_HEIGHT = 0.34
+
+
+def _polarity() -> dict[str, str]:
+    """Collapsed label -> 'positive' | 'neutral' | 'negative' | 'not_applicable', from the codebook."""
+    names = {s.get("collapsed") for s in spec.mothers_codebook()["scales"].values()} - {None}
+    names.add(spec.practitioner_codebook()["agreement_items"]["collapsed"])
+    names.add("paired_direction")
+    return {
+        e["label"]: e["polarity"] for name in sorted(names) for e in spec.value_set_entries(name)
+    }
+
+
+def _diverging_bars(
+    ax,
+    labels: list[str],
+    parts: list[dict[str, float]],
+    rows: list[str],
+    polarity: dict,
+    annotate: bool,
+) -> None:
+    """One horizontal bar per entry: negative left of zero, neutral centred on it, positive right."""
+    y = np.arange(len(labels))
+    by_polarity = {
+        p: [r for r in rows if polarity[r] == p] for p in ("negative", "neutral", "positive")
+    }
+    for i, values in enumerate(parts):
+        neutral = sum(values.get(r, 0.0) for r in by_polarity["neutral"])
+        left = -neutral / 2 - sum(values.get(r, 0.0) for r in by_polarity["negative"])
+        for row in by_polarity["negative"] + by_polarity["neutral"] + by_polarity["positive"]:
+            width = values.get(row, 0.0)
+            colour = DIVERGING[polarity[row]]
+            ax.barh(
+                y[i],
+                width,
+                left=left,
+                color=colour,
+                edgecolor="white",
+                linewidth=0.5,
+                height=0.7,
+                label=row if i == 0 else None,
+            )
+            if annotate and width >= 8:
+                ax.text(
+                    left + width / 2,
+                    y[i],
+                    f"{width:.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if polarity[row] != "neutral" else "black",
+                )
+            left += width
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_yticks(y, labels=labels, fontsize=7.5)
+    ax.invert_yaxis()
+
+
+def diverging_items_figure(
+    table_path: str, png: str, svg: str, *, title: str, synthetic: bool
+) -> None:
+    """Percentages of valid answers per item and wave as diverging stacked bars."""
+    table = read_csv(table_path)
+    polarity = _polarity()
+    rows = list(dict.fromkeys(table["row"]))
+    labels, parts = [], []
+    for item in dict.fromkeys(table["item"]):
+        item_rows = table.loc[table["item"] == item]
+        for wave in dict.fromkeys(item_rows["column"]):
+            cell = item_rows.loc[item_rows["column"] == wave]
+            base = cell["denominator"].iloc[0] if len(cell) else 0
+            denominator = SUPPRESSED if pd.isna(base) else int(base)  # suppressed base
+            labels.append(f"{wrap_label(spec.item_short(item), 34)}\n{wave} (n = {denominator})")
+            parts.append(
+                {
+                    r: float(p) if pd.notna(p) else 0.0
+                    for r, p in zip(cell["row"], cell["pct"], strict=True)
+                }
+            )
+    fig, ax = new_figure(7.0, max(2.5, ROW_HEIGHT * 1.6 * len(labels) + 1.3))
+    _diverging_bars(ax, labels, parts, rows, polarity, annotate=True)
+    ax.set_xlim(-100, 100)
+    ticks = np.arange(-100, 101, 25)
+    ax.set_xticks(ticks, labels=[f"{abs(t)}%" for t in ticks])
+    ax.set_xlabel("Percentage of valid answers (negative to the left, positive to the right)")
+    ax.set_title(title, loc="left")
+    ax.legend(
+        frameon=False, fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=len(rows)
+    )
+    save_figure(fig, png, svg, synthetic=synthetic)
+
+
+def paired_change_figure(
+    table_path: str, png: str, svg: str, *, title: str, synthetic: bool
+) -> None:
+    """Mothers whose answer was lower / unchanged / higher at the later wave, per item and comparison."""
+    table = read_csv(table_path)
+    directions = spec.keyed_labels("paired_direction")
+    polarity = _polarity()
+    rows = list(directions.values())
+    labels, parts = [], []
+    for record in table.to_dict("records"):
+        if pd.isna(record["pairs"]) or any(pd.isna(record[key]) for key in directions):
+            continue  # suppressed by disclosure control: not drawn
+        labels.append(
+            f"{wrap_label(spec.item_short(record['item']), 34)}\n{record['comparison']} "
+            f"({int(record['pairs'])} pairs)"
+        )
+        parts.append({label: float(record[key]) for key, label in directions.items()})
+    fig, ax = new_figure(7.0, max(2.5, ROW_HEIGHT * 1.6 * len(labels) + 1.3))
+    _diverging_bars(ax, labels, parts, rows, polarity, annotate=False)
+    extent = max([sum(p.values()) for p in parts] + [1])
+    ax.set_xlim(-extent, extent)
+    ticks = ax.get_xticks()
+    ax.set_xticks(ticks, labels=[f"{abs(t):.0f}" for t in ticks])
+    ax.set_xlim(-extent, extent)
+    ax.set_xlabel("Number of mothers (lower to the left, higher to the right)")
+    ax.set_title(title, loc="left")
+    ax.legend(
+        frameon=False, fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(rows)
+    )
+    save_figure(fig, png, svg, synthetic=synthetic)
+
+
+def practitioner_agreement_figure(
+    table_path: str, statements_path: str, png: str, svg: str, *, title: str, synthetic: bool
+) -> None:
+    """Number of practitioners per collapsed answer, one stacked bar per statement and wave."""
+    table = read_csv(table_path)
+    statements = read_csv(statements_path)
+    text = {(r["item"], r["column"]): r["statement"] for r in statements.to_dict("records")}
+    polarity = _polarity()
+    rows = list(dict.fromkeys(table["row"]))
+    waves = list(dict.fromkeys(table["column"]))
+    labels, parts = [], []
+    for item in dict.fromkeys(table["item"]):
+        for wave in waves:
+            cell = table.loc[(table["item"] == item) & (table["column"] == wave)]
+            if cell.empty:
+                continue
+            suffix = f" ({wave})" if len(waves) > 1 else ""
+            labels.append(wrap_label(text.get((item, wave), item) + suffix, 62))
+            parts.append(dict(zip(cell["row"], cell["n"].astype(float), strict=True)))
+    fig, ax = new_figure(7.5, max(3.0, 0.42 * len(labels) + 1.4))
+    y = np.arange(len(labels))
+    left = np.zeros(len(labels))
+    for row in rows:
+        widths = np.array([p.get(row, 0.0) for p in parts])
+        ax.barh(
+            y,
+            widths,
+            left=left,
+            color=DIVERGING[polarity[row]],
+            edgecolor="white",
+            linewidth=0.5,
+            height=0.7,
+            label=row,
+        )
+        for yi, (x0, w) in enumerate(zip(left, widths, strict=True)):
+            if w > 0:
+                ax.text(
+                    x0 + w / 2,
+                    yi,
+                    f"{w:.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=6.5,
+                    color="white" if polarity[row] in ("positive", "negative") else "black",
+                )
+        left += widths
+    ax.set_yticks(y, labels=labels, fontsize=6.5)
+    ax.invert_yaxis()
+    ax.set_xlabel("Number of practitioners")
+    fig.suptitle(title, x=0.02, ha="left", fontsize=10)
+    ax.legend(frameon=False, fontsize=7, loc="upper center", bbox_to_anchor=(0.3, -0.06), ncol=2)
+    save_figure(fig, png, svg, synthetic=synthetic)
+
+
+def empty_figure(png: str, svg: str, *, title: str, synthetic: bool) -> None:
+    """A figure saying there is nothing to draw (e.g. no second wave yet at the cut-off)."""
+    fig, ax = new_figure(7.0, 2.0)
+    ax.axis("off")
+    ax.text(0.5, 0.5, spec.mothers_codebook()["empty_figure_text"], ha="center", va="center")
+    ax.set_title(title, loc="left")
+    save_figure(fig, png, svg, synthetic=synthetic)
+
+
+def draw_survey_figure(
+    figure_id: str, table_paths: list[str], png: str, svg: str, *, synthetic: bool
+) -> None:
+    """rule survey_figure: draw the figure the codebook defines under ``figure_id``."""
+    figure = spec.figure_specs()[figure_id]
+    kind = figure["kind"]
+    if read_csv(table_paths[0]).empty:
+        empty_figure(png, svg, title=figure["title"], synthetic=synthetic)
+    elif kind == "diverging_items":
+        diverging_items_figure(table_paths[0], png, svg, title=figure["title"], synthetic=synthetic)
+    elif kind == "paired_change":
+        paired_change_figure(table_paths[0], png, svg, title=figure["title"], synthetic=synthetic)
+    elif kind == "practitioner_agreement":
+        practitioner_agreement_figure(
+            table_paths[0], table_paths[1], png, svg, title=figure["title"], synthetic=synthetic
+        )
+    else:
+        raise ValueError(f"figure {figure_id!r}: unknown kind {kind!r} in the codebook")

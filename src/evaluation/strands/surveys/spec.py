@@ -1,0 +1,293 @@
+"""The survey codebook and survey config, as objects the readers and tables use.
+
+Everything here is read from ``codebook/mothers_survey.yaml``,
+``codebook/practitioner_survey.yaml`` and the ``surveys:`` key of the run
+config; no category label is written in Python.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from evaluation.core import codebook
+from evaluation.core.config import ConfigError, slug
+
+WAI_RULES = ("complete", "prorate")
+
+
+def mothers_codebook() -> dict:
+    """The mothers' questionnaire part of the codebook."""
+    return codebook.load_codebook()["mothers_survey"]
+
+
+def practitioner_codebook() -> dict:
+    """The practitioner survey part of the codebook."""
+    return codebook.load_codebook()["practitioner_survey"]
+
+
+def value_set_entries(name: str) -> list[dict]:
+    """The raw entries (label, code, variants, ...) of a codebook value set."""
+    return codebook.load_codebook_value_set_entries(name)
+
+
+def labels(name: str) -> list[str]:
+    """Canonical labels of a value set, in codebook order."""
+    return list(codebook.value_set(name).labels)
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A response scale: valid codes with labels (or a numeric range) and user-missing codes."""
+
+    name: str
+    value_set: str | None
+    codes: dict[int, str]
+    missing: dict[int, str]
+    low: int
+    high: int
+    collapsed: str | None
+    collapse_map: dict[int, str]
+
+    @property
+    def labelled(self) -> bool:
+        return self.value_set is not None
+
+    def is_valid(self, code: int) -> bool:
+        return code in self.codes if self.labelled else self.low <= code <= self.high
+
+    def label(self, code: int) -> str | None:
+        return self.codes.get(code)
+
+    def describe(self) -> str:
+        """Allowed codes for an error message: valid codes, then user-missing codes."""
+        if self.labelled:
+            valid = ", ".join(f"{c} {lab}" for c, lab in sorted(self.codes.items()))
+        else:
+            valid = f"a whole number from {self.low} to {self.high}"
+        missing = ", ".join(f"{c} {lab}" for c, lab in sorted(self.missing.items()))
+        return f"{valid}; or user-missing {missing}"
+
+    def code_for_label(self, text: object) -> int | None:
+        """Code of a text label (valid or user-missing), matched through the codebook variants."""
+        sets = ([self.value_set] if self.value_set else []) + self._missing_sets()
+        for name in sets:
+            label = codebook.value_set(name).match(text)
+            if label is not None:
+                return _code_of(name, label)
+        return None
+
+    def _missing_sets(self) -> list[str]:
+        return list(mothers_codebook()["scales"][self.name].get("missing", []))
+
+
+def _code_of(value_set_name: str, label: str) -> int:
+    for entry in value_set_entries(value_set_name):
+        if entry["label"] == label:
+            return int(entry["code"])
+    raise KeyError(label)
+
+
+@cache
+def scale(name: str) -> Scale:
+    """The named response scale of the mothers' questionnaire."""
+    spec = mothers_codebook()["scales"][name]
+    codes: dict[int, str] = {}
+    if spec.get("value_set"):
+        codes = {int(e["code"]): e["label"] for e in value_set_entries(spec["value_set"])}
+        low, high = min(codes), max(codes)
+    else:
+        low, high = (int(v) for v in spec["range"])
+    missing: dict[int, str] = {}
+    for set_name in spec.get("missing", []):
+        missing.update({int(e["code"]): e["label"] for e in value_set_entries(set_name)})
+    collapse_map: dict[int, str] = {}
+    if spec.get("collapsed"):
+        for entry in value_set_entries(spec["collapsed"]):
+            collapse_map.update({int(c): entry["label"] for c in entry["codes"]})
+    return Scale(
+        name, spec.get("value_set"), codes, missing, low, high, spec.get("collapsed"), collapse_map
+    )
+
+
+def variables() -> dict[str, dict]:
+    """Variable name -> definition, in codebook order."""
+    return mothers_codebook()["variables"]
+
+
+def scale_items() -> list[str]:
+    """Every scale variable (questionnaire item), in codebook order."""
+    return [name for name, spec in variables().items() if spec["type"] == "scale"]
+
+
+def free_text_variables() -> list[str]:
+    return [name for name, spec in variables().items() if spec["type"] == "free_text"]
+
+
+def items_for_wave(position: int) -> list[str]:
+    """Scale items asked at the wave in this position (1 = first configured wave)."""
+    return [
+        name for name in scale_items() if int(variables()[name].get("from_wave", 1)) <= position
+    ]
+
+
+def item_scale(item: str) -> Scale:
+    return scale(variables()[item]["scale"])
+
+
+def item_statement(item: str) -> str:
+    spec = variables().get(item) or mothers_codebook()["paired_extra_labels"][item]
+    return spec["statement"]
+
+
+def item_short(item: str) -> str:
+    spec = variables().get(item) or mothers_codebook()["paired_extra_labels"][item]
+    return spec.get("short", spec["statement"])
+
+
+def wai_spec() -> dict:
+    return mothers_codebook()["wai"]
+
+
+def item_tables() -> dict[str, list[tuple[str, str]]]:
+    """Stacked item table id -> [(item, 'collapsed' | 'labels'), ...]."""
+    tables = {}
+    for table_id, spec in mothers_codebook()["item_tables"].items():
+        default = spec.get("rows", "collapsed")
+        entries = []
+        for entry in spec["items"]:
+            if isinstance(entry, dict):
+                entries.append((entry["item"], entry.get("rows", default)))
+            else:
+                entries.append((entry, default))
+        tables[table_id] = entries
+    return tables
+
+
+def row_labels(item: str, rows: str) -> list[str]:
+    """Table rows of an item: its collapsed categories or every label of its scale."""
+    item_scale_ = item_scale(item)
+    if rows == "collapsed":
+        return labels(item_scale_.collapsed)
+    return labels(item_scale_.value_set)
+
+
+def table_titles() -> dict[str, dict]:
+    """Table id -> title spec, for both surveys."""
+    return {**mothers_codebook()["tables"], **practitioner_codebook()["tables"]}
+
+
+def figure_specs() -> dict[str, dict]:
+    """Figure id -> spec (table, kind, title, alt), for both surveys."""
+    return {**mothers_codebook()["figures"], **practitioner_codebook()["figures"]}
+
+
+def figure_tables(figure_id: str) -> list[str]:
+    """Table ids a figure is drawn from: its table, then any extra tables (e.g. statements)."""
+    figure = figure_specs()[figure_id]
+    return [figure["table"], *figure.get("extra_tables", [])]
+
+
+def mothers_table_ids() -> list[str]:
+    return list(mothers_codebook()["tables"])
+
+
+def practitioner_table_ids() -> list[str]:
+    return list(practitioner_codebook()["tables"])
+
+
+def method_text(name: str, **values) -> str:
+    """A method statement from the codebook, with its placeholders filled."""
+    return " ".join(str(mothers_codebook()["methods"][name]["text"]).split()).format(**values)
+
+
+def method_short(name: str, **values) -> str:
+    """The short name of a method (for table cells), with its placeholders filled."""
+    return str(mothers_codebook()["methods"][name]["short"]).format(**values)
+
+
+# --------------------------------------------------------------------------- config
+
+
+@dataclass(frozen=True)
+class SurveySettings:
+    """The validated ``surveys:`` config: waves in order and the WAI rule."""
+
+    mother_waves: dict[str, str]
+    practitioner_waves: dict[str, str]
+    wai_rule: str
+    wai_max_missing: int
+
+    def wave_position(self, wave: str) -> int:
+        return list(self.mother_waves).index(wave) + 1
+
+    def describe_wai_rule(self) -> str:
+        text = " ".join(str(wai_spec()["rules"][self.wai_rule]).split())
+        return text.format(max_missing=self.wai_max_missing)
+
+
+def _waves(node, key: str, required: bool) -> dict[str, str]:
+    waves = (node or {}).get("waves") if isinstance(node, dict) else None
+    if not waves:
+        if required:
+            raise ConfigError(
+                f"config key '{key}' must list at least one wave, e.g. 'T1: data/raw/...'"
+            )
+        return {}
+    if not isinstance(waves, dict):
+        raise ConfigError(
+            f"config key '{key}' must map wave labels to file paths, e.g. 'T1: data/raw/...'"
+        )
+    out = {str(label).strip(): str(path) for label, path in waves.items()}
+    slugs = [slug(label) for label in out]
+    if len(set(slugs)) != len(slugs):
+        raise ConfigError(f"config key '{key}': two wave labels give the same file name")
+    for label, path in out.items():
+        if not re.search(r"\.(sav|csv)$", path, re.IGNORECASE):
+            raise ConfigError(f"config key '{key}: {label}': {path!r} is not a .sav or .csv file")
+    return out
+
+
+def survey_settings(surveys: dict | None) -> SurveySettings:
+    """Check the ``surveys:`` config and return it as settings; errors name the key."""
+    surveys = surveys or {}
+    mothers = surveys.get("mothers") or {}
+    rule = str(mothers.get("wai_missing_rule", "complete")).strip().lower()
+    if rule not in WAI_RULES:
+        raise ConfigError(
+            f"config key 'surveys: mothers: wai_missing_rule' is {rule!r}; use 'complete' or 'prorate'"
+        )
+    max_missing = mothers.get("wai_max_missing_per_subscale", 1)
+    if (
+        isinstance(max_missing, bool)
+        or not isinstance(max_missing, int)
+        or not 0 <= max_missing <= 3
+    ):
+        raise ConfigError(
+            "config key 'surveys: mothers: wai_max_missing_per_subscale' must be a whole number "
+            f"from 0 to 3 (items of 4 that may be missing); got {max_missing!r}"
+        )
+    return SurveySettings(
+        mother_waves=_waves(mothers, "surveys: mothers: waves", True),
+        practitioner_waves=_waves(
+            surveys.get("practitioners"), "surveys: practitioners: waves", False
+        ),
+        wai_rule=rule,
+        wai_max_missing=max_missing,
+    )
+
+
+def wave_slugs(waves: dict[str, str]) -> dict[str, str]:
+    """File-name slug -> wave label."""
+    return {slug(label): label for label in waves}
+
+
+def keyed_labels(value_set_name: str) -> dict[str, str]:
+    """key -> label for value sets whose entries carry a ``key`` (e.g. WAI completion rows)."""
+    return {e["key"]: e["label"] for e in value_set_entries(value_set_name) if "key" in e}
+
+
+def blank_reason() -> str:
+    """The missing-reason label for a blank answer (system-missing)."""
+    return next(e["label"] for e in value_set_entries("mothers_missing_reason") if e.get("blank"))
