@@ -99,3 +99,19 @@ def test_package_versions_change_with_any_file_of_the_part(tmp_path, monkeypatch
     (tmp_path / "strands" / "demo" / "tables.py").write_text("")
     added = workflow.package_version("strands/demo")
     assert len({before, edited, added}) == 3
+
+
+def test_stage_results_and_cutoff_dates():
+    import datetime as dt
+
+    import pandas as pd
+
+    from evaluation.core.findings import FindingLog
+    from evaluation.core.stage import StageResult, as_date
+
+    result = StageResult({"answers": pd.DataFrame({"x": [1, 2]})}, FindingLog("demo"))
+    assert result.rows("answers") == 2 and list(result["answers"]["x"]) == [1, 2]
+    assert as_date("2023-12-31") == dt.date(2023, 12, 31)
+    assert as_date(dt.datetime(2023, 12, 31, 15, 0)) == dt.date(2023, 12, 31)
+    with pytest.raises(ValueError, match="31/12/2023.*YYYY-MM-DD"):
+        as_date("31/12/2023")
