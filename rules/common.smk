@@ -2,9 +2,11 @@
 # package files behind each step, which Snakemake does not track itself. Every
 # step lists them with their digests among its params (code_versions).
 
+import os
 import re
 from pathlib import Path
 
+import evaluation.core.codebook as evaluation_codebook
 import evaluation.core.config as evaluation_config
 from evaluation.core.logs import log_to  # noqa: F401  (used by run: blocks)
 from evaluation.runtime import run_step
@@ -15,6 +17,9 @@ evaluation_workflow.skip_final_garbage_collection()
 evaluation_workflow.serialize_params_without_pandas()
 
 CONFIG = evaluation_config.validate_config(config)
+# The study's codebook (config key codebook:, a folder beside config.yaml): named
+# in the environment, so that this process, the workers and every job read it.
+os.environ[evaluation_codebook.CODEBOOK_ENV] = str(Path(CONFIG["codebook"]).resolve())
 PRISONS = list(CONFIG["case_trackers"])
 PRISON_SLUGS = {evaluation_config.slug(name): name for name in PRISONS}
 CUTOFF = CONFIG["cutoff_date"]
@@ -124,7 +129,9 @@ DISALLOWED_NAMES_FILE = [
     for path in [config.get("qualitative", {}).get("disallowed_names")]
     if path and Path(path).exists()
 ]
-CODEBOOK_FILES = sorted(str(p) for p in Path("src/evaluation/codebook").glob("*.yaml"))
+CODEBOOK_FILES = [
+    str(path) for path in evaluation_codebook.codebook_files(CONFIG["codebook"])
+]
 
 
 def code_versions(paths):

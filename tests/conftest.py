@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# The example study's codebook, for tests that call the package directly (a
+# Snakemake run and `evaluation validate` name their study's codebook themselves).
+os.environ["EVALUATION_CODEBOOK"] = str(REPO / "codebook")
 
 BASELINE_HEADER = [
     "case_id",

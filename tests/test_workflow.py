@@ -167,18 +167,30 @@ def test_no_op_rerun(final_run):
 
 def test_editing_package_code_reruns_the_rules_that_use_it(final_run, tmp_path):
     workdir = copy_of_run(final_run, tmp_path)
-    tables_py = workdir / "src/evaluation/tables.py"
+    tables_py = workdir / "src/evaluation/strands/case_tracker/tables.py"
     tables_py.write_text(tables_py.read_text() + "\n# edited\n")
     result = snakemake(workdir, "--dry-run")
     jobs = planned_jobs(result.stdout)
-    assert "case_tracker_tables" in jobs and "read_case_tracker" not in jobs
-    assert "now: 'src/evaluation/tables.py sha256:" in result.stdout  # the reason names the file
+    # every rule of the strand re-runs, no other strand's rule does
+    assert "case_tracker_tables" in jobs and "read_case_tracker" in jobs
+    assert not any(job.startswith(("survey_", "qualitative_", "activity_read")) for job in jobs)
+    # the reason names the part with its digest
+    assert "now: 'evaluation/strands/case_tracker sha256:" in result.stdout
 
 
 def test_every_step_reruns_when_the_shared_code_changes(final_run, tmp_path):
     workdir = copy_of_run(final_run, tmp_path)
-    codebook = workdir / "src/evaluation/codebook/__init__.py"
+    codebook = workdir / "src/evaluation/core/codebook.py"
     codebook.write_text(codebook.read_text() + "\n# edited\n")
+    jobs = planned_jobs(snakemake(workdir, "--dry-run").stdout)
+    every_job = planned_jobs(snakemake(workdir, "--dry-run", "--forceall").stdout)
+    assert jobs == every_job
+
+
+def test_editing_the_studys_codebook_reruns_every_step(final_run, tmp_path):
+    workdir = copy_of_run(final_run, tmp_path)
+    derived = workdir / "codebook/derived.yaml"
+    derived.write_text(derived.read_text() + "\n# edited\n")
     jobs = planned_jobs(snakemake(workdir, "--dry-run").stdout)
     every_job = planned_jobs(snakemake(workdir, "--dry-run", "--forceall").stdout)
     assert jobs == every_job

@@ -1,14 +1,22 @@
-"""The project's codebook: one place that defines every column and category.
+"""The study's codebook: one place that defines every column and category.
 
-The codebook is a set of YAML files in this folder, one per strand
-(``case_tracker.yaml``, ``derived.yaml``, and one per survey or qualitative
-source). :func:`load_codebook` merges them into one dictionary; the helpers
-here turn its entries into the objects the readers, tables and report use.
+The codebook is a folder of YAML files that belongs to the study, not to the
+package (``codebook/`` beside the study's ``config.yaml``): one file per
+strand (``case_tracker.yaml``, ``derived.yaml``, and one per survey,
+qualitative or activity source). :func:`load_codebook` merges them into one
+dictionary; the helpers here turn its entries into the objects the readers,
+tables and report use.
+
+Which folder: the one :func:`use_codebook` named in this process, else the
+environment variable ``EVALUATION_CODEBOOK`` (the Snakefile sets it from the
+config's ``codebook:`` key, so every job and worker reads the study's
+codebook), else ``codebook/`` in the working directory.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -20,7 +28,9 @@ import yaml
 if TYPE_CHECKING:
     import pandas as pd
 
-CODEBOOK_DIR = Path(__file__).parent.parent / "codebook"
+#: The environment variable that names the study's codebook folder.
+CODEBOOK_ENV = "EVALUATION_CODEBOOK"
+_chosen: Path | None = None
 
 _DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-", "\u2019": "'"})
 _SPACES = re.compile(r"\s+")
@@ -33,16 +43,50 @@ _SPACED_PUNCT = re.compile(r"\s*([/:\-])\s*")
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def codebook_files() -> list[Path]:
-    """The YAML files that make up the codebook, in a stable order."""
-    return sorted(CODEBOOK_DIR.glob("*.yaml"))
+class CodebookError(FileNotFoundError):
+    """The study's codebook folder is missing or holds no codebook files."""
+
+
+def use_codebook(directory: str | Path | None) -> None:
+    """Read the codebook from ``directory`` from now on in this process (None: back to the default)."""
+    global _chosen
+    _chosen = Path(directory).resolve() if directory is not None else None
+
+
+def codebook_dir() -> Path:
+    """The folder the codebook is read from (see the module docstring for the order)."""
+    if _chosen is not None:
+        return _chosen
+    return _resolved(os.environ.get(CODEBOOK_ENV) or None, os.getcwd())
 
 
 @cache
+def _resolved(configured: str | None, cwd: str) -> Path:
+    return (Path(cwd) / (configured or "codebook")).resolve()
+
+
+def codebook_files(directory: str | Path | None = None) -> list[Path]:
+    """The YAML files that make up the codebook, in a stable order."""
+    folder = Path(directory) if directory is not None else codebook_dir()
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        raise CodebookError(
+            f"no codebook found: {folder} has no .yaml files. A study keeps its codebook in a "
+            f"folder beside its config.yaml (config key 'codebook', default 'codebook'); set "
+            f"{CODEBOOK_ENV} or run from the study's folder."
+        )
+    return files
+
+
 def load_codebook() -> dict:
-    """All codebook files merged into one mapping (top-level keys per file)."""
+    """All codebook files of the study merged into one mapping (top-level keys per file)."""
+    return _load(str(codebook_dir()))
+
+
+@cache
+def _load(directory: str) -> dict:
     merged: dict = {}
-    for path in codebook_files():
+    for path in codebook_files(directory):
         merged[path.stem] = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     return merged
 
@@ -100,9 +144,13 @@ def load_codebook_value_set_entries(name: str) -> list[dict]:
     return sets[name]
 
 
-@cache
 def value_set(name: str) -> ValueSet:
     """The named value set, with each label also accepting itself as a variant."""
+    return _value_set(str(codebook_dir()), name)
+
+
+@cache
+def _value_set(directory: str, name: str) -> ValueSet:
     entries = load_codebook_value_set_entries(name)
     lookup: dict[str, str] = {}
     for entry in entries:
