@@ -23,7 +23,8 @@ def release_bundle(input, output, params) -> None:
     import shutil
     from pathlib import Path
 
-    from evaluation import __version__, codebook
+    from evaluation import __version__
+    from evaluation.core import codebook
     from evaluation.release_bundle import write_release_bundle
 
     log = json.loads(Path(input.disclosure_log).read_text(encoding="utf-8"))
