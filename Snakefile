@@ -13,10 +13,26 @@ configfile: "config.yaml"
 
 
 include: "rules/common.smk"
+# The study's strands (evaluation.core.config.study_strands): the case tracker,
+# then each optional strand whose files the config names.
 include: "rules/case_tracker.smk"
-include: "rules/surveys.smk"
-include: "rules/qualitative.smk"
-include: "rules/activity.smk"
+
+
+if "surveys" in STUDY_STRANDS:
+
+    include: "rules/surveys.smk"
+
+
+if "qualitative" in STUDY_STRANDS:
+
+    include: "rules/qualitative.smk"
+
+
+if "activity" in STUDY_STRANDS:
+
+    include: "rules/activity.smk"
+
+
 include: "rules/audit.smk"
 include: "rules/report.smk"
 include: "rules/provenance.smk"

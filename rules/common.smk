@@ -13,10 +13,8 @@ from evaluation.runtime import run_step
 import evaluation.strands.registry as evaluation_strands
 import evaluation.runtime.workflow as evaluation_workflow
 
-evaluation_workflow.skip_final_garbage_collection()
-evaluation_workflow.serialize_params_without_pandas()
-
 CONFIG = evaluation_config.validate_config(config)
+STUDY_STRANDS = evaluation_config.study_strands(CONFIG)
 # The study's codebook (config key codebook:, a folder beside config.yaml): named
 # in the environment, so that this process, the workers and every job read it.
 os.environ[evaluation_codebook.CODEBOOK_ENV] = str(Path(CONFIG["codebook"]).resolve())

@@ -298,8 +298,28 @@ def third_prison_run(tmp_path_factory):
     return workdir
 
 
+@pytest.fixture(scope="session")
+def reduced_study_run(tmp_path_factory):
+    """A study with only the case tracker and interviews (no surveys, no diaries), ``min_cell: 10``.
+
+    The config is rewritten, not merged: a strand is left out by leaving its
+    key out, as another team's config.yaml would.
+    """
+    import yaml
+    from workflow import copy_project, snakemake
+
+    workdir = copy_project(tmp_path_factory.mktemp("reduced_study"))
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    del config["surveys"], config["activity"]
+    config["disclosure"] = {"min_cell": 10, "review_threshold": 5}
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    snakemake(workdir)
+    return workdir
+
+
 #: Fixtures that build a project with Snakemake (once per session or module).
 WORKFLOW_FIXTURES = {
+    "reduced_study_run",
     "final_run",
     "protected_run",
     "third_prison_run",

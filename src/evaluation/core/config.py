@@ -52,6 +52,32 @@ def _mapping(config: Mapping, key: str, *, required: bool = True) -> dict:
     return dict(node)
 
 
+#: The source strands a study can have, in the order their rules are included.
+#: The case tracker is every study's register; the others are in the study when
+#: the config names their files (see :func:`study_strands`).
+OPTIONAL_STRANDS = ("surveys", "qualitative", "activity")
+
+
+def study_strands(config: Mapping) -> list[str]:
+    """The strands this study runs: the case tracker, then each optional strand the config names.
+
+    ``surveys`` when ``surveys:`` lists waves of either questionnaire,
+    ``qualitative`` when ``qualitative:`` names its files, ``activity`` when
+    ``activity: log:`` names a diary. A strand left out has no rules, tables,
+    figures or report section.
+    """
+    strands = ["case_tracker"]
+    surveys = config.get("surveys") or {}
+    if any(((surveys.get(kind) or {}).get("waves")) for kind in ("mothers", "practitioners")):
+        strands.append("surveys")
+    qualitative = config.get("qualitative") or {}
+    if qualitative.get("coded_segments") or qualitative.get("themes"):
+        strands.append("qualitative")
+    if (config.get("activity") or {}).get("log"):
+        strands.append("activity")
+    return strands
+
+
 def validate_config(config: Mapping) -> dict:
     """Check the merged config and return a normalised copy (dates as ISO text)."""
     cfg = dict(config)
