@@ -23,21 +23,21 @@ def error_text(path) -> str:
 
 def test_good_workbook_is_normalised(tracker_path):
     result = read(tracker_path)
-    cases = result.cases.set_index("case_id")
+    cases = result["cases"].set_index("case_id")
     assert list(cases.index) == ["T-001", "T-002"]  # T-003 never started
     assert cases.at["T-002", "legal_status"] == "Remand"  # 'remand' -> canonical
     assert cases.at["T-002", "first_contact_date"] == pd.Timestamp(2021, 11, 3)  # day-first text
     assert cases.at["T-001", "sentence_months"] == 30
     assert cases.at["T-002", "age"] == 40  # integer from text
     assert cases.at["T-002", "local_authority"] == "Westvale; northshire"
-    children = result.children
+    children = result["children"]
     assert children["placement"].tolist() == [
         "Foster care",
         "Kinship or family carer",
         "Father or mother's partner",
     ]
     assert children["has_social_worker"].tolist() == ["Yes", "Yes", "Not known"]
-    reviews = result.reviews
+    reviews = result["reviews"]
     assert reviews["review_date"].tolist() == [
         pd.Timestamp(2021, 11, 10),
         pd.Timestamp(2022, 5, 19),
@@ -119,8 +119,8 @@ def test_header_variants_and_note_columns(tmp_path):
     for row in sheets["Baseline"]:
         row["notes"] = "researcher note"
     result = read(write_tracker(tmp_path / "t.xlsx", sheets, headers={"Baseline": header}))
-    assert len(result.cases) == 2
-    ignored = result.log.to_frame().query("check == 'ignored_column'")
+    assert len(result["cases"]) == 2
+    ignored = result.findings.to_frame().query("check == 'ignored_column'")
     assert ignored["column"].tolist() == ["Notes"]
 
 
@@ -131,7 +131,7 @@ def test_extra_sheet_and_blank_rows_are_counted_not_lost(tmp_path):
     workbook["Children"].insert_rows(3)
     workbook.save(path)
     result = read(path)
-    assert "ignored_sheet" in set(result.log.to_frame()["check"])
+    assert "ignored_sheet" in set(result.findings.to_frame()["check"])
     ledger = result.ledger.to_frame()
     blank = ledger[(ledger["sheet"] == "Children") & (ledger["reason"] == "fully blank row")]
     assert blank["rows"].tolist() == [1]
@@ -175,10 +175,10 @@ def test_warnings_do_not_stop_the_run(tmp_path):
     sheets["Baseline"][0]["acct"] = None  # blank -> Not recorded
     sheets["Triage coding"].append(dict(sheets["Triage coding"][0]))  # duplicate need
     result = read(write_tracker(tmp_path / "t.xlsx", sheets))
-    checks = set(result.log.to_frame()["check"])
+    checks = set(result.findings.to_frame()["check"])
     assert {"contact_before_referral", "blank_cell", "duplicate_need"} <= checks
-    assert len(result.needs) == 3  # duplicate counted once
-    assert pd.isna(result.cases.set_index("case_id").at["T-001", "acct"])
+    assert len(result["needs"]) == 3  # duplicate counted once
+    assert pd.isna(result["cases"].set_index("case_id").at["T-001", "acct"])
 
 
 @pytest.mark.parametrize("content", [b"this is not a workbook", b""])
@@ -200,9 +200,9 @@ def test_formula_cells_are_read_by_cached_value_with_a_warning(tmp_path):
     workbook.save(path)
     # openpyxl stores no cached value, so this cell reads as blank (a warning), like an unsaved formula
     result = read(path)
-    formula = result.log.to_frame().query("check == 'formula_cell'")
+    formula = result.findings.to_frame().query("check == 'formula_cell'")
     assert formula[["sheet", "row", "column"]].values.tolist() == [["Baseline", 2, "F"]]
-    assert pd.isna(result.cases.set_index("case_id").at["T-001", "age"])
+    assert pd.isna(result["cases"].set_index("case_id").at["T-001", "age"])
 
 
 def test_formula_detection_ignores_files_that_are_not_xlsx(tmp_path):
@@ -222,4 +222,4 @@ def test_empty_tracker_with_hidden_lists_sheet_reads_cleanly(tmp_path):
     lists.sheet_state = "hidden"
     workbook.save(path)
     result = read(path)
-    assert result.cases.empty and result.log.findings == []
+    assert result["cases"].empty and result.findings.findings == []

@@ -8,7 +8,7 @@ from conftest import baseline_row, small_tracker_sheets, write_tracker
 
 from evaluation.core import codebook
 from evaluation.core.findings import DataValidationError, ledger_balance
-from evaluation.strands.case_tracker.cutoff import combine_at_cutoff
+from evaluation.strands.case_tracker.cutoff import tracker_at_cutoff
 from evaluation.strands.case_tracker.derive import quarter_index, quarter_labels, quarter_periods
 from evaluation.strands.case_tracker.read import read_case_tracker
 from evaluation.strands.case_tracker.tables import build_key_facts, build_table, build_tables
@@ -66,14 +66,12 @@ def two_prisons(tmp_path):
     )
     sheets["Baseline"][1]["ethnicity"] = None  # blank -> Not recorded
     west = read_case_tracker(write_tracker(tmp_path / "west.xlsx", sheets), "West")
-    return {"East": east.frames(), "West": west.frames()}
+    return {"East": east, "West": west}
 
 
 def test_cutoff_excludes_and_counts(tmp_path):
-    at_cut = combine_at_cutoff(
-        two_prisons(tmp_path), cutoff=dt.date(2022, 5, 31), project_start=START
-    )
-    assert sorted(at_cut.mothers["case_id"]) == ["T-001", "T-002", "W-002"]
+    at_cut = tracker_at_cutoff(two_prisons(tmp_path), dt.date(2022, 5, 31), project_start=START)
+    assert sorted(at_cut["mothers"]["case_id"]) == ["T-001", "T-002", "W-002"]
     ledger = at_cut.ledger.to_frame()
     assert ledger_balance(ledger)["balanced"].all()
     reasons = ledger[ledger["outcome"] == "excluded"].groupby("reason")["rows"].sum()
@@ -82,34 +80,32 @@ def test_cutoff_excludes_and_counts(tmp_path):
         reasons["belongs to a case with first contact after the cut-off"] == 2 + 2 + 2
     )  # children, needs, reviews
     # the closing review of T-001 (19/05/2022) is inside the cut; latest outcome comes from it
-    t1 = at_cut.mothers.set_index("case_id").loc["T-001"]
+    t1 = at_cut["mothers"].set_index("case_id").loc["T-001"]
     assert t1["latest_contact_outcome"] == "Contact plan in place" and bool(t1["any_legal_support"])
     assert t1["closure_date"] == pd.Timestamp(2022, 5, 20)
 
 
 def test_review_after_cutoff_is_not_the_latest_state(tmp_path):
-    at_cut = combine_at_cutoff(
-        two_prisons(tmp_path), cutoff=dt.date(2022, 1, 31), project_start=START
-    )
-    t1 = at_cut.mothers.set_index("case_id").loc["T-001"]
+    at_cut = tracker_at_cutoff(two_prisons(tmp_path), dt.date(2022, 1, 31), project_start=START)
+    t1 = at_cut["mothers"].set_index("case_id").loc["T-001"]
     assert t1["latest_contact_outcome"] == "Unresolved" and pd.isna(t1["closure_date"])
     reasons = at_cut.ledger.to_frame().groupby("reason")["rows"].sum()
     assert reasons["review dated after the cut-off"] == 1
 
 
 def test_case_id_in_two_workbooks_is_an_error(tmp_path):
-    frames = two_prisons(tmp_path)
-    frames["West"]["cases"].loc[0, "case_id"] = "T-001"
+    reads = two_prisons(tmp_path)
+    reads["West"]["cases"].loc[0, "case_id"] = "T-001"
     with pytest.raises(DataValidationError, match="used in more than one workbook"):
-        combine_at_cutoff(frames, cutoff=dt.date(2023, 12, 31), project_start=START)
+        tracker_at_cutoff(reads, dt.date(2023, 12, 31), project_start=START)
 
 
 def tables_for(tmp_path, cutoff=dt.date(2023, 12, 31)):
-    at_cut = combine_at_cutoff(two_prisons(tmp_path), cutoff=cutoff, project_start=START)
+    at_cut = tracker_at_cutoff(two_prisons(tmp_path), cutoff, project_start=START)
     tables = build_tables(
-        at_cut.mothers,
-        at_cut.children,
-        at_cut.needs,
+        at_cut["mothers"],
+        at_cut["children"],
+        at_cut["needs"],
         prisons=["East", "West"],
         project_start=START,
         cutoff=cutoff,
@@ -211,7 +207,8 @@ def test_percentages_round_half_away_from_zero():
 
 def test_key_facts_bases_and_distinct_authorities(tmp_path):
     at_cut, _ = tables_for(tmp_path)
-    facts = build_key_facts(at_cut.mothers, prisons=["East", "West"]).set_index(["fact", "column"])
+    facts = build_key_facts(at_cut["mothers"], prisons=["East", "West"])
+    facts = facts.set_index(["fact", "column"])
     assert facts.loc[("two_plus_children", "Total"), ["n", "denominator"]].tolist() == [2, 4]
     siblings = facts.loc[("siblings_apart", "Total")]
     assert (siblings["n"], siblings["denominator"]) == (2, 2)  # base: mothers with 2+ children

@@ -414,7 +414,7 @@ def _check_tracker(target: Target, date_range) -> tuple[SourceCheck, object | No
     except DataValidationError as exc:
         return _stopped(target, exc), None
     check = SourceCheck(
-        target.kind, target.path, target.name, _rows_read(read.ledger), list(read.log.findings)
+        target.kind, target.path, target.name, _rows_read(read.ledger), list(read.findings.findings)
     )
     return check, read
 
@@ -597,12 +597,12 @@ def validate_all(
         from evaluation.strands.case_tracker.cutoff import check_unique_ids
 
         try:
-            check_unique_ids({prison_: read.frames() for prison_, read in reads.items()})
+            check_unique_ids(reads)
         except DataValidationError as exc:
             cross.extend(exc.findings)
             trackers_ok = False
     known = (
-        pd.concat([r.cases[["prison", "case_id"]] for r in reads.values()], ignore_index=True)
+        pd.concat([r["cases"][["prison", "case_id"]] for r in reads.values()], ignore_index=True)
         if trackers_ok
         else None
     )

@@ -135,7 +135,7 @@ def run_tracker(path) -> Outcome:
         read = read_case_tracker(path, "Test Prison")
     except DataValidationError as exc:
         return _stopped(exc)
-    return _outcome(read.log.findings, read.ledger.to_frame(), read)
+    return _outcome(read.findings.findings, read.ledger.to_frame(), read)
 
 
 def run_trackers(paths: dict) -> Outcome:
@@ -145,10 +145,10 @@ def run_trackers(paths: dict) -> Outcome:
 
     try:
         reads = {prison: read_case_tracker(path, prison) for prison, path in paths.items()}
-        check_unique_ids({prison: read.frames() for prison, read in reads.items()})
+        check_unique_ids(reads)
     except DataValidationError as exc:
         return _stopped(exc)
-    findings = [f for read in reads.values() for f in read.log.findings]
+    findings = [f for read in reads.values() for f in read.findings.findings]
     return _outcome(findings, None, reads)
 
 
@@ -389,7 +389,7 @@ def _two_workbooks(folder: Path) -> dict:
 
 
 def _cases_of(outcome: Outcome) -> pd.DataFrame:
-    return outcome.result.cases.set_index("case_id")
+    return outcome.result["cases"].set_index("case_id")
 
 
 def _verify_day_first(outcome: Outcome) -> None:

@@ -5,16 +5,21 @@ cut-off; its children and needs come with it. Reviews count when dated on or
 before the cut-off, so a case's state is its latest such review. Everything
 left out is counted in the ledger with its reason. This is also where the
 prisons' workbooks meet, so ids duplicated across workbooks are caught here.
+
+The read results come per prison either as the read stage's
+:class:`~evaluation.core.stage.StageResult` or as its frames alone (as loaded
+from the processed Parquet files).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
 
 import pandas as pd
 
 from evaluation.core.findings import DataValidationError, FindingLog, Ledger
+from evaluation.core.stage import StageResult
 from evaluation.strands.case_tracker.derive import derive_children, derive_mothers, isin
 
 SOURCE = "case_tracker"
@@ -31,23 +36,22 @@ _SHEETS = {
 }
 
 
-@dataclass
-class TrackerAtCut:
-    """Case-tracker data of every prison at one cut-off, with derived variables."""
-
-    mothers: pd.DataFrame
-    children: pd.DataFrame
-    needs: pd.DataFrame
-    reviews: pd.DataFrame
-    all_case_ids: pd.DataFrame
-    ledger: Ledger
+#: One prison's read: the read stage's result or its frames alone.
+PrisonRead = StageResult | Mapping[str, pd.DataFrame]
 
 
-def check_unique_ids(frames: dict[str, dict[str, pd.DataFrame]]) -> None:
+def _frames(read: PrisonRead) -> Mapping[str, pd.DataFrame]:
+    return read.frames if isinstance(read, StageResult) else read
+
+
+def check_unique_ids(reads: Mapping[str, PrisonRead]) -> None:
     """A case_id used in two prisons' workbooks is an error naming both places."""
     log = FindingLog(source=SOURCE)
     cases = pd.concat(
-        [f["cases"][["prison", "source_file", "excel_row", "case_id"]] for f in frames.values()],
+        [
+            _frames(read)["cases"][["prison", "source_file", "excel_row", "case_id"]]
+            for read in reads.values()
+        ],
         ignore_index=True,
     )
     dup = cases[cases["case_id"].duplicated(keep=False)].sort_values(
@@ -69,20 +73,26 @@ def check_unique_ids(frames: dict[str, dict[str, pd.DataFrame]]) -> None:
         raise DataValidationError(log.errors)
 
 
-def combine_at_cutoff(
-    frames: dict[str, dict[str, pd.DataFrame]],
-    *,
+def tracker_at_cutoff(
+    reads: Mapping[str, PrisonRead],
     cutoff: dt.date,
+    *,
     project_start: dt.date,
     band_overrides: dict | None = None,
-) -> TrackerAtCut:
-    """Apply the cut-off to every prison's frames (dict in config order) and derive variables."""
-    check_unique_ids(frames)
+) -> StageResult:
+    """Every prison's read (by prison, in config order) at the cut-off, with derived variables.
+
+    Frames ``mothers``, ``children``, ``needs``, ``reviews`` and ``all_case_ids``;
+    the ledger holds this step's rows only (the reads' ledgers are not repeated).
+    No findings are made here: an id in two workbooks raises DataValidationError.
+    """
+    check_unique_ids(reads)
     cut = pd.Timestamp(cutoff)
     ledger = Ledger()
     kept: dict[str, list[pd.DataFrame]] = {name: [] for name in _SHEETS}
     all_ids = []
-    for prison, prison_frames in frames.items():
+    for prison, read in reads.items():
+        prison_frames = _frames(read)
         cases = prison_frames["cases"]
         file = cases["source_file"].iloc[0] if len(cases) else prison
         all_ids.append(cases[["prison", "case_id"]])
@@ -119,11 +129,14 @@ def combine_at_cutoff(
     mothers = mothers.merge(closure, left_on="case_id", right_index=True, how="left")
     mothers.loc[mothers["closure_date"] > cut, "closure_date"] = pd.NaT
     children = derive_children(joined["children"], band_overrides)
-    return TrackerAtCut(
-        mothers=mothers.reset_index(drop=True),
-        children=children.reset_index(drop=True),
-        needs=joined["needs"].reset_index(drop=True),
-        reviews=joined["reviews"].reset_index(drop=True),
-        all_case_ids=pd.concat(all_ids, ignore_index=True),
+    return StageResult(
+        frames={
+            "mothers": mothers.reset_index(drop=True),
+            "children": children.reset_index(drop=True),
+            "needs": joined["needs"].reset_index(drop=True),
+            "reviews": joined["reviews"].reset_index(drop=True),
+            "all_case_ids": pd.concat(all_ids, ignore_index=True),
+        },
+        findings=FindingLog(source=SOURCE),
         ledger=ledger,
     )

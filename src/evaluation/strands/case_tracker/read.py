@@ -7,13 +7,15 @@ dates from Excel dates, serial numbers or UK day-first text; sentence text to
 months. Every problem is a finding with file, sheet, Excel row, column and
 value; errors are raised together at the end. The result does not depend on
 the cut-off (one read serves every cut), and the work summaries are dropped
-here: only whether one was written is kept.
+here: only whether one was written is kept. The result is a
+:class:`~evaluation.core.stage.StageResult` with the frames ``cases``,
+``children``, ``needs`` and ``reviews``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +38,7 @@ from evaluation.core.parsing import (
     parse_integer,
     parse_sentence,
 )
+from evaluation.core.stage import StageResult
 from evaluation.strands.case_tracker.derive import isin
 
 SOURCE = "case_tracker"
@@ -51,28 +54,6 @@ BLANK_ROW = "fully blank row"
 DUPLICATE_NEED = "need listed twice for the same case and source (counted once)"
 #: Baseline columns that may be blank without a warning (not used in a table).
 QUIET_BLANKS = {"referral_date", "local_authority", "sentence_length"}
-
-
-@dataclass
-class TrackerRead:
-    """The cleaned frames of one workbook, with its findings and ledger."""
-
-    prison: str
-    file: str
-    cases: pd.DataFrame
-    children: pd.DataFrame
-    needs: pd.DataFrame
-    reviews: pd.DataFrame
-    log: FindingLog
-    ledger: Ledger = field(default_factory=Ledger)
-
-    def frames(self) -> dict[str, pd.DataFrame]:
-        return {
-            "cases": self.cases,
-            "children": self.children,
-            "needs": self.needs,
-            "reviews": self.reviews,
-        }
 
 
 def _allowed(labels) -> str:
@@ -286,7 +267,8 @@ def _day(value) -> str:
 
 
 def _flag(
-    read: TrackerRead,
+    log: FindingLog,
+    file: str,
     severity: str,
     sheet: str,
     rows: pd.DataFrame,
@@ -298,14 +280,14 @@ def _flag(
     check: str = "",
 ) -> None:
     """One finding per row of ``rows``; ``message``, ``value`` and ``expected`` may be per-row callables."""
-    add = read.log.error if severity == "error" else read.log.warning
+    add = log.error if severity == "error" else log.warning
 
     def resolve(item, row):
         return item(row) if callable(item) else item
 
     for row in rows.itertuples(index=False):
         add(
-            read.file,
+            file,
             resolve(message, row),
             sheet=sheet,
             row=int(row.excel_row),
@@ -316,13 +298,15 @@ def _flag(
         )
 
 
-def _check_cross_sheet(read: TrackerRead) -> None:
+def _check_cross_sheet(read: StageResult, file: str) -> None:
     """Checks across the sheets of one workbook (ids, children, reviews)."""
-    cases, children, needs, reviews = read.cases, read.children, read.needs, read.reviews
+    cases, children, needs, reviews = (
+        read[name] for name in ("cases", "children", "needs", "reviews")
+    )
+    flag = partial(_flag, read.findings, file)
 
     dup = cases["case_id"].duplicated(keep=False) & cases["case_id"].notna()
-    _flag(
-        read,
+    flag(
         "error",
         "Baseline",
         cases[dup],
@@ -334,8 +318,7 @@ def _check_cross_sheet(read: TrackerRead) -> None:
 
     for sheet, frame in (("Children", children), ("Triage coding", needs), ("Reviews", reviews)):
         orphan = frame["case_id"].notna() & ~isin(frame["case_id"], cases["case_id"])
-        _flag(
-            read,
+        flag(
             "error",
             sheet,
             frame[orphan],
@@ -348,8 +331,7 @@ def _check_cross_sheet(read: TrackerRead) -> None:
     dup_child = (
         children.duplicated(["case_id", "child_ref"], keep=False) & children["child_ref"].notna()
     )
-    _flag(
-        read,
+    flag(
         "error",
         "Children",
         children[dup_child],
@@ -362,8 +344,7 @@ def _check_cross_sheet(read: TrackerRead) -> None:
     rows_here = cases["case_id"].map(children.groupby("case_id").size()).fillna(0).astype(int)
     declared = cases["n_children_under_18"]
     mismatch = (declared.notna() & (declared != rows_here)).fillna(False)
-    _flag(
-        read,
+    flag(
         "warning",
         "Baseline",
         cases[mismatch].assign(rows_here=rows_here[mismatch]),
@@ -377,8 +358,7 @@ def _check_cross_sheet(read: TrackerRead) -> None:
     )
 
     early = (cases["first_contact_date"] < cases["referral_date"]).fillna(False)
-    _flag(
-        read,
+    flag(
         "warning",
         "Baseline",
         cases[early],
@@ -390,8 +370,7 @@ def _check_cross_sheet(read: TrackerRead) -> None:
 
     remand = cases["legal_status"] == "Remand"
     has_sentence = cases["sentence_months"].notna() | cases["sentence_indeterminate"].fillna(False)
-    _flag(
-        read,
+    flag(
         "warning",
         "Baseline",
         cases[(remand & has_sentence).fillna(False)],
@@ -400,8 +379,7 @@ def _check_cross_sheet(read: TrackerRead) -> None:
         check="sentence_on_remand",
     )
     not_remand_blank = (~remand.fillna(False)) & ~has_sentence & cases["legal_status"].notna()
-    _flag(
-        read,
+    flag(
         "warning",
         "Baseline",
         cases[not_remand_blank],
@@ -416,8 +394,7 @@ def _check_cross_sheet(read: TrackerRead) -> None:
         reviews["case_id"].map(first_contact.to_dict()), index=reviews.index, dtype="datetime64[us]"
     )
     before = (reviews["review_date"] < starts).fillna(False)
-    _flag(
-        read,
+    flag(
         "error",
         "Reviews",
         reviews[before],
@@ -429,8 +406,7 @@ def _check_cross_sheet(read: TrackerRead) -> None:
     same_day = (
         reviews.duplicated(["case_id", "review_date"], keep=False) & reviews["review_date"].notna()
     )
-    _flag(
-        read,
+    flag(
         "error",
         "Reviews",
         reviews[same_day],
@@ -442,8 +418,7 @@ def _check_cross_sheet(read: TrackerRead) -> None:
 
     closed = reviews["case_status"] == "Closed"
     for column in ("closure_date", "closure_reason"):
-        _flag(
-            read,
+        flag(
             "error",
             "Reviews",
             reviews[(closed & reviews[column].isna()).fillna(False)],
@@ -455,8 +430,7 @@ def _check_cross_sheet(read: TrackerRead) -> None:
     is_closed = (ordered["case_status"] == "Closed").fillna(False).astype(int)
     # closures in the case's earlier reviews: running count within the case minus this row
     closed_before = is_closed.groupby(ordered["case_id"]).cumsum() - is_closed
-    _flag(
-        read,
+    flag(
         "warning",
         "Reviews",
         ordered[closed_before > 0],
@@ -469,8 +443,12 @@ def _check_cross_sheet(read: TrackerRead) -> None:
 
 def read_case_tracker(
     path: str | Path, prison: str, valid_date_range=("2015-01-01", "2030-12-31")
-) -> TrackerRead:
-    """Read and validate one prison's workbook; raise DataValidationError on any error."""
+) -> StageResult:
+    """Read and validate one prison's workbook; raise DataValidationError on any error.
+
+    Frames ``cases``, ``children``, ``needs`` and ``reviews``, with the findings
+    and the ledger of the read.
+    """
     file = str(path)
     log = FindingLog(source=SOURCE)
     try:
@@ -516,23 +494,18 @@ def read_case_tracker(
     children = frames["Children"].rename(columns={"age": "child_age"})
     reviews = frames["Reviews"]
     needs = frames["Triage coding"]
-    read = TrackerRead(
-        prison=prison,
-        file=file,
-        cases=cases,
-        children=children,
-        needs=needs,
-        reviews=reviews,
-        log=log,
+    read = StageResult(
+        frames={"cases": cases, "children": children, "needs": needs, "reviews": reviews},
+        findings=log,
         ledger=ledger,
     )
-    _check_cross_sheet(read)
+    _check_cross_sheet(read, file)
     log.raise_if_errors()
-    _drop_not_started(read)
-    _dedupe_needs(read)
-    for frame in (read.children, read.needs, read.reviews):
-        frame.insert(0, "prison", prison)
-    return rows_used(read)
+    _drop_not_started(read, file)
+    _dedupe_needs(read, file)
+    for name in ("children", "needs", "reviews"):
+        read[name].insert(0, "prison", prison)
+    return rows_used(read, file)
 
 
 def _read_typed_sheet(
@@ -568,10 +541,11 @@ def _warn_formulas(file: str, matched: dict[str, str | None], log: FindingLog) -
             )
 
 
-def _drop_not_started(read: TrackerRead) -> None:
+def _drop_not_started(read: StageResult, file: str) -> None:
     """Referred but not started (blank first contact): excluded everywhere, counted."""
-    not_started = read.cases["first_contact_date"].isna()
-    ids = read.cases.loc[not_started, "case_id"]
+    cases = read["cases"]
+    not_started = cases["first_contact_date"].isna()
+    ids = cases.loc[not_started, "case_id"]
     units = {
         "Baseline": "mother",
         "Children": "child",
@@ -579,27 +553,27 @@ def _drop_not_started(read: TrackerRead) -> None:
         "Reviews": "review",
     }
     read.ledger.excluded(
-        SOURCE, read.file, "Baseline", units["Baseline"], NOT_STARTED, int(not_started.sum())
+        SOURCE, file, "Baseline", units["Baseline"], NOT_STARTED, int(not_started.sum())
     )
-    read.cases = read.cases.loc[~not_started].reset_index(drop=True)
-    for sheet, attr in (
+    read.frames["cases"] = cases.loc[~not_started].reset_index(drop=True)
+    for sheet, name in (
         ("Children", "children"),
         ("Triage coding", "needs"),
         ("Reviews", "reviews"),
     ):
-        frame = getattr(read, attr)
+        frame = read[name]
         drop = isin(frame["case_id"], ids)
-        read.ledger.excluded(
-            SOURCE, read.file, sheet, units[sheet], CASE_NOT_STARTED, int(drop.sum())
-        )
-        setattr(read, attr, frame.loc[~drop].reset_index(drop=True))
+        read.ledger.excluded(SOURCE, file, sheet, units[sheet], CASE_NOT_STARTED, int(drop.sum()))
+        read.frames[name] = frame.loc[~drop].reset_index(drop=True)
 
 
-def _dedupe_needs(read: TrackerRead) -> None:
-    dup = read.needs.duplicated(["case_id", "source", "need"], keep="first")
-    for _, row in read.needs[dup].iterrows():
-        read.log.warning(
-            read.file,
+def _dedupe_needs(read: StageResult, file: str) -> None:
+    """A need listed twice for the same case and source is counted once (warned, counted)."""
+    needs = read["needs"]
+    dup = needs.duplicated(["case_id", "source", "need"], keep="first")
+    for _, row in needs[dup].iterrows():
+        read.findings.warning(
+            file,
             "need listed twice for the same case and source; counted once",
             sheet="Triage coding",
             row=int(row.excel_row),
@@ -607,36 +581,36 @@ def _dedupe_needs(read: TrackerRead) -> None:
             value=row.need,
             check="duplicate_need",
         )
-    read.ledger.excluded(SOURCE, read.file, "Triage coding", "need", DUPLICATE_NEED, int(dup.sum()))
-    read.needs = read.needs.loc[~dup].reset_index(drop=True)
+    read.ledger.excluded(SOURCE, file, "Triage coding", "need", DUPLICATE_NEED, int(dup.sum()))
+    read.frames["needs"] = needs.loc[~dup].reset_index(drop=True)
 
 
-def rows_used(read: TrackerRead) -> TrackerRead:
-    """Record the rows each sheet passes on (call after every exclusion at read time)."""
+def rows_used(read: StageResult, file: str) -> StageResult:
+    """Record in the ledger the rows each sheet of ``file`` passes on (after every exclusion)."""
     units = {
         "cases": ("Baseline", "mother"),
         "children": ("Children", "child"),
         "needs": ("Triage coding", "need"),
         "reviews": ("Reviews", "review"),
     }
-    for attr, (sheet, unit) in units.items():
-        read.ledger.used(SOURCE, read.file, sheet, unit, len(getattr(read, attr)))
+    for name, (sheet, unit) in units.items():
+        read.ledger.used(SOURCE, file, sheet, unit, read.rows(name))
     return read
 
 
-def write_tracker_read(read: TrackerRead, out_dir: str | Path) -> None:
+def write_tracker_read(read: StageResult, out_dir: str | Path) -> None:
     """Processed Parquet per frame, plus the workbook's findings and ledger as CSV."""
     from evaluation.core.tidy import write_csv
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    for name, frame in read.frames().items():
+    for name, frame in read.frames.items():
         frame.to_parquet(out / f"{name}.parquet", index=False)
-    write_csv(read.log.to_frame(), out / "findings.csv")
+    write_csv(read.findings.to_frame(), out / "findings.csv")
     write_csv(read.ledger.to_frame(), out / "ledger.csv")
 
 
-def load_tracker_read(directory: str | Path, prison: str) -> dict[str, pd.DataFrame]:
-    """The processed frames written by :func:`write_tracker_read`."""
+def load_tracker_read(directory: str | Path) -> dict[str, pd.DataFrame]:
+    """The frames written by :func:`write_tracker_read` (not its findings or ledger)."""
     directory = Path(directory)
     return {name: pd.read_parquet(directory / f"{name}.parquet") for name in SHEET_FRAMES.values()}

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from evaluation.core.findings import Ledger
+from evaluation.core.stage import as_date
 from evaluation.core.tidy import read_csv, write_csv
 
 
@@ -25,25 +26,19 @@ def read_case_tracker(input, output, params) -> None:
 
 def case_tracker_at_cutoff(input, output, params) -> None:
     """rule case_tracker_at_cutoff: combine prisons, apply the cut-off, derive variables."""
-    from evaluation.strands.case_tracker.cutoff import combine_at_cutoff
-    from evaluation.strands.case_tracker.read import SHEET_FRAMES
+    from evaluation.strands.case_tracker.cutoff import tracker_at_cutoff
+    from evaluation.strands.case_tracker.read import load_tracker_read
 
     prison_dirs = params.prison_dirs
-    frames = {
-        prison: {
-            name: pd.read_parquet(Path(folder) / f"{name}.parquet")
-            for name in SHEET_FRAMES.values()
-        }
-        for prison, folder in prison_dirs.items()
-    }
-    at_cut = combine_at_cutoff(
-        frames,
-        cutoff=dt.date.fromisoformat(params.cutoff),
+    reads = {prison: load_tracker_read(folder) for prison, folder in prison_dirs.items()}
+    at_cut = tracker_at_cutoff(
+        reads,
+        as_date(params.cutoff),
         project_start=dt.date.fromisoformat(params.project_start),
         band_overrides=params.bands,
     )
-    for name in ("mothers", "children", "needs", "reviews", "all_case_ids"):
-        getattr(at_cut, name).to_parquet(getattr(output, name), index=False)
+    for name, frame in at_cut.frames.items():
+        frame.to_parquet(getattr(output, name), index=False)
     read_ledgers = [read_csv(Path(folder) / "ledger.csv") for folder in prison_dirs.values()]
     ledger = pd.concat([*read_ledgers, at_cut.ledger.to_frame()], ignore_index=True)
     write_csv(ledger[Ledger().to_frame().columns], output.ledger)
@@ -62,7 +57,7 @@ def case_tracker_tables(input, output, params) -> None:
         pd.read_parquet(input.needs),
         prisons=params.prisons,
         project_start=dt.date.fromisoformat(params.project_start),
-        cutoff=dt.date.fromisoformat(params.cutoff),
+        cutoff=as_date(params.cutoff),
         band_overrides=params.bands,
     )
     table_dir = Path(output.tables[0]).parent
