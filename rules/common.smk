@@ -17,7 +17,9 @@ CONFIG = evaluation_config.validate_config(config)
 STUDY_STRANDS = evaluation_config.study_strands(CONFIG)
 # The study's codebook (config key codebook:, a folder beside config.yaml): named
 # in the environment, so that this process, the workers and every job read it.
-os.environ[evaluation_codebook.CODEBOOK_ENV] = str(Path(CONFIG["codebook"]).resolve())
+os.environ[evaluation_codebook.CODEBOOK_ENV] = str(
+    Path(CONFIG.get("codebook", "codebook")).resolve()
+)
 PRISONS = list(CONFIG["case_trackers"])
 PRISON_SLUGS = {evaluation_config.slug(name): name for name in PRISONS}
 CUTOFF = CONFIG["cutoff_date"]
@@ -128,7 +130,8 @@ DISALLOWED_NAMES_FILE = [
     if path and Path(path).exists()
 ]
 CODEBOOK_FILES = [
-    str(path) for path in evaluation_codebook.codebook_files(CONFIG["codebook"])
+    str(path)
+    for path in evaluation_codebook.codebook_files(CONFIG.get("codebook", "codebook"))
 ]
 
 

@@ -124,10 +124,12 @@ def validate_config(config: Mapping) -> dict:
     cfg["disclosure"] = disclosure
     cfg.setdefault("bands", {})
     cfg["bands"] = cfg["bands"] or {}
-    codebook = cfg.get("codebook", "codebook")
-    if not isinstance(codebook, str) or not codebook.strip():
-        raise ConfigError(
-            f"config key 'codebook' is {codebook!r}; give the study's codebook folder, e.g. 'codebook'"
-        )
-    cfg["codebook"] = codebook.strip()
+    if "codebook" in cfg:  # without the key: codebook/ of the working directory
+        codebook = cfg["codebook"]
+        if not isinstance(codebook, str) or not codebook.strip():
+            raise ConfigError(
+                f"config key 'codebook' is {codebook!r}; give the study's codebook folder, "
+                "e.g. 'codebook'"
+            )
+        cfg["codebook"] = codebook.strip()
     return cfg
