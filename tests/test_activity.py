@@ -5,21 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import openpyxl
 import pandas as pd
 import pytest
 
-from evaluation.core.findings import DataValidationError, FindingLog, Ledger, ledger_balance
-from evaluation.strands.activity.diary import (
-    activity_minutes,
-    apply_activity_cutoff,
-    build_activity_tables,
-    caseload_by_month,
-    hours_by_month,
-    read_activity,
-    read_activity_log,
-)
+from evaluation.core.findings import DataValidationError, ledger_balance
+from evaluation.strands.activity import steps
+from evaluation.strands.activity.cutoff import entries_at_cutoff
+from evaluation.strands.activity.read import read_activity
+from evaluation.strands.activity.tables import activity_minutes, caseload_by_month, hours_by_month
 
 REPO = Path(__file__).resolve().parents[1]
 PRISONS = ["Eastwood Park", "Send"]
@@ -55,14 +51,25 @@ def write_log(path: Path, rows, *, extra_sheet: bool = False) -> Path:
     return path
 
 
+CUTOFF = dt.date(2021, 6, 30)
+
+
 def read(path):
-    log, ledger = FindingLog("activity"), Ledger()
-    entries = read_activity_log(path, log, ledger, prisons=PRISONS, case_ids=CASE_IDS)
-    return entries, log, ledger
+    result = read_activity(path, prisons=PRISONS, case_ids=CASE_IDS)
+    return result["entries"], result.findings, result.ledger
+
+
+def at_cutoff(path, cutoff=CUTOFF):
+    """The entries of the diary at ``path`` dated on or before ``cutoff``."""
+    return entries_at_cutoff(
+        read_activity(path, prisons=PRISONS, case_ids=CASE_IDS), cutoff, file="x"
+    )
 
 
 def test_reads_variants_and_counts_blank_and_late_rows(tmp_path):
-    entries, log, ledger = read(write_log(tmp_path / "log.xlsx", GOOD_ROWS, extra_sheet=True))
+    path = write_log(tmp_path / "log.xlsx", GOOD_ROWS, extra_sheet=True)
+    read_result = read_activity(path, prisons=PRISONS, case_ids=CASE_IDS)
+    entries, log = read_result["entries"], read_result.findings
     assert not log.errors
     assert {f.check for f in log.warnings} == {"extra_sheet", "ignored_column"}
     assert entries["activity"].tolist() == [
@@ -80,9 +87,9 @@ def test_reads_variants_and_counts_blank_and_late_rows(tmp_path):
     ]
     assert entries["case_id"].fillna("").tolist()[:3] == ["EP-001", "", "SE-001"]
     assert entries["excel_row"].tolist() == [2, 3, 4, 6]
-    in_run = apply_activity_cutoff(entries, "2021-06-30", ledger, file="log.xlsx")
-    assert len(in_run) == 3
-    frame = ledger.to_frame()
+    at_cut = entries_at_cutoff(read_result, CUTOFF, file=str(path))
+    assert at_cut.rows("entries") == 3
+    frame = pd.concat([read_result.ledger.to_frame(), at_cut.ledger.to_frame()])
     assert frame.query("outcome == 'excluded'")[["step", "reason", "rows"]].values.tolist() == [
         ["read", "blank row", 1],
         ["cut-off", "dated after the cut-off", 1],
@@ -91,9 +98,8 @@ def test_reads_variants_and_counts_blank_and_late_rows(tmp_path):
 
 
 def test_minutes_by_activity_and_prison(tmp_path):
-    entries, _, ledger = read(write_log(tmp_path / "log.xlsx", GOOD_ROWS))
     table = activity_minutes(
-        apply_activity_cutoff(entries, "2021-06-30", ledger, file="x"), PRISONS
+        at_cutoff(write_log(tmp_path / "log.xlsx", GOOD_ROWS))["entries"], PRISONS
     )
     cells = table.set_index(["row", "column"])
     # Eastwood Park: meeting 60 + direct work 30 = 90 minutes; Send: meeting 90; Total 180
@@ -121,9 +127,8 @@ def test_minutes_by_activity_and_prison(tmp_path):
 
 
 def test_hours_by_month_fills_empty_months(tmp_path):
-    entries, _, ledger = read(write_log(tmp_path / "log.xlsx", GOOD_ROWS))
-    in_run = apply_activity_cutoff(entries, "2021-06-30", ledger, file="x")
-    table = hours_by_month(in_run, PRISONS, project_start="2021-04-01", cutoff="2021-06-30")
+    in_run = at_cutoff(write_log(tmp_path / "log.xlsx", GOOD_ROWS))["entries"]
+    table = hours_by_month(in_run, PRISONS, project_start=dt.date(2021, 4, 1), cutoff=CUTOFF)
     assert table["row"].drop_duplicates().tolist() == ["2021-04", "2021-05", "2021-06"]
     april = table[table["row"] == "2021-04"].set_index("column")
     assert april.loc["Eastwood Park", ["entries", "minutes", "hours"]].tolist() == [2, 90, 1.5]
@@ -193,7 +198,7 @@ def test_caseload_by_month_by_hand():
             "closure_date": pd.to_datetime(["2021-05-31", None, "2021-04-01", "2021-07-15"]),
         }
     )
-    table = caseload_by_month(mothers, PRISONS, project_start="2021-04-01", cutoff="2021-06-30")
+    table = caseload_by_month(mothers, PRISONS, project_start=dt.date(2021, 4, 1), cutoff=CUTOFF)
     got = {(r.row, r.column): (r.n, r.opened, r.closed) for r in table.itertuples()}
     # A1 open Apr-May (closed 31 May); A2 open May-Jun (not closed); B1 open Mar-Apr (closed
     # 1 Apr, before the project start month is shown because first contact was in March);
@@ -214,6 +219,19 @@ def test_caseload_by_month_by_hand():
     }
 
 
+def read_step(log: Path, case_ids: Path, out: Path) -> None:
+    """The activity_read rule's step, writing e.parquet, f.csv and l.csv to ``out``."""
+    steps.activity_read(
+        SimpleNamespace(log=str(log), all_case_ids=str(case_ids)),
+        SimpleNamespace(
+            entries=str(out / "e.parquet"),
+            findings=str(out / "f.csv"),
+            ledger=str(out / "l.csv"),
+        ),
+        SimpleNamespace(prisons=PRISONS, valid_date_range=["2015-01-01", "2030-12-31"]),
+    )
+
+
 def test_rule_entry_points_on_the_example_diary(tmp_path):
     ids = pd.DataFrame(
         {
@@ -224,15 +242,7 @@ def test_rule_entry_points_on_the_example_diary(tmp_path):
     )
     ids.to_parquet(tmp_path / "ids.parquet")
     example = REPO / "data" / "raw" / "activity" / "activity_log.xlsx"
-    read_activity(
-        log_path=str(example),
-        all_case_ids=str(tmp_path / "ids.parquet"),
-        prisons=PRISONS,
-        valid_date_range=("2015-01-01", "2030-12-31"),
-        out_entries=str(tmp_path / "e.parquet"),
-        out_findings=str(tmp_path / "f.csv"),
-        out_ledger=str(tmp_path / "l.csv"),
-    )
+    read_step(example, tmp_path / "ids.parquet", tmp_path)
     mothers = ids.assign(first_contact_date=pd.Timestamp("2021-06-01"), closure_date=pd.NaT)
     mothers.to_parquet(tmp_path / "m.parquet")
     outputs = {
@@ -247,16 +257,20 @@ def test_rule_entry_points_on_the_example_diary(tmp_path):
         ]
     }
     for cutoff in ("2022-05-31", "2023-12-31"):
-        build_activity_tables(
-            entries=str(tmp_path / "e.parquet"),
-            mothers=str(tmp_path / "m.parquet"),
-            read_findings=str(tmp_path / "f.csv"),
-            read_ledger=str(tmp_path / "l.csv"),
-            log_file=str(example),
-            prisons=PRISONS,
-            project_start="2021-04-01",
-            cutoff=cutoff,
-            outputs=outputs,
+        steps.activity_tables(
+            SimpleNamespace(
+                entries=str(tmp_path / "e.parquet"),
+                mothers=str(tmp_path / "m.parquet"),
+                findings=str(tmp_path / "f.csv"),
+                ledger=str(tmp_path / "l.csv"),
+            ),
+            SimpleNamespace(**outputs),
+            SimpleNamespace(
+                log_file=str(example),
+                prisons=PRISONS,
+                project_start="2021-04-01",
+                cutoff=cutoff,
+            ),
         )
         ledger = pd.read_csv(outputs["ledger"], keep_default_na=False)
         assert ledger_balance(ledger)["balanced"].all()
@@ -275,15 +289,12 @@ def test_rule_entry_points_on_the_example_diary(tmp_path):
 def test_example_case_ids_must_exist(tmp_path):
     pd.DataFrame({"prison": ["Send"], "case_id": ["SE-001"]}).to_parquet(tmp_path / "ids.parquet")
     with pytest.raises(DataValidationError, match="case_id"):
-        read_activity(
-            log_path=str(REPO / "data" / "raw" / "activity" / "activity_log.xlsx"),
-            all_case_ids=str(tmp_path / "ids.parquet"),
-            prisons=PRISONS,
-            valid_date_range=("2015-01-01", "2030-12-31"),
-            out_entries=str(tmp_path / "e.parquet"),
-            out_findings=str(tmp_path / "f.csv"),
-            out_ledger=str(tmp_path / "l.csv"),
+        read_step(
+            REPO / "data" / "raw" / "activity" / "activity_log.xlsx",
+            tmp_path / "ids.parquet",
+            tmp_path,
         )
+    assert not (tmp_path / "e.parquet").exists()  # nothing written when the read stops
 
 
 def test_scaled_diary_gives_each_copy_its_own_workers_and_fits_one_sheet(monkeypatch):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -13,13 +14,13 @@ import reference_figures as ref
 from evaluation.core.codebook import normalise_text
 from evaluation.core.findings import DataValidationError, FindingLog, Ledger, ledger_balance
 from evaluation.core.identifiers import read_disallowed_names, scan_text
-from evaluation.strands.qualitative import analysis
+from evaluation.strands.qualitative import analysis, steps
 from evaluation.strands.qualitative import read as readers
-from evaluation.strands.qualitative.tables import build_qualitative_tables, read_qualitative
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "data" / "raw" / "qualitative"
 PRISONS = ["Eastwood Park", "Send"]
+VALID_RANGE = ["2015-01-01", "2030-12-31"]
 OUTPUT_KEYS = [
     "theme_matrix",
     "intercoder_agreement",
@@ -43,37 +44,41 @@ def run_pipeline(
     participant_map=None,
     max_words=60,
 ) -> dict[str, Path]:
-    """Read + tables into tmp_path; returns the output paths."""
+    """The read and tables rules' steps into tmp_path; returns the output paths."""
     work = tmp_path / "work"
     work.mkdir(parents=True, exist_ok=True)
-    read_qualitative(
-        themes=str(source / "themes.csv"),
-        participants=str(source / "participants.csv"),
-        coded_segments=coded_segments or str(source / "coded_segments.csv"),
-        fmt=fmt,
-        participant_map=participant_map,
-        disallowed_names=str(source / "disallowed_names.txt"),
-        prisons=PRISONS,
-        out_themes=str(work / "themes.parquet"),
-        out_participants=str(work / "participants.parquet"),
-        out_segments=str(work / "segments.parquet"),
-        out_findings=str(work / "read_findings.csv"),
-        out_ledger=str(work / "read_ledger.csv"),
+    coded = coded_segments or str(source / "coded_segments.csv")
+    # a mapping is one Taguette export per coder, as the rule passes it
+    coders = list(coded) if isinstance(coded, dict) else []
+    names = [str(source / "disallowed_names.txt")]
+    read = {name: str(work / f"{name}.parquet") for name in ("themes", "participants", "segments")}
+    audit = {"findings": str(work / "read_findings.csv"), "ledger": str(work / "read_ledger.csv")}
+    steps.qualitative_read(
+        SimpleNamespace(
+            themes=str(source / "themes.csv"),
+            participants=str(source / "participants.csv"),
+            segments=list(coded.values()) if coders else [coded],
+            participant_map=[participant_map] if participant_map else [],
+            disallowed_names=names,
+        ),
+        SimpleNamespace(**read, **audit),
+        SimpleNamespace(fmt=fmt, coders=coders, prisons=PRISONS, valid_date_range=VALID_RANGE),
     )
     outputs = {k: work / f"{k}.{'json' if 'context' in k else 'csv'}" for k in OUTPUT_KEYS}
-    build_qualitative_tables(
-        themes=str(work / "themes.parquet"),
-        participants=str(work / "participants.parquet"),
-        segments=str(work / "segments.parquet"),
-        read_findings=str(work / "read_findings.csv"),
-        read_ledger=str(work / "read_ledger.csv"),
-        integration=str(source / "integration.yaml"),
-        disallowed_names=str(source / "disallowed_names.txt"),
-        cutoff=cutoff,
-        primary_coder=primary_coder,
-        quote_max_words=max_words,
-        participants_file=str(source / "participants.csv"),
-        outputs={k: str(v) for k, v in outputs.items()},
+    steps.qualitative_tables(
+        SimpleNamespace(
+            **read,
+            **audit,
+            integration=str(source / "integration.yaml"),
+            disallowed_names=names,
+        ),
+        SimpleNamespace(**{k: str(v) for k, v in outputs.items()}),
+        SimpleNamespace(
+            cutoff=cutoff,
+            primary_coder=primary_coder,
+            quote_max_words=max_words,
+            participants_file=str(source / "participants.csv"),
+        ),
     )
     return outputs
 

@@ -225,7 +225,7 @@ def load_config(config: str | Path | Mapping) -> tuple[dict, Path, str | None]:
     cfg["_wai"] = (settings.wai_rule, settings.wai_max_missing)
     qualitative = cfg.get("qualitative") or {}
     fmt = str(qualitative.get("format", "tidy"))
-    from evaluation.strands.qualitative.tables import FORMATS
+    from evaluation.strands.qualitative.read import FORMATS
 
     if qualitative and fmt not in FORMATS:
         raise ConfigError(
@@ -286,7 +286,7 @@ def detect_kind(path: str | Path) -> str | None:
             return None
         if normalise_header("Baseline") in sheets:
             return "case_tracker"
-        from evaluation.strands.activity.diary import codebook as activity_codebook
+        from evaluation.strands.activity.read import codebook as activity_codebook
 
         if normalise_header(activity_codebook()["sheet"]) in sheets:
             return "activity"
@@ -460,7 +460,7 @@ def _check_qualitative(targets: list[Target], cfg: dict) -> list[SourceCheck]:
     from evaluation.core.identifiers import check_texts, read_disallowed_names
     from evaluation.strands.qualitative import analysis
     from evaluation.strands.qualitative import read as readers
-    from evaluation.strands.qualitative.tables import guard_items, load_segments
+    from evaluation.strands.qualitative.read import guard_items, load_segments
 
     qualitative = cfg.get("qualitative") or {}
     by_kind: dict[str, list[Target]] = {}
@@ -533,19 +533,16 @@ def _check_qualitative(targets: list[Target], cfg: dict) -> list[SourceCheck]:
 
 
 def _check_activity(target: Target, cfg: dict, case_ids: set[str] | None) -> SourceCheck:
-    from evaluation.strands.activity.diary import read_activity_log
+    from evaluation.strands.activity.read import read_activity
 
-    log, ledger = FindingLog(source="activity"), Ledger()
-    read_activity_log(
+    read = read_activity(
         target.path,
-        log,
-        ledger,
         prisons=list(cfg["case_trackers"]),
         case_ids=case_ids,
         valid_range=tuple(cfg["valid_date_range"]),
     )
     return SourceCheck(
-        target.kind, target.path, target.name, _rows_read(ledger), list(log.findings)
+        target.kind, target.path, target.name, _rows_read(read.ledger), list(read.findings.findings)
     )
 
 

@@ -186,25 +186,37 @@ def _findings_from_csv(path: Path) -> list[Finding]:
 def run_qualitative(
     themes, participants, coded_segments, fmt="tidy", participant_map=None
 ) -> Outcome:
-    """The qualitative read rule's function (themes, participants, segments, identifier guard)."""
-    from evaluation.strands.qualitative.tables import read_qualitative
+    """The qualitative read rule's step (themes, participants, segments, identifier guard)."""
+    from types import SimpleNamespace
+
+    from evaluation.strands.qualitative.steps import qualitative_read
 
     out = Path(themes).parent / "_out"
     out.mkdir(exist_ok=True)
+    # a mapping is one Taguette export per coder, as the rule passes it
+    coders = list(coded_segments) if isinstance(coded_segments, dict) else []
     try:
-        read_qualitative(
-            themes=str(themes),
-            participants=str(participants),
-            coded_segments=coded_segments,
-            fmt=fmt,
-            participant_map=participant_map,
-            disallowed_names=str(RAW / "qualitative" / "disallowed_names.txt"),
-            prisons=PRISONS,
-            out_themes=str(out / "themes.parquet"),
-            out_participants=str(out / "participants.parquet"),
-            out_segments=str(out / "segments.parquet"),
-            out_findings=str(out / "findings.csv"),
-            out_ledger=str(out / "ledger.csv"),
+        qualitative_read(
+            SimpleNamespace(
+                themes=str(themes),
+                participants=str(participants),
+                segments=list(coded_segments.values()) if coders else [coded_segments],
+                participant_map=[participant_map] if participant_map else [],
+                disallowed_names=[str(RAW / "qualitative" / "disallowed_names.txt")],
+            ),
+            SimpleNamespace(
+                themes=str(out / "themes.parquet"),
+                participants=str(out / "participants.parquet"),
+                segments=str(out / "segments.parquet"),
+                findings=str(out / "findings.csv"),
+                ledger=str(out / "ledger.csv"),
+            ),
+            SimpleNamespace(
+                fmt=fmt,
+                coders=coders,
+                prisons=PRISONS,
+                valid_date_range=["2015-01-01", "2030-12-31"],
+            ),
         )
     except DataValidationError as exc:
         return _stopped(exc)
@@ -214,20 +226,22 @@ def run_qualitative(
 
 
 def run_activity(path, case_ids) -> Outcome:
-    """The activity read rule's function, with the trackers' case ids."""
-    from evaluation.strands.activity.diary import read_activity
+    """The activity read rule's step, with the trackers' case ids."""
+    from types import SimpleNamespace
+
+    from evaluation.strands.activity.steps import activity_read
 
     out = Path(path).parent / "_out"
     out.mkdir(exist_ok=True)
     try:
-        read_activity(
-            log_path=str(path),
-            all_case_ids=str(case_ids),
-            prisons=PRISONS,
-            valid_date_range=("2015-01-01", "2030-12-31"),
-            out_entries=str(out / "entries.parquet"),
-            out_findings=str(out / "findings.csv"),
-            out_ledger=str(out / "ledger.csv"),
+        activity_read(
+            SimpleNamespace(log=str(path), all_case_ids=str(case_ids)),
+            SimpleNamespace(
+                entries=str(out / "entries.parquet"),
+                findings=str(out / "findings.csv"),
+                ledger=str(out / "ledger.csv"),
+            ),
+            SimpleNamespace(prisons=PRISONS, valid_date_range=["2015-01-01", "2030-12-31"]),
         )
     except DataValidationError as exc:
         return _stopped(exc)

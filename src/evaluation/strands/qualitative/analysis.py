@@ -6,19 +6,15 @@ tidy frames in codebook order.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
 from evaluation.core.codebook import load_codebook, normalise_text, value_set
-from evaluation.core.findings import FindingLog, Ledger
+from evaluation.core.findings import FindingLog
 from evaluation.core.tidy import TIDY_COLUMNS, percent
 
-SOURCE = "qualitative"
-CUT_STEP = "cut-off"
-AFTER_CUTOFF = "participant interviewed after the cut-off"
 MATRIX_COLUMNS = [*TIDY_COLUMNS, "theme_id", "parent"]
 QUOTE_COLUMNS = [
     "theme",
@@ -39,50 +35,6 @@ JOINT_COLUMNS = [
     "meta_inference",
     "explanation",
 ]
-
-
-def apply_cutoff(
-    participants: pd.DataFrame,
-    segments: pd.DataFrame,
-    cutoff: str | dt.date,
-    ledger: Ledger,
-    *,
-    participants_file: str = "",
-    segment_files: list[str] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Participants interviewed on or before the cut-off, and their segments; the rest counted out."""
-    cut = pd.Timestamp(cutoff)
-    keep = participants["interview_date"] <= cut
-    kept = participants.loc[keep].reset_index(drop=True)
-    ledger.read(SOURCE, participants_file, "", "participant", len(participants), step=CUT_STEP)
-    ledger.used(SOURCE, participants_file, "", "participant", int(keep.sum()), step=CUT_STEP)
-    ledger.excluded(
-        SOURCE,
-        participants_file,
-        "",
-        "participant",
-        AFTER_CUTOFF,
-        int((~keep).sum()),
-        step=CUT_STEP,
-    )
-    in_run = segments["participant_id"].isin(set(kept["participant_id"]))
-    files = (
-        segment_files if segment_files is not None else sorted(segments["file"].unique().tolist())
-    )
-    for file in files:
-        in_file = segments["file"] == file
-        ledger.read(SOURCE, file, "", "segment code", int(in_file.sum()), step=CUT_STEP)
-        ledger.used(SOURCE, file, "", "segment code", int((in_file & in_run).sum()), step=CUT_STEP)
-        ledger.excluded(
-            SOURCE,
-            file,
-            "",
-            "segment code",
-            AFTER_CUTOFF,
-            int((in_file & ~in_run).sum()),
-            step=CUT_STEP,
-        )
-    return kept, segments.loc[in_run].reset_index(drop=True)
 
 
 def choose_primary_coder(segments: pd.DataFrame, configured: str | None = None) -> str | None:

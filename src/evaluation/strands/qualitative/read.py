@@ -5,6 +5,8 @@ CSV line as the user sees it, column, value) and row counts in a Ledger.
 Excerpts are free text: a message names their file, line and column only.
 Coded segments arrive as the tidy ``coded_segments.csv`` or as a QualCoder or
 Taguette export plus a participant map; all three give the same tidy form.
+:func:`read_qualitative` is the read stage: every file read, every text that
+can reach an output through the identifier guard, the cut-off not applied.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,9 +24,13 @@ import pandas as pd
 
 from evaluation.core.codebook import load_codebook, normalise_header, normalise_text, value_set
 from evaluation.core.findings import FindingLog, Ledger
+from evaluation.core.identifiers import check_texts, read_disallowed_names, scan_text
 from evaluation.core.parsing import DATE_EXPECTED, parse_date
+from evaluation.core.stage import StageResult
+from evaluation.core.tidy import write_csv
 
 SOURCE = "qualitative"
+FORMATS = ("tidy", "qualcoder", "taguette")
 SEGMENT_COLUMNS = [
     "segment_id",
     "participant_id",
@@ -884,3 +890,136 @@ def taguette_paths(coded_segments) -> dict[str, str]:
     if isinstance(coded_segments, Mapping):
         return {str(k): str(v) for k, v in coded_segments.items()}
     return {Path(str(coded_segments)).stem: str(coded_segments)}
+
+
+# --------------------------------------------------------------------------- the read stage
+
+
+def load_segments(
+    fmt: str, coded_segments, participant_map, participants, themes, log, ledger
+) -> pd.DataFrame:
+    """Coded segments in the tidy form, from the configured format."""
+    if fmt not in FORMATS:
+        raise ValueError(
+            f"config key 'qualitative: format' is {fmt!r}; use one of {', '.join(FORMATS)}"
+        )
+    if fmt == "tidy":
+        return read_segments_tidy(coded_segments, participants, themes, log, ledger)
+    if not participant_map:
+        raise ValueError(
+            f"format {fmt!r} needs a participant map: set config key 'qualitative: participant_map' to a CSV "
+            "with columns source, participant_id"
+        )
+    mapping = read_participant_map(participant_map, participants, log)
+    if fmt == "qualcoder":
+        return read_qualcoder(coded_segments, mapping, participants, themes, log, ledger)
+    return read_taguette(taguette_paths(coded_segments), mapping, participants, themes, log, ledger)
+
+
+def guard_items(
+    themes: pd.DataFrame,
+    participants: pd.DataFrame,
+    segments: pd.DataFrame,
+    themes_file: str,
+    participants_file: str,
+) -> Iterable[tuple[dict, str]]:
+    """(where, text) for every text of the inputs that can reach an output."""
+    for seg in segments.itertuples(index=False):
+        yield (
+            {
+                "file": seg.file,
+                "row": int(seg.line),
+                "column": "excerpt",
+                "segment": seg.segment_id,
+            },
+            seg.excerpt,
+        )
+    for theme, label in zip(themes["theme"], themes["label"], strict=True):
+        yield (
+            {"file": themes_file, "column": "label", "field": f"the label of theme {theme}"},
+            label,
+        )
+    for pid, line in zip(participants["participant_id"], participants["line"], strict=True):
+        yield (
+            {
+                "file": participants_file,
+                "row": int(line),
+                "column": "participant_id",
+                "field": "a participant id",
+            },
+            pid,
+        )
+
+
+def flagged_texts(columns: Iterable[pd.Series], names: list[str]) -> set:
+    """The distinct texts of the columns in which the identifier guard finds something."""
+    distinct = pd.unique(pd.concat([c.astype(object) for c in columns], ignore_index=True))
+    return {text for text in distinct if scan_text(text, names)}
+
+
+def read_qualitative(
+    *,
+    themes: str,
+    participants: str,
+    coded_segments,
+    fmt: str = "tidy",
+    participant_map: str | None = None,
+    disallowed_names: str | None = None,
+    prisons: list[str] | None = None,
+    valid_date_range: tuple[str, str] = ("2015-01-01", "2030-12-31"),
+) -> StageResult:
+    """The qualitative files, validated: frames ``themes``, ``participants`` and ``segments``.
+
+    Every error is a finding of the result (unknown participant or theme, bad
+    dates, identifiers in any excerpt ...), so a caller can report them all at once.
+    """
+    log, ledger = FindingLog(SOURCE), Ledger()
+    theme_frame = read_themes(themes, log, ledger)
+    participant_frame = read_participants(
+        participants, log, ledger, prisons=prisons, valid_range=tuple(valid_date_range)
+    )
+    segments = load_segments(
+        fmt, coded_segments, participant_map, participant_frame, theme_frame, log, ledger
+    )
+    names = read_disallowed_names(disallowed_names)
+    # each distinct text is scanned once; only the rows holding a flagged text are reported
+    flagged = flagged_texts(
+        [segments["excerpt"], theme_frame["label"], participant_frame["participant_id"]], names
+    )
+    log.extend(
+        check_texts(
+            guard_items(
+                theme_frame.loc[theme_frame["label"].isin(flagged)],
+                participant_frame.loc[participant_frame["participant_id"].isin(flagged)],
+                segments.loc[segments["excerpt"].isin(flagged)],
+                str(themes),
+                str(participants),
+            ),
+            names,
+            source=SOURCE,
+            raise_on_hit=False,
+        )
+    )
+    frames = {"themes": theme_frame, "participants": participant_frame, "segments": segments}
+    return StageResult(frames, log, ledger)
+
+
+def write_qualitative_read(
+    read: StageResult, *, frames: Mapping[str, str], findings: str, ledger: str
+) -> None:
+    """The read rule's outputs: each frame as Parquet at ``frames[name]``, findings and ledger as CSV."""
+    for name, path in frames.items():
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        read[name].to_parquet(path, index=False)
+    write_csv(read.findings.to_frame(), findings)
+    write_csv(read.ledger.to_frame(), ledger)
+
+
+def load_qualitative_read(*, themes: str, participants: str, segments: str) -> StageResult:
+    """The read rule's Parquet frames as a read result; its findings stay in their CSV."""
+    frames = {
+        "themes": pd.read_parquet(themes),
+        "participants": pd.read_parquet(participants),
+        "segments": pd.read_parquet(segments),
+    }
+    return StageResult(frames, FindingLog(SOURCE))

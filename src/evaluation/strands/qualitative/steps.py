@@ -1,8 +1,14 @@
-"""Rule entry points of the qualitative strand."""
+"""Rule entry points of the qualitative strand (read -> cut-off -> tables -> figures).
+
+Each function takes the rule's ``input``, ``output`` and ``params``, calls the
+stages and writes the outputs.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from evaluation.core.stage import as_date
 
 
 def _first(files) -> str | None:
@@ -12,9 +18,9 @@ def _first(files) -> str | None:
 
 def qualitative_read(input, output, params) -> None:
     """rule qualitative_read: themes, participants and coded segments, validated and guarded."""
-    from evaluation.strands.qualitative.tables import read_qualitative
+    from evaluation.strands.qualitative.read import read_qualitative, write_qualitative_read
 
-    read_qualitative(
+    read = read_qualitative(
         themes=input.themes,
         participants=input.participants,
         coded_segments=dict(zip(params.coders, input.segments, strict=True))
@@ -25,31 +31,53 @@ def qualitative_read(input, output, params) -> None:
         disallowed_names=_first(input.disallowed_names),
         prisons=list(params.prisons),
         valid_date_range=tuple(params.valid_date_range),
-        out_themes=output.themes,
-        out_participants=output.participants,
-        out_segments=output.segments,
-        out_findings=output.findings,
-        out_ledger=output.ledger,
+    )
+    # stops with every error at once
+    read.findings.raise_if_errors()
+    write_qualitative_read(
+        read,
+        frames={name: getattr(output, name) for name in ("themes", "participants", "segments")},
+        findings=output.findings,
+        ledger=output.ledger,
     )
 
 
 def qualitative_tables(input, output, params) -> None:
     """rule qualitative_tables: theme matrix, agreement, quote bank and joint display at the cut-off."""
-    from evaluation.strands.qualitative.tables import build_qualitative_tables
+    from evaluation.core.findings import write_json, write_step_audit
+    from evaluation.core.tidy import write_csv
+    from evaluation.strands.qualitative.context import integration_context, qualitative_context
+    from evaluation.strands.qualitative.cutoff import at_cutoff
+    from evaluation.strands.qualitative.read import load_qualitative_read
+    from evaluation.strands.qualitative.tables import build_qualitative_tables, guard_written_texts
 
-    build_qualitative_tables(
-        themes=input.themes,
-        participants=input.participants,
-        segments=input.segments,
-        read_findings=input.findings,
-        read_ledger=input.ledger,
+    cutoff = as_date(params.cutoff)
+    read = load_qualitative_read(
+        themes=input.themes, participants=input.participants, segments=input.segments
+    )
+    at_cut = at_cutoff(read, cutoff, participants_file=params.participants_file)
+    built = build_qualitative_tables(
+        at_cut,
         integration=input.integration,
-        disallowed_names=_first(input.disallowed_names),
-        cutoff=params.cutoff,
         primary_coder=params.primary_coder,
         quote_max_words=params.quote_max_words,
-        participants_file=params.participants_file,
-        outputs={key: str(value) for key, value in output.items()},
+    )
+    guard_written_texts(
+        built,
+        quote_bank_file=str(output.quote_bank),
+        integration_file=str(input.integration),
+        disallowed_names=_first(input.disallowed_names),
+    )
+    for table_id, frame in built.tables.items():
+        write_csv(frame, getattr(output, table_id))
+    context = qualitative_context(
+        read, at_cut, built, cutoff=cutoff, quote_max_words=params.quote_max_words
+    )
+    write_json(context, output.context)
+    write_json(integration_context(built.tables["joint_display"]), output.integration_context)
+    # the cut-off adds no findings; the tables step's are the integration file's
+    write_step_audit(
+        input.findings, input.ledger, built.findings, at_cut.ledger, output.findings, output.ledger
     )
 
 
