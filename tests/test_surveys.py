@@ -18,13 +18,17 @@ import scipy.stats
 from evaluation.core.config import ConfigError
 from evaluation.core.findings import DataValidationError, ledger_balance
 from evaluation.strands.surveys import spec
-from evaluation.strands.surveys.mothers import VALID, mothers_at_cut, read_mothers_wave
-from evaluation.strands.surveys.practitioners import practitioners_at_cut, read_practitioner_wave
+from evaluation.strands.surveys.context import (
+    build_survey_context,
+    mothers_context,
+    practitioner_context,
+)
+from evaluation.strands.surveys.cutoff import VALID, mothers_at_cutoff, practitioners_at_cutoff
+from evaluation.strands.surveys.read import read_mothers_wave, read_practitioner_wave
 from evaluation.strands.surveys.stats import stuart_maxwell, wilcoxon_paired, wilson_interval
 from evaluation.strands.surveys.tables import (
     build_mothers_tables,
     build_practitioner_tables,
-    mothers_context,
     supported_inside_fact,
 )
 from evaluation.strands.surveys.wai import score_wai
@@ -57,16 +61,16 @@ def wave_reads():
 
 
 def _at(wave_reads, cutoff, rule="complete", max_missing=1):
-    answers = {wave: read.answers for wave, read in wave_reads.items()}
-    return mothers_at_cut(
-        answers, cutoff, tracker_ids(), wai_rule=rule, wai_max_missing=max_missing
+    """The waves' read results at ``cutoff`` (other tests pass the answers frames alone)."""
+    return mothers_at_cutoff(
+        wave_reads, cutoff, tracker_ids(), wai_rule=rule, wai_max_missing=max_missing
     )
 
 
 @pytest.fixture(scope="module")
 def interim(wave_reads):
     at_cut = _at(wave_reads, INTERIM_CUT)
-    return at_cut, build_mothers_tables(at_cut.responses, at_cut.answers, list(WAVES))
+    return at_cut, build_mothers_tables(at_cut["responses"], at_cut["answers"], list(WAVES))
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +89,7 @@ def _cell(table, item, row, column):
 
 def test_interim_respondents_per_wave(interim):
     at_cut, _ = interim
-    assert at_cut.responses.groupby("wave").size().to_dict() == ref.SURVEY_RESPONDENTS
+    assert at_cut["responses"].groupby("wave").size().to_dict() == ref.SURVEY_RESPONDENTS
 
 
 @pytest.mark.parametrize("table_id", sorted(REFERENCE_B))
@@ -131,10 +135,10 @@ def test_interim_service_items_as_published(interim):
 
 
 def test_interim_practitioner_survey_as_published(practitioners_read):
-    at_cut = practitioners_at_cut({"Y1": practitioners_read.answers}, INTERIM_CUT)
-    tables = build_practitioner_tables(at_cut.answers, ["Y1"])
+    at_cut = practitioners_at_cutoff({"Y1": practitioners_read["answers"]}, INTERIM_CUT)
+    tables = build_practitioner_tables(at_cut["answers"], ["Y1"])
     published = ref.PRACTITIONERS
-    assert at_cut.answers["response_id"].nunique() == published["responses"]
+    assert at_cut["answers"]["response_id"].nunique() == published["responses"]
     roles = tables["practitioner_roles"].set_index("row")["n"]
     assert roles.to_dict() == published["roles"]
     heard = tables["practitioner_heard_via"].set_index("row")["n"]
@@ -157,7 +161,7 @@ def test_interim_practitioner_survey_as_published(practitioners_read):
 
 
 def test_practitioner_not_applicable_shown_outside_the_denominator(practitioners_read):
-    tables = build_practitioner_tables(practitioners_read.answers, ["Y1"])
+    tables = build_practitioner_tables(practitioners_read["answers"], ["Y1"])
     agreement = tables["practitioner_agreement"]
     not_applicable = agreement.loc[agreement["row"] == "Not applicable"]
     assert not_applicable["n"].sum() > 0
@@ -172,25 +176,27 @@ def test_practitioner_not_applicable_shown_outside_the_denominator(practitioners
 
 def test_default_cut_key_fact_is_91_percent(wave_reads):
     at_cut = _at(wave_reads, DEFAULT_CUT)
-    fact = supported_inside_fact(at_cut.answers, list(WAVES)).iloc[0]
+    fact = supported_inside_fact(at_cut["answers"], list(WAVES)).iloc[0]
     assert fact["fact"] == "supported_inside_latest_wave" and fact["column"] == "Total"
     n, denominator, pct = ref.SUPPORTED_INSIDE_LATEST_WAVE
     assert round(fact["pct"]) == pct
     assert (fact["n"], fact["denominator"]) == (n, denominator)
     # At the interim cut the latest wave is T2 as published then.
     positive, _neutral, _negative, base = REFERENCE_B["mothers_support"]["support_inside"]["T2"]
-    interim_fact = supported_inside_fact(_at(wave_reads, INTERIM_CUT).answers, list(WAVES)).iloc[0]
+    interim_fact = supported_inside_fact(_at(wave_reads, INTERIM_CUT)["answers"], list(WAVES)).iloc[
+        0
+    ]
     assert (interim_fact["n"], interim_fact["denominator"]) == (positive, base)
 
 
 def test_the_two_cuts_differ_and_late_responses_are_counted(wave_reads):
     default = _at(wave_reads, DEFAULT_CUT)
     interim = _at(wave_reads, INTERIM_CUT)
-    assert len(default.responses) > len(interim.responses)
+    assert len(default["responses"]) > len(interim["responses"])
     ledger = default.ledger.to_frame()
     after = ledger.loc[ledger["outcome"] == "excluded", "rows"].sum()
-    read = sum(len(r.answers[["source_row"]].drop_duplicates()) for r in wave_reads.values())
-    assert after >= 1 and len(default.responses) == read - after
+    read = sum(len(r["answers"][["source_row"]].drop_duplicates()) for r in wave_reads.values())
+    assert after >= 1 and len(default["responses"]) == read - after
     assert ledger_balance(ledger)["balanced"].all()
 
 
@@ -198,8 +204,34 @@ def test_unknown_case_id_is_a_warning_and_still_analysed(wave_reads):
     at_cut = _at(wave_reads, DEFAULT_CUT)
     unknown = [f for f in at_cut.findings.warnings if f.check == "case id"]
     assert [f.value for f in unknown] == [synthetic.UNKNOWN_CASE_ID]
-    assert synthetic.UNKNOWN_CASE_ID in set(at_cut.responses["case_id"])
+    assert synthetic.UNKNOWN_CASE_ID in set(at_cut["responses"]["case_id"])
     assert not at_cut.findings.errors
+
+
+def test_survey_context_counts_exclusions_and_warnings(wave_reads, practitioners_read):
+    mothers = _at(wave_reads, INTERIM_CUT)
+    practitioners = practitioners_at_cutoff({"Y1": practitioners_read}, dt.date(2022, 1, 1))
+    results = [*wave_reads.values(), mothers, practitioners_read, practitioners]
+    ledger = pd.concat([r.ledger.to_frame() for r in results], ignore_index=True)
+    findings = pd.concat([r.findings.to_frame() for r in results], ignore_index=True)
+    context = build_survey_context({"waves": list(WAVES)}, {"waves": ["Y1"]}, ledger, findings)
+    excluded = ledger.loc[ledger["outcome"] == "excluded"].groupby("reason")["rows"].sum()
+    assert context["after_cutoff_excluded"] == excluded["completed after the cut-off"] > 0
+    assert context["practitioners"] == {
+        "waves": ["Y1"],
+        "previews_excluded": excluded["survey preview"],
+        "unfinished_excluded": excluded["unfinished response"],
+        "after_cutoff_excluded": excluded["ended after the cut-off"],
+    }
+    assert context["practitioners"]["after_cutoff_excluded"] > 0
+    assert context["warnings"] == sum(len(r.findings.warnings) for r in results)
+    assert list(context) == [
+        "waves",
+        "practitioners",
+        "excluded",
+        "after_cutoff_excluded",
+        "warnings",
+    ]
 
 
 # --------------------------------------------------------------------------- user-missing
@@ -214,7 +246,7 @@ def test_example_files_declare_user_missing_codes():
 
 def test_user_missing_codes_are_never_in_a_denominator(interim):
     at_cut, tables = interim
-    answers = at_cut.answers
+    answers = at_cut["answers"]
     codes = answers["code"].dropna().astype(int)
     assert {97, 98, 99, 8} <= set(codes), "the example data must contain user-missing codes"
     for table_id, entries in spec.item_tables().items():
@@ -283,8 +315,8 @@ def test_wai_scoring_under_both_rules_hand_computed():
 
 
 def test_prorating_computes_more_totals_on_the_example_data(wave_reads):
-    strict = _at(wave_reads, INTERIM_CUT, "complete").responses
-    prorated = _at(wave_reads, INTERIM_CUT, "prorate", 1).responses
+    strict = _at(wave_reads, INTERIM_CUT, "complete")["responses"]
+    prorated = _at(wave_reads, INTERIM_CUT, "prorate", 1)["responses"]
     assert strict["wai_total_computed"].sum() == 14
     assert prorated["wai_total_computed"].sum() > strict["wai_total_computed"].sum()
     assert (
@@ -441,7 +473,7 @@ def _t1_records(n=3):
 def test_small_sav_round_trip(tmp_path):
     path = synthetic.write_mothers_sav(_t1_records(), tmp_path / "w.sav", 1)
     read = read_mothers_wave(path, "T1", 1)
-    assert read.answers["source_row"].unique().tolist() == [1, 2, 3]
+    assert read["answers"]["source_row"].unique().tolist() == [1, 2, 3]
     assert not read.findings.errors
 
 
@@ -519,10 +551,10 @@ def test_later_wave_dated_before_first_is_a_warning(tmp_path):
         record.update(dict.fromkeys(spec.items_for_wave(2), 1))
     t2 = synthetic.write_mothers_sav(later, tmp_path / "t2.sav", 2)
     waves = {
-        "T1": read_mothers_wave(t1, "T1", 1).answers,
-        "T2": read_mothers_wave(t2, "T2", 2).answers,
+        "T1": read_mothers_wave(t1, "T1", 1)["answers"],
+        "T2": read_mothers_wave(t2, "T2", 2)["answers"],
     }
-    at_cut = mothers_at_cut(waves, DEFAULT_CUT, tracker_ids())
+    at_cut = mothers_at_cutoff(waves, DEFAULT_CUT, tracker_ids())
     order = [f for f in at_cut.findings.warnings if f.check == "wave order"]
     assert [(f.row, f.value) for f in order] == [(1, "2021-05-20")]
 
@@ -535,14 +567,14 @@ def test_csv_wave_gives_the_same_answers_as_sav(tmp_path, wave_reads):
     path = tmp_path / "mothers_T1.csv"
     path.write_text(frame.to_csv(index=False), encoding="utf-8")
     read = read_mothers_wave(path, "T1", 1)
-    sav = wave_reads["T1"].answers
-    merged = read.answers.merge(sav, on=["case_id", "item"], suffixes=("_csv", "_sav"))
-    assert len(merged) == len(sav) == len(read.answers)
+    sav = wave_reads["T1"]["answers"]
+    merged = read["answers"].merge(sav, on=["case_id", "item"], suffixes=("_csv", "_sav"))
+    assert len(merged) == len(sav) == len(read["answers"])
     first = merged["source_row_sav"] == 1
     same = merged.loc[~(first & (merged["item"] == "support_inside"))]
     assert same["code_csv"].fillna(-1).eq(same["code_sav"].fillna(-1)).all()
     assert merged.loc[first & (merged["item"] == "support_inside"), "code_csv"].tolist() == [5]
-    assert read.answers["source_row"].min() == 2  # CSV rows as a spreadsheet shows them
+    assert read["answers"]["source_row"].min() == 2  # CSV rows as a spreadsheet shows them
 
 
 def test_cp1252_and_bom_csv_waves_are_read(tmp_path):
@@ -560,9 +592,11 @@ def test_cp1252_and_bom_csv_waves_are_read(tmp_path):
         "the file is not valid UTF-8; it was read as Windows-1252"
     ]
     assert not read_bom.findings.findings
-    assert read_bom.answers["completion_date"].dt.day.unique().tolist() == [1, 2, 3]
-    assert read_cp.answers.equals(read_cp.answers) and len(read_cp.answers) == len(read_bom.answers)
-    assert "hopes_text" not in set(read_bom.answers["item"])
+    assert read_bom["answers"]["completion_date"].dt.day.unique().tolist() == [1, 2, 3]
+    assert read_cp["answers"].equals(read_cp["answers"]) and len(read_cp["answers"]) == len(
+        read_bom["answers"]
+    )
+    assert "hopes_text" not in set(read_bom["answers"]["item"])
 
 
 # --------------------------------------------------------------------------- practitioners
@@ -574,8 +608,8 @@ def test_practitioner_preview_and_unfinished_are_excluded_and_counted(practition
     assert excluded.to_dict() == {"survey preview": 1, "unfinished response": 1}
     assert ledger_balance(ledger)["balanced"].all()
     read_rows = int(ledger.loc[ledger["outcome"] == "read", "rows"].iloc[0])
-    assert practitioners_read.answers["response_id"].nunique() == read_rows - 2
-    at_cut = practitioners_at_cut({"Y1": practitioners_read.answers}, INTERIM_CUT)
+    assert practitioners_read["answers"]["response_id"].nunique() == read_rows - 2
+    at_cut = practitioners_at_cutoff({"Y1": practitioners_read["answers"]}, INTERIM_CUT)
     cut = at_cut.ledger.to_frame()
     assert cut.loc[cut["outcome"] == "excluded", "rows"].sum() == read_rows - 2 - 5
     assert ledger_balance(cut)["balanced"].all()
@@ -640,11 +674,11 @@ def test_practitioner_cp1252_and_bom_exports(tmp_path):
     for path, warnings in ((cp, 1), (bom, 0)):
         read = read_practitioner_wave(path, "Y1")
         assert len([f for f in read.findings.warnings if f.check == "encoding"]) == warnings
-        answers = read.answers.set_index(["response_id", "item"])["answer"]
+        answers = read["answers"].set_index(["response_id", "item"])["answer"]
         assert answers[("R_1", "role")] == "Children's social worker"
         assert answers[("R_1", "contact_frequency")] == "Every 4-6 weeks"
         assert answers[("R_2", "agree_02")] == "Not applicable"
-        statements = read.answers.drop_duplicates("item").set_index("item")["statement"]
+        statements = read["answers"].drop_duplicates("item").set_index("item")["statement"]
         assert statements["agree_01"] == "The mother\u2019s views were heard"
 
 
@@ -690,24 +724,28 @@ def test_a_third_wave_is_one_file_and_one_config_line(tmp_path, wave_reads):
     }
     settings = spec.survey_settings(surveys)
     assert settings.wave_position("T3") == 3
-    waves = {w: wave_reads[w].answers for w in ("T1", "T2")}
-    waves["T3"] = read_mothers_wave(t3_path, "T3", settings.wave_position("T3")).answers
-    at_cut = mothers_at_cut(waves, dt.date(2025, 12, 31), tracker_ids())
-    tables = build_mothers_tables(at_cut.responses, at_cut.answers, list(settings.mother_waves))
+    waves = {w: wave_reads[w]["answers"] for w in ("T1", "T2")}
+    waves["T3"] = read_mothers_wave(t3_path, "T3", settings.wave_position("T3"))["answers"]
+    at_cut = mothers_at_cutoff(waves, dt.date(2025, 12, 31), tracker_ids())
+    tables = build_mothers_tables(
+        at_cut["responses"], at_cut["answers"], list(settings.mother_waves)
+    )
     assert "T3" in set(tables["mothers_support"]["column"]) and "T3" in set(
         tables["mothers_service"]["column"]
     )
     assert set(tables["mothers_paired_change"]["comparison"]) == {"T1-T2", "T1-T3"}
     assert "T3" in set(tables["wai_completion"]["column"])
-    fact = supported_inside_fact(at_cut.answers, list(settings.mother_waves)).iloc[0]
-    answers = at_cut.answers
+    fact = supported_inside_fact(at_cut["answers"], list(settings.mother_waves)).iloc[0]
+    answers = at_cut["answers"]
     t3_support = answers.loc[
         (answers["wave"] == "T3")
         & (answers["item"] == "support_inside")
         & (answers["status"] == VALID)
     ]
     assert fact["denominator"] == len(t3_support)
-    context = mothers_context(at_cut.responses, at_cut.answers, tables, settings, "2025-12-31")
+    context = mothers_context(
+        at_cut["responses"], at_cut["answers"], tables, settings, "2025-12-31"
+    )
     assert context["last_wave"] == "T3" and context["respondents"]["T3"] == 6
 
 
@@ -738,19 +776,21 @@ def test_generator_scale_keeps_proportions(tmp_path):
     reads = {
         w: read_mothers_wave(tmp_path / f"mothers_{w}.sav", w, i + 1) for i, w in enumerate(WAVES)
     }
-    at_cut = mothers_at_cut({w: r.answers for w, r in reads.items()}, INTERIM_CUT, tracker_ids())
-    respondents = at_cut.responses.groupby("wave").size().to_dict()
+    at_cut = mothers_at_cutoff(
+        {w: r["answers"] for w, r in reads.items()}, INTERIM_CUT, tracker_ids()
+    )
+    respondents = at_cut["responses"].groupby("wave").size().to_dict()
     assert respondents == {wave: 2 * n for wave, n in ref.SURVEY_RESPONDENTS.items()}
     # copy 2 carries the scaled case trackers' ids (EP-001-0002, see
     # synthetic.case_tracker._scaled): at the default cut-off only the copies of
     # the one id in no tracker are unknown
     ids = tracker_ids()
     scaled_ids = pd.concat([ids, ids.assign(case_id=ids["case_id"] + "-0002")])
-    waves = {w: r.answers for w, r in reads.items()}
-    latest = mothers_at_cut(waves, DEFAULT_CUT, scaled_ids)
-    unknown = latest.responses.loc[latest.responses["prison"].isna(), "case_id"]
+    waves = {w: r["answers"] for w, r in reads.items()}
+    latest = mothers_at_cutoff(waves, DEFAULT_CUT, scaled_ids)
+    unknown = latest["responses"].loc[latest["responses"]["prison"].isna(), "case_id"]
     assert sorted(unknown) == [synthetic.UNKNOWN_CASE_ID, f"{synthetic.UNKNOWN_CASE_ID}-0002"]
-    tables = build_mothers_tables(at_cut.responses, at_cut.answers, list(WAVES))
+    tables = build_mothers_tables(at_cut["responses"], at_cut["answers"], list(WAVES))
     positive = REFERENCE_B["mothers_support"]["support_inside"]["T2"][0]
     cell = _cell(tables["mothers_support"], "support_inside", "Moderately or extremely", "T2")
     assert cell["n"] == 2 * positive
@@ -765,11 +805,11 @@ def test_report_section_renders_with_numbers_only_from_results(interim, practiti
     assert not re.search(r"\d", outside), "numbers must come from results, not the template"
     at_cut, tables = interim
     settings = spec.survey_settings({"mothers": {"waves": {k: str(v) for k, v in WAVES.items()}}})
-    context = mothers_context(at_cut.responses, at_cut.answers, tables, settings, "2022-05-31")
-    from evaluation.strands.surveys.tables import practitioner_context
-
-    p_tables = build_practitioner_tables(practitioners_read.answers, ["Y1"])
-    context["practitioners"] = practitioner_context(practitioners_read.answers, p_tables, ["Y1"])
+    context = mothers_context(
+        at_cut["responses"], at_cut["answers"], tables, settings, "2022-05-31"
+    )
+    p_tables = build_practitioner_tables(practitioners_read["answers"], ["Y1"])
+    context["practitioners"] = practitioner_context(practitioners_read["answers"], p_tables, ["Y1"])
     context["practitioners"].update(
         previews_excluded=1, unfinished_excluded=1, after_cutoff_excluded=0
     )
@@ -803,8 +843,8 @@ def test_report_section_renders_with_numbers_only_from_results(interim, practiti
 
 def test_a_cut_before_any_response_gives_empty_but_valid_outputs(wave_reads):
     at_cut = _at(wave_reads, dt.date(2021, 1, 1))
-    assert at_cut.responses.empty and not at_cut.findings.findings
-    tables = build_mothers_tables(at_cut.responses, at_cut.answers, list(WAVES))
+    assert at_cut["responses"].empty and not at_cut.findings.findings
+    tables = build_mothers_tables(at_cut["responses"], at_cut["answers"], list(WAVES))
     support = tables["mothers_support"]
     assert (
         (support["n"] == 0).all()
@@ -812,7 +852,7 @@ def test_a_cut_before_any_response_gives_empty_but_valid_outputs(wave_reads):
         and support["pct"].isna().all()
     )
     assert (tables["mothers_paired_change"]["pairs"] == 0).all()
-    fact = supported_inside_fact(at_cut.answers, list(WAVES)).iloc[0]
+    fact = supported_inside_fact(at_cut["answers"], list(WAVES)).iloc[0]
     assert fact["denominator"] == 0 and pd.isna(fact["pct"])
 
 
@@ -826,9 +866,9 @@ def test_free_text_never_reaches_an_output(interim, wave_reads):
     settings = spec.survey_settings({"mothers": {"waves": {k: str(v) for k, v in WAVES.items()}}})
     outputs = [t.to_csv() for t in tables.values()]
     outputs.append(
-        json.dumps(mothers_context(at_cut.responses, at_cut.answers, tables, settings, "x"))
+        json.dumps(mothers_context(at_cut["responses"], at_cut["answers"], tables, settings, "x"))
     )
-    outputs.append(at_cut.answers.to_csv())
+    outputs.append(at_cut["answers"].to_csv())
     outputs.append(wave_reads["T1"].findings.to_frame().to_csv())
     assert not any(text in output for text in texts for output in outputs)
 

@@ -178,11 +178,11 @@ def add_wave(
 
     date_range = tuple(cfg["valid_date_range"])
     if instrument == "mothers":
-        from evaluation.strands.surveys.mothers import read_mothers_wave
+        from evaluation.strands.surveys.read import read_mothers_wave
 
         read = read_mothers_wave(file, label, len(existing) + 1, date_range)
     else:
-        from evaluation.strands.surveys.practitioners import read_practitioner_wave
+        from evaluation.strands.surveys.read import read_practitioner_wave
 
         read = read_practitioner_wave(file, label, date_range)
     ledger = read.ledger.to_frame()

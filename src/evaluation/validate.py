@@ -420,7 +420,7 @@ def _check_tracker(target: Target, date_range) -> tuple[SourceCheck, object | No
 
 
 def _check_mothers(target: Target, date_range) -> tuple[SourceCheck, pd.DataFrame | None]:
-    from evaluation.strands.surveys.mothers import read_mothers_wave
+    from evaluation.strands.surveys.read import read_mothers_wave
 
     try:
         read = read_mothers_wave(target.path, target.name, target.position or 1, date_range)
@@ -429,11 +429,11 @@ def _check_mothers(target: Target, date_range) -> tuple[SourceCheck, pd.DataFram
     check = SourceCheck(
         target.kind, target.path, target.name, _rows_read(read.ledger), list(read.findings.findings)
     )
-    return check, read.answers
+    return check, read["answers"]
 
 
 def _check_practitioners(target: Target, date_range) -> SourceCheck:
-    from evaluation.strands.surveys.practitioners import read_practitioner_wave
+    from evaluation.strands.surveys.read import read_practitioner_wave
 
     try:
         read = read_practitioner_wave(target.path, target.name, date_range)
@@ -613,10 +613,10 @@ def validate_all(
             waves[t.name] = answers
     checks.extend(mother_checks)
     if full_run and waves and len(waves) == len(cfg["_mother_waves"]) and known is not None:
-        from evaluation.strands.surveys.mothers import mothers_at_cut
+        from evaluation.strands.surveys.cutoff import mothers_at_cutoff
 
         rule, max_missing = cfg["_wai"]
-        at_cut = mothers_at_cut(
+        at_cut = mothers_at_cutoff(
             waves,
             dt.date.fromisoformat(cfg["cutoff_date"]),
             known,

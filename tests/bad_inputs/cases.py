@@ -153,7 +153,7 @@ def run_trackers(paths: dict) -> Outcome:
 
 
 def run_mothers(path) -> Outcome:
-    from evaluation.strands.surveys.mothers import read_mothers_wave
+    from evaluation.strands.surveys.read import read_mothers_wave
 
     try:
         read = read_mothers_wave(path, "T1", 1)
@@ -163,7 +163,7 @@ def run_mothers(path) -> Outcome:
 
 
 def run_practitioners(path) -> Outcome:
-    from evaluation.strands.surveys.practitioners import read_practitioner_wave
+    from evaluation.strands.surveys.read import read_practitioner_wave
 
     try:
         read = read_practitioner_wave(path, "Y1")
@@ -1230,7 +1230,7 @@ def _copy_response_id(records):
 
 def _verify_practitioners(blank: int):
     def verify(outcome: Outcome) -> None:
-        answers = outcome.result.answers
+        answers = outcome.result["answers"]
         roles = set(answers.loc[answers["item"] == "role", "answer"].dropna())
         assert "Children's social worker" in roles
         assert _excluded(outcome, "blank row") == blank

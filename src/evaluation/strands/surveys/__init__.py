@@ -1,9 +1,13 @@
 """Survey strand: the mothers' questionnaire waves and the community practitioner survey.
 
-Modules: ``spec`` (the survey codebook and config), ``mothers`` and
-``practitioners`` (readers, validation and the cut-off), ``wai`` (WAI-SR
-scoring), ``stats`` (Wilson intervals, Wilcoxon signed-rank, Stuart-Maxwell),
-``tables`` (tidy tables, key fact, report context), ``steps`` (the Snakemake
-rule entry points) and ``figures`` (charts drawn from the table files; the
-only module that imports matplotlib).
+The stages of the strand contract (:mod:`evaluation.core.stage`): ``read``
+(one wave file -> validated answers, both instruments), ``cutoff`` (every
+wave at the census date; case ids, wave order, answer status, WAI-SR scores),
+``tables`` (tidy tables and the key fact), ``context`` (what the report's
+prose reads), ``figures`` (charts drawn from the table files; the only module
+that imports matplotlib) and ``steps`` (the Snakemake rule entry points).
+Beside them: ``spec`` (the survey codebook and config), ``mothers_file`` and
+``practitioner_export`` (what each instrument's file must look like),
+``textio`` (decoding CSV text), ``wai`` (WAI-SR scoring) and ``stats``
+(Wilson intervals, Wilcoxon signed-rank, Stuart-Maxwell).
 """
