@@ -1,20 +1,26 @@
-"""Worker processes for steps, the picklable step arguments, and Snakemake's exit timers."""
+"""The worker pool (its contract in evaluation.runtime.pool), the picklable step arguments, and
+that the execution layer patches no private internal of Snakemake or the standard library."""
 
 from __future__ import annotations
 
+import ast
 import os
 import pickle
+import re
 import subprocess
 import sys
 import threading
+import time
 import types
+from pathlib import Path
 
 import pytest
 from snakemake.iocontainers import Namedlist
 
 from evaluation.core.findings import ERROR, DataValidationError, Finding
 from evaluation.runtime import StepFiles, step_files, workers
-from evaluation.runtime.workflow import release_scheduler_timers
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 class NeedsTwoArguments(Exception):
@@ -124,16 +130,6 @@ def test_code_versions_name_each_file_with_the_digest_of_its_bytes(tmp_path):
     assert code_versions([]) == []
 
 
-def test_release_scheduler_timers_lets_the_interpreter_exit_at_once():
-    fired = threading.Event()
-    timer = threading.Timer(60, fired.set)
-    timer.start()
-    assert release_scheduler_timers() >= 1
-    timer.join(timeout=2)
-    assert not timer.is_alive()
-    assert not fired.is_set()
-
-
 FREE_HEAP_SCRIPT = """
 import os
 from evaluation.runtime.pool import release_free_memory
@@ -200,30 +196,30 @@ def test_the_release_collects_cycles_then_freezes_the_survivors():
 
 MAIN_SCRIPT = """
 import os
-import sys
 
 if __name__ != "__main__":  # multiprocessing re-running this script in a worker
-    open(os.path.join(os.path.dirname(__file__), "ran-in-a-worker"), "w").close()
+    open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "ran-in-a-worker"), "w").close()
 else:
     from evaluation.runtime import pool as workers
 
     workers.start(2)
-    print(workers.call(os.getpid) != os.getpid())
+    print(workers.active(), workers.call(os.getpid) != os.getpid())
     workers.stop()
 """
 
 
-def test_workers_start_without_re_running_the_main_script(tmp_path):
-    # the snakemake console script is such a main script: re-run, it imports all of Snakemake
+def test_a_worker_re_runs_the_main_script_before_its_first_step(tmp_path):
+    # the contract says so: multiprocessing's own preparation of a forkserver worker
+    # (the snakemake console script: an import of snakemake.cli), nothing of ours
     script = tmp_path / "main_script.py"
     script.write_text(MAIN_SCRIPT)
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["True"]
-    assert not (tmp_path / "ran-in-a-worker").exists()
+    assert done.stdout.split() == ["True", "True"]
+    assert (tmp_path / "ran-in-a-worker").exists()
 
 
-def test_a_main_script_without_a_file_can_use_the_pool(tmp_path):
-    # python - < script: a worker that tried to re-run "<stdin>" could not start
+def test_a_main_script_without_a_file_runs_the_steps_in_process(tmp_path):
+    # python - < script: a worker could not re-run "<stdin>", so there is no pool
     done = subprocess.run(
         [sys.executable, "-"],
         input=MAIN_SCRIPT,
@@ -232,7 +228,50 @@ def test_a_main_script_without_a_file_can_use_the_pool(tmp_path):
         text=True,
         check=True,
     )
-    assert done.stdout.split() == ["True"]
+    assert done.stdout.split() == ["False", "False"]
+
+
+def test_without_forkserver_there_is_no_pool_and_steps_run_here(monkeypatch):
+    from evaluation.runtime.workflow import pool_job_threads, uses_worker_pool
+
+    monkeypatch.setattr(workers, "forkserver_available", lambda: False)  # as on Windows
+    assert not workers.available()
+    workers.start(2)
+    try:
+        assert not workers.active()
+        assert workers.call(os.getpid) == os.getpid()
+    finally:
+        workers.stop()
+    assert not uses_worker_pool(fake_workflow())  # jobs then take a core each
+    assert pool_job_threads(fake_workflow()) == 1
+
+
+def test_the_platform_guard_asks_multiprocessing_for_forkserver():
+    import multiprocessing
+
+    has_it = "forkserver" in multiprocessing.get_all_start_methods()
+    assert workers.forkserver_available() is has_it
+    if sys.platform.startswith("linux"):
+        assert workers.available()
+
+
+def test_steps_in_process_run_one_at_a_time():
+    # without the pool, job threads of one process compute their steps in turn
+    # (matplotlib and the package's caches are not thread-safe)
+    running, overlaps = [], []
+
+    def step():
+        running.append(1)
+        overlaps.append(len(running))
+        time.sleep(0.05)
+        running.pop()
+
+    threads = [threading.Thread(target=workers.call, args=(step,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert overlaps == [1, 1, 1, 1]
 
 
 def test_every_step_in_a_worker_is_followed_by_the_release(monkeypatch):
@@ -290,16 +329,12 @@ def test_in_process_steps_skip_the_pool(pool, monkeypatch, tmp_path):
     assert called == [os.getpid(), "pool"]
 
 
-def test_end_of_run_stops_the_workers_and_frees_the_exit():
+def test_end_of_run_stops_the_workers():
     from evaluation.runtime.workflow import end_of_run
 
     workers.start(2)
-    timer = threading.Timer(60, lambda: None)
-    timer.start()
     end_of_run()
-    timer.join(timeout=2)
     assert not workers.active()
-    assert not timer.is_alive()
 
 
 class FakeWorkflow:
@@ -335,52 +370,6 @@ def test_start_of_run_starts_the_workers():
         workers.stop()
 
 
-SERIALIZE_SCRIPT = """
-import sys
-import types
-
-from snakemake.persistence import PersistenceBase
-
-from evaluation.runtime.workflow import serialize_params_without_pandas
-
-assert serialize_params_without_pandas()
-import evaluation.stages.documents  # the steps run in the Snakemake process
-persistence = types.SimpleNamespace(
-    _serialize_param_builtin=lambda value: "builtin", _serialize_param_pandas=lambda value: "pandas"
-)
-serialize = PersistenceBase._serialize_param.fget
-print(serialize(persistence)(1), "pandas" in sys.modules)
-import pandas
-print(serialize(persistence)(1))
-"""
-
-
-def test_snakemake_records_params_without_importing_pandas():
-    result = subprocess.run(
-        [sys.executable, "-c", SERIALIZE_SCRIPT], capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["builtin", "False", "pandas"]
-
-
-EXIT_SCRIPT = """
-import atexit
-import gc
-
-from evaluation.runtime.workflow import skip_final_garbage_collection
-
-atexit.register(lambda: print(gc.get_freeze_count() > 0))  # runs last: handlers run LIFO
-skip_final_garbage_collection()
-"""
-
-
-def test_the_heap_is_frozen_before_the_interpreter_exits():
-    done = subprocess.run(
-        [sys.executable, "-c", EXIT_SCRIPT], capture_output=True, text=True, check=True
-    )
-    assert done.stdout.split() == ["True"]
-
-
 def fake_workflow(*, main=True, threads=True, local=True, cores=2, settings=True):
     from types import SimpleNamespace
 
@@ -410,3 +399,94 @@ def test_pool_jobs_declare_no_threads_only_when_the_pool_bounds_the_cpu(changes,
     workflow = fake_workflow(**changes)
     assert uses_worker_pool(workflow) is pooled
     assert pool_job_threads(workflow) == (0 if pooled else 1)
+
+
+def external_names(tree: ast.Module) -> set[str]:
+    """Names a module binds by importing something from outside the package."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {
+                alias.asname or alias.name.split(".")[0]
+                for alias in node.names
+                if not alias.name.startswith("evaluation")
+            }
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            if (node.module or "").startswith("evaluation"):
+                continue
+            names |= {alias.asname or alias.name for alias in node.names}
+    return names
+
+
+def patches(tree: ast.Module, external: set[str]) -> list[str]:
+    """Assignments to (or deletions of) attributes of imported modules and classes, and setattr on them."""
+
+    def root(expr):
+        while isinstance(expr, ast.Attribute | ast.Subscript):
+            expr = expr.value
+        return expr.id if isinstance(expr, ast.Name) else None
+
+    found = []
+    for node in ast.walk(tree):
+        targets = []
+        if isinstance(node, ast.Assign | ast.Delete):
+            targets = node.targets
+        elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+            targets = [node.target]
+        found += [
+            ast.unparse(t) for t in targets if isinstance(t, ast.Attribute) and root(t) in external
+        ]
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in {"setattr", "delattr"}
+            and node.args
+            and root(node.args[0]) in external
+        ):
+            found.append(ast.unparse(node))
+    return found
+
+
+def test_the_patch_finder_finds_the_patches_this_package_used_to_make():
+    old = """
+import multiprocessing.spawn
+from snakemake.persistence import PersistenceBase
+
+multiprocessing.spawn.get_preparation_data = lambda name: {}
+PersistenceBase._serialize_param = property(lambda self: repr)
+setattr(PersistenceBase, "_params", None)
+local = {}
+local["x"] = 1
+"""
+    tree = ast.parse(old)
+    assert len(patches(tree, external_names(tree))) == 3
+
+
+def test_nothing_outside_the_package_is_patched_by_the_package_or_the_workflow():
+    # no name of Snakemake's or the standard library's is reassigned: the
+    # execution layer uses public interfaces only
+    found = []
+    for path in sorted((REPO / "src" / "evaluation").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        found += [f"{path.relative_to(REPO)}: {p}" for p in patches(tree, external_names(tree))]
+    # the Snakefile and rules are Snakemake's language, not Python: their
+    # imports and attribute assignments are found line by line
+    for path in [REPO / "Snakefile", *sorted((REPO / "rules").glob("*.smk"))]:
+        text = path.read_text(encoding="utf-8")
+        imported = set(re.findall(r"^import ([\w.]+)(?: as (\w+))?", text, re.M))
+        external = {"workflow", "snakemake"} | {
+            alias or name.split(".")[0]
+            for name, alias in imported
+            if not name.startswith("evaluation")
+        }
+        external |= {
+            (alias or name)
+            for module, names in re.findall(r"^from ([\w.]+) import (.+)$", text, re.M)
+            if not module.startswith("evaluation")
+            for name, alias in re.findall(r"(\w+)(?: as (\w+))?", names)
+        }
+        for line in text.splitlines():
+            assigned = re.match(r"\s*(\w+)\.[\w.]+\s*(?:=(?!=)|\+=)", line)
+            if (assigned and assigned.group(1) in external) or re.search(r"\bsetattr\(", line):
+                found.append(f"{path.relative_to(REPO)}: {line.strip()}")
+    assert found == []

@@ -7,7 +7,8 @@ the rule's input files, calls the pure functions of the package and writes
 the outputs. The
 module is imported only when the rule runs, so Snakemake's own start-up (and
 a no-op run) does not pay for pandas or matplotlib. When the worker pool is
-on (``workers``), the step runs in a worker process.
+on (``pool``, whose module docstring states its contract), the step runs in a
+worker process.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def run_logged(name: str, input, output, params, log_path: str) -> None:
 
 #: Steps that stay in the Snakemake process even when the worker pool is on:
 #: they spend their time in pandoc or hashing, which release the interpreter
-#: lock, and import neither pandas nor matplotlib (``steps.documents``).
+#: lock, and import neither pandas nor matplotlib (``stages.documents``).
 IN_PROCESS_STEPS = frozenset(
     {
         "stages.documents.report_html",

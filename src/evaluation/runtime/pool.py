@@ -1,19 +1,55 @@
-"""Persistent worker processes for the steps of one Snakemake run.
+"""The worker pool: persistent processes that compute the steps of one Snakemake run.
 
 ``profiles/default`` runs jobs as threads of the Snakemake process, because a
-new Python process per job (Snakemake's default for ``run:``) costs about a
-second of start-up each. Threads share one interpreter lock, though, so on
-their own they compute one job at a time. The pool here gives the threads
-real parallelism: each job thread hands its step to one of a few worker
-processes and waits. The workers are forked from a server process that has
-already imported pandas and pyarrow and parsed the codebook (``preload``), so
-a worker starts in milliseconds; matplotlib and scipy are imported once per
-worker by the first step that needs them.
+new Python process per job (Snakemake's default for ``run:``, and
+``profiles/plain``) costs about a second of start-up each. Threads share one
+interpreter lock, though, so on their own they compute one job at a time.
+This pool gives them real parallelism. It uses public interfaces only:
+``concurrent.futures.ProcessPoolExecutor`` over a ``multiprocessing``
+``forkserver`` context, and ``set_forkserver_preload``.
 
-The Snakefile turns the pool on at ``onstart`` when jobs run as threads in
-the main Snakemake process, and shuts it down at ``onsuccess``/``onerror``.
-Without it (one core, a cluster job, a unit test) steps run in the calling
-process.
+Contract
+--------
+What runs where
+    While the pool is on, a job thread's ``call(step, *args)`` runs the step in
+    one of ``--cores`` worker processes and waits for it. The workers are
+    forked from a server process that has imported pandas and pyarrow and
+    parsed the codebook (``PRELOAD``), so a worker starts in milliseconds;
+    matplotlib and scipy are imported once per worker by the first step that
+    needs them. While it is off, ``call`` runs the step in the calling
+    process, one step at a time per process (a lock: matplotlib and the
+    package's caches are not thread-safe). Steps that wait on pandoc or
+    hashing never come here (``evaluation.runtime.IN_PROCESS_STEPS``).
+
+When it is on
+    From the Snakefile's ``onstart`` to its ``onsuccess``/``onerror``, in the
+    main process of a local run whose jobs are threads (``force-use-threads``)
+    with two cores or more (``evaluation.runtime.workflow.uses_worker_pool``),
+    and only where ``available()``: the platform has the ``forkserver`` start
+    method (not Windows) and the main module can be re-imported in a worker
+    (not ``python -`` reading a script from standard input). Everywhere else
+    (one core, ``profiles/plain``, a cluster job, a unit test) steps run in
+    process, with identical outputs.
+
+How failures come back
+    A step's exception is re-raised in the job thread, so Snakemake reports
+    the job as failed with it: the same type and message when it survives
+    pickling (``DataValidationError`` keeps its findings), else a
+    ``StepError`` reading ``"<type>: <message>"``. A worker that dies
+    (killed, out of memory) fails the step running in it with
+    ``BrokenProcessPool``; later steps get a fresh pool.
+
+What a step may assume
+    It is a module-level function of this package, called with picklable
+    arguments (``StepFiles``, strings), in the run's working directory; it
+    communicates only through the files it reads and writes. It may not rely
+    on the Snakemake process's state (the workflow object, the Snakefile's
+    globals), on running in any particular worker, or on what earlier steps
+    left behind there beyond imports and caches. Before its first step a
+    worker re-runs the parent's main script as ``__mp_main__``
+    (multiprocessing's spawn preparation; for the ``snakemake`` console script
+    that is an import of ``snakemake.cli``). After every step the worker
+    collects garbage and hands freed memory back (``release_free_memory``).
 """
 
 from __future__ import annotations
@@ -22,7 +58,7 @@ import contextlib
 import ctypes
 import gc
 import multiprocessing
-import multiprocessing.spawn
+import os
 import pickle
 import sys
 import threading
@@ -33,7 +69,7 @@ from concurrent.futures.process import BrokenProcessPool
 PRELOAD = ["evaluation.runtime.preload"]
 
 _lock = threading.Lock()
-_launch_lock = threading.Lock()
+_in_process = threading.Lock()  # steps computed in this process: one at a time
 _pool: ProcessPoolExecutor | None = None
 _size = 0
 
@@ -42,11 +78,35 @@ class StepError(RuntimeError):
     """A step failed with an exception that cannot cross a process boundary."""
 
 
+def available() -> bool:
+    """Whether worker processes can be started here (else steps run in process).
+
+    They need the ``forkserver`` start method (Linux and macOS; Windows has
+    none) and a main module a worker can import again: multiprocessing
+    prepares every worker by re-running the parent's ``__main__``, which it
+    cannot do for a script read from standard input.
+    """
+    return forkserver_available() and _main_module_importable()
+
+
+def forkserver_available() -> bool:
+    """Whether this platform has multiprocessing's ``forkserver`` start method."""
+    return "forkserver" in multiprocessing.get_all_start_methods()
+
+
+def _main_module_importable() -> bool:
+    main = sys.modules.get("__main__")
+    if getattr(main, "__spec__", None) is not None:  # python -m ...
+        return True
+    path = getattr(main, "__file__", None)
+    return path is None or os.path.isfile(path)
+
+
 def start(workers: int) -> None:
-    """Run steps in ``workers`` processes from now on (fewer than 2: in process)."""
+    """Run steps in ``workers`` processes from now on (fewer than 2, or not ``available()``: in process)."""
     global _size, _pool
     with _lock:
-        _size = workers if workers >= 2 else 0
+        _size = workers if workers >= 2 and available() else 0
         if _size and _pool is None:
             _pool = _new_pool(_size)
 
@@ -76,44 +136,16 @@ def call(function, *args):
     global _pool
     pool = _pool
     if pool is None:
-        return function(*args)
+        with _in_process:
+            return function(*args)
     try:
-        with _launch_lock, _main_script_left_out():  # submit may start a worker
-            future = pool.submit(_portable, function, *args)
-        return future.result()
+        return pool.submit(_portable, function, *args).result()
     except BrokenProcessPool:
         # a worker died (killed, out of memory): later jobs get a fresh pool
         with _lock:
             if _pool is pool:
                 _pool = _new_pool(_size)
         raise
-
-
-@contextlib.contextmanager
-def _main_script_left_out():
-    """Start workers without re-running the parent's main script in them.
-
-    A process started through the fork server first runs the parent's
-    ``__main__`` again (multiprocessing's "spawn preparation"). For the
-    ``snakemake`` console script that imports all of Snakemake: 0.3 s before
-    each worker's first step, and more memory in every worker. When the main
-    script has no file (``python - < script``) the worker cannot start at all.
-    Steps never need it: every function a worker runs lives in this package.
-    Callers hold ``_launch_lock``, so threads never patch over each other.
-    """
-    prepare = multiprocessing.spawn.get_preparation_data
-
-    def without_main(name):
-        data = prepare(name)
-        data.pop("init_main_from_path", None)
-        data.pop("init_main_from_name", None)
-        return data
-
-    multiprocessing.spawn.get_preparation_data = without_main
-    try:
-        yield
-    finally:
-        multiprocessing.spawn.get_preparation_data = prepare
 
 
 def _portable(function, *args):

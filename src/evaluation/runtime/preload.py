@@ -1,4 +1,4 @@
-"""Modules the worker processes import once, before any step runs (see ``workers``).
+"""Modules the worker pool's fork server imports once, before any step runs (see ``pool``).
 
 Only what nearly every step needs: a job that draws or tests imports
 matplotlib or scipy itself, once per worker, so a run that only re-renders

@@ -1,14 +1,10 @@
-"""Snakefile helpers: code versions as params, the worker pool, workarounds for Snakemake."""
+"""Snakefile helpers: code versions as params, and when the worker pool runs (``pool``)."""
 
 from __future__ import annotations
 
-import atexit
 import functools
-import gc
 import hashlib
 import os
-import sys
-import threading
 from pathlib import Path
 
 import evaluation
@@ -95,8 +91,10 @@ def uses_worker_pool(workflow) -> bool:
     """Whether this Snakemake run hands its steps to the worker pool (``workers``).
 
     Only the main process of a local run whose jobs are threads of it
-    (``profiles/default``) with two cores or more does; a cluster run, a job
-    on a node and a one-core run compute each step where its job runs.
+    (``profiles/default``) with two cores or more does, where the platform
+    can start workers (``pool.available``: no ``forkserver`` on Windows); a
+    run with a process per job (``profiles/plain``), a cluster run, a job on
+    a node and a one-core run compute each step where its job runs.
     """
     settings = getattr(workflow, "execution_settings", None)
     return bool(
@@ -105,6 +103,7 @@ def uses_worker_pool(workflow) -> bool:
         and settings.use_threads
         and getattr(workflow, "local_exec", True)
         and (_cores(workflow) or 1) >= 2
+        and workers.available()
     )
 
 
@@ -164,68 +163,6 @@ def start_of_run(cores: int) -> None:
     workers.start(cores)
 
 
-def serialize_params_without_pandas() -> bool:
-    """Let Snakemake record params without importing pandas; whether Snakemake could be told so.
-
-    Snakemake records every job's params to notice when they change, and to
-    recognise a pandas object among them it imports pandas into its own
-    process as soon as pandas is installed: about 0.3 s of CPU, taken from
-    the workers while they compute. No param can be a pandas object while
-    pandas is not imported, so until something imports it the built-in
-    serialisation records exactly what the pandas-aware one would. (None of
-    the steps run in the Snakemake process, ``steps.documents``, imports it.)
-    If a Snakemake release renames these internals, nothing is changed and
-    Snakemake imports pandas as before. Called when the Snakefile is parsed.
-    """
-    from snakemake.persistence import PersistenceBase
-
-    if not all(
-        hasattr(PersistenceBase, name)
-        for name in ("_serialize_param", "_serialize_param_builtin", "_serialize_param_pandas")
-    ):
-        return False
-
-    def serializer(persistence):
-        if "pandas" in sys.modules:
-            return persistence._serialize_param_pandas
-        return persistence._serialize_param_builtin
-
-    PersistenceBase._serialize_param = property(serializer)
-    return True
-
-
-def skip_final_garbage_collection() -> None:
-    """Let the interpreter exit without the garbage collector's passes over its whole heap.
-
-    At exit CPython runs the cyclic garbage collector over everything
-    Snakemake, pandas and the parsed workflow left behind: about 0.2 s at the
-    end of every run, a no-op included. Nothing then needs collecting (logs
-    and files are closed by their own exit handlers, which still run), so an
-    exit handler freezes the heap first. The Snakefile calls this when it is
-    parsed.
-    """
-    atexit.register(gc.freeze)
-
-
 def end_of_run() -> None:
-    """What the Snakefile's onsuccess and onerror handlers do: stop the workers, free the exit."""
+    """What the Snakefile's onsuccess and onerror handlers do: stop the workers."""
     workers.stop()
-    release_scheduler_timers()
-
-
-def release_scheduler_timers() -> int:
-    """Cancel Snakemake's pending re-scheduling timers at the end of a run; returns how many.
-
-    Snakemake's job rate limiter (``--max-jobs-per-timespan``, default 100/1s)
-    starts a ``threading.Timer`` after scheduling rounds to wake the scheduler
-    one timespan later. The timer is not a daemon thread, so the interpreter
-    waits for the last one before it exits: every run that executed a job
-    ended about a second after its work was done. Once the run has finished
-    there is nothing left to wake, so the timers can be cancelled. (A shorter
-    timespan is not possible: Snakemake 9.27 reads ``100/100ms`` as 100
-    minutes.)
-    """
-    timers = [t for t in threading.enumerate() if isinstance(t, threading.Timer)]
-    for timer in timers:
-        timer.cancel()
-    return len(timers)
