@@ -15,8 +15,6 @@ rule audit_logs:
     threads: pool_step_threads
     resources:
         pool_slots=pool_step_slots,
-        mem_mb=1000,
-        runtime=10,
     params:
         *shared_code(),
     run:
@@ -38,8 +36,6 @@ rule validation_report:
     threads: pool_step_threads
     resources:
         pool_slots=pool_step_slots,
-        mem_mb=1000,
-        runtime=10,
     params:
         *shared_code(),
     run:

@@ -29,8 +29,6 @@ rule read_case_tracker:
     threads: pool_step_threads
     resources:
         pool_slots=pool_step_slots,
-        mem_mb=1000,
-        runtime=20,
     params:
         *strand_code("case_tracker"),
         prison=lambda wildcards: PRISON_SLUGS[wildcards.prison],
@@ -74,8 +72,6 @@ rule case_tracker_at_cutoff:
     threads: pool_step_threads
     resources:
         pool_slots=pool_step_slots,
-        mem_mb=1000,
-        runtime=20,
     params:
         *strand_code("case_tracker"),
         prison_dirs={
@@ -110,8 +106,6 @@ rule case_tracker_tables:
     threads: pool_step_threads
     resources:
         pool_slots=pool_step_slots,
-        mem_mb=1000,
-        runtime=10,
     params:
         *strand_code("case_tracker"),
         prisons=PRISONS,
@@ -143,8 +137,6 @@ rule case_tracker_figure:
     threads: pool_step_threads
     resources:
         pool_slots=pool_step_slots,
-        mem_mb=1000,
-        runtime=10,
     params:
         *strand_code("case_tracker"),
         spec=lambda wildcards: CASE_TRACKER_FIGURE_SPECS[wildcards.figure_id],
@@ -171,8 +163,6 @@ rule case_tracker_context:
     threads: pool_step_threads
     resources:
         pool_slots=pool_step_slots,
-        mem_mb=1000,
-        runtime=10,
     params:
         *strand_code("case_tracker"),
         prisons=PRISONS,

@@ -10,9 +10,6 @@ rule manifest:
         "report/build/manifest.json",
     log:
         "logs/manifest.log",
-    resources:
-        mem_mb=1000,
-        runtime=10,
     params:
         *shared_code(),
         config=CONFIG,

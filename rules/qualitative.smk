@@ -54,8 +54,6 @@ rule qualitative_read:
     threads: pool_step_threads
     resources:
         pool_slots=pool_step_slots,
-        mem_mb=1000,
-        runtime=10,
     params:
         *strand_code("qualitative"),
         fmt=QUALITATIVE.get("format", "tidy"),
@@ -96,8 +94,6 @@ rule qualitative_tables:
     threads: pool_step_threads
     resources:
         pool_slots=pool_step_slots,
-        mem_mb=1000,
-        runtime=10,
     params:
         *strand_code("qualitative"),
         cutoff=CUTOFF,
@@ -125,8 +121,6 @@ rule qualitative_figures:
     threads: pool_step_threads
     resources:
         pool_slots=pool_step_slots,
-        mem_mb=1000,
-        runtime=10,
     params:
         *strand_code("qualitative"),
         synthetic=CONFIG["report"]["synthetic"],

@@ -15,8 +15,6 @@ rule key_facts:
     threads: pool_step_threads
     resources:
         pool_slots=pool_step_slots,
-        mem_mb=1000,
-        runtime=10,
     params:
         *shared_code(),
     run:
@@ -64,6 +62,7 @@ if CONFIG["disclosure"].get("min_cell") is not None:
         threads: pool_step_threads
         resources:
             pool_slots=pool_step_slots,
+            # one suppression model over every table at once (not measured at 1000x)
             mem_mb=2000,
             runtime=20,
         params:
@@ -98,8 +97,6 @@ else:
             threads: pool_step_threads
             resources:
                 pool_slots=pool_step_slots,
-                mem_mb=1000,
-                runtime=10,
             params:
                 *shared_code(),
                 disclosure=CONFIG["disclosure"],
@@ -146,8 +143,6 @@ rule render_report:
     threads: pool_step_threads
     resources:
         pool_slots=pool_step_slots,
-        mem_mb=1000,
-        runtime=10,
     params:
         *shared_code(),
         settings={
@@ -177,9 +172,6 @@ rule report_html:
         ),
     log:
         "logs/report/html.log",
-    resources:
-        mem_mb=1000,
-        runtime=10,
     params:
         *shared_code(),
         title=CONFIG["report"]["title"],
@@ -199,9 +191,6 @@ rule report_docx:
         docx="report/build/report.docx",
     log:
         "logs/report/docx.log",
-    resources:
-        mem_mb=1000,
-        runtime=10,
     params:
         *shared_code(),
         synthetic=CONFIG["report"]["synthetic"],
@@ -240,8 +229,6 @@ rule release_bundle:
     threads: pool_step_threads
     resources:
         pool_slots=pool_step_slots,
-        mem_mb=1000,
-        runtime=10,
     params:
         *shared_code(),
         cutoff=CUTOFF,

@@ -32,8 +32,6 @@ rule survey_read_mothers:
     threads: pool_step_threads
     resources:
         pool_slots=pool_step_slots,
-        mem_mb=1000,
-        runtime=10,
     params:
         *strand_code("surveys"),
         wave=lambda wildcards: MOTHER_WAVES[wildcards.wave],
@@ -62,8 +60,8 @@ rule survey_mothers_at_cutoff:
     threads: pool_step_threads
     resources:
         pool_slots=pool_step_slots,
+        # peak 0.87 GB at 1000x the example data: more than the default
         mem_mb=1500,
-        runtime=10,
     params:
         *strand_code("surveys"),
         wave_answers={
@@ -98,8 +96,8 @@ rule survey_mothers_tables:
     threads: pool_step_threads
     resources:
         pool_slots=pool_step_slots,
+        # peak 0.69 GB at 1000x the example data, the most of any table step
         mem_mb=1500,
-        runtime=10,
     params:
         *strand_code("surveys"),
         surveys={
@@ -136,8 +134,6 @@ rule survey_read_practitioners:
     threads: pool_step_threads
     resources:
         pool_slots=pool_step_slots,
-        mem_mb=1000,
-        runtime=10,
     params:
         *strand_code("surveys"),
         wave=lambda wildcards: PRACTITIONER_WAVES[wildcards.wave],
@@ -169,8 +165,6 @@ rule survey_practitioners_at_cutoff:
     threads: pool_step_threads
     resources:
         pool_slots=pool_step_slots,
-        mem_mb=1000,
-        runtime=10,
     params:
         *strand_code("surveys"),
         wave_answers={
@@ -201,8 +195,6 @@ rule survey_practitioner_tables:
     threads: pool_step_threads
     resources:
         pool_slots=pool_step_slots,
-        mem_mb=1000,
-        runtime=10,
     params:
         *strand_code("surveys"),
         waves=list(SURVEYS.practitioner_waves),
@@ -241,8 +233,6 @@ rule survey_audit:
     threads: pool_step_threads
     resources:
         pool_slots=pool_step_slots,
-        mem_mb=1000,
-        runtime=10,
     params:
         *strand_code("surveys"),
     run:
@@ -262,8 +252,6 @@ rule survey_context:
     threads: pool_step_threads
     resources:
         pool_slots=pool_step_slots,
-        mem_mb=1000,
-        runtime=10,
     params:
         *strand_code("surveys"),
     run:
@@ -286,8 +274,6 @@ rule survey_figure:
     threads: pool_step_threads
     resources:
         pool_slots=pool_step_slots,
-        mem_mb=1000,
-        runtime=10,
     params:
         *strand_code("surveys"),
         figure_id=lambda wildcards: wildcards.figure_id,
