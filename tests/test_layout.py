@@ -68,6 +68,12 @@ def test_a_strand_imports_only_the_engine_and_itself(strand):
         assert reached <= allowed, (path.relative_to(PACKAGE), sorted(reached - allowed))
 
 
+@pytest.mark.parametrize("strand", STRANDS)
+def test_every_strand_has_the_stages_of_the_contract(strand):
+    missing = [s for s in STRAND_STAGES if not (PACKAGE / "strands" / strand / f"{s}.py").exists()]
+    assert not missing, (strand, missing)
+
+
 def test_the_engine_and_the_shared_stages_import_no_strand():
     """What the shared stages' rules run (all but the strands) must not reach into a strand.
 
@@ -115,3 +121,30 @@ def test_stage_results_and_cutoff_dates():
     assert as_date(dt.datetime(2023, 12, 31, 15, 0)) == dt.date(2023, 12, 31)
     with pytest.raises(ValueError, match="31/12/2023.*YYYY-MM-DD"):
         as_date("31/12/2023")
+
+
+def test_every_import_of_the_package_resolves_even_inside_functions():
+    """A moved module leaves no stale import behind, even one only a rare step runs."""
+    import importlib
+
+    broken = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                if not (node.module == "evaluation" or node.module.startswith("evaluation.")):
+                    continue
+                module = importlib.import_module(node.module)
+                for alias in node.names:
+                    if not hasattr(module, alias.name):
+                        try:
+                            importlib.import_module(f"{node.module}.{alias.name}")
+                        except ModuleNotFoundError:
+                            broken.append(
+                                f"{path.relative_to(PACKAGE)}: {node.module}.{alias.name}"
+                            )
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.startswith("evaluation"):
+                        importlib.import_module(alias.name)
+    assert not broken, broken

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from evaluation.core.codebook import normalise_header
+from evaluation.core.codebook import normalise_header, use_codebook
 from evaluation.core.config import ConfigError, validate_config
 from evaluation.core.findings import (
     ERROR,
@@ -217,6 +217,11 @@ def load_config(config: str | Path | Mapping) -> tuple[dict, Path, str | None]:
             raise ConfigError(f"config file '{path}' must hold keys such as cutoff_date")
         base, name = path.resolve().parent, str(config)
     cfg = validate_config(raw)
+    # the study's codebook: the folder the config names, else codebook/ beside the config
+    if "codebook" in cfg:
+        use_codebook(base / cfg["codebook"])
+    elif (base / "codebook").is_dir():
+        use_codebook(base / "codebook")
     from evaluation.strands.surveys.spec import survey_settings
 
     settings = survey_settings(cfg.get("surveys"))
