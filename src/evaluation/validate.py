@@ -31,6 +31,12 @@ from evaluation.core.findings import (
     Ledger,
 )
 
+#: The checks this module names in its findings (``check=``).
+CHECKS: dict[str, str] = {
+    "checker_failed": "the reader ran to the end",
+    "missing_file": "every configured file exists",
+}
+
 #: What each kind of raw file is, in the order the summary lists them.
 KINDS = {
     "case_tracker": "Case tracker",

@@ -4,7 +4,9 @@ Built from the merged data-quality log and ledger of a run
 (``data/processed/audit/``). The catalogue of checks is derived, not typed:
 one value check per codebook column of each source (described by the
 column's type in ``codebook/validation.yaml``) plus the rule checks the
-readers name in their findings (``check="..."`` in the reader modules). Each
+modules that make them declare (their module-level ``CHECKS``, gathered per
+source under ``checks`` in ``codebook/validation.yaml``; a unit test keeps the
+two equal, so this shared stage reads data and imports no strand). Each
 check gets its errors and warnings from the log and a result (pass /
 warnings / errors). The ledger part shows rows read, used and excluded per
 source file and step, with exclusion reasons. Output: Markdown for people,
@@ -33,8 +35,6 @@ CHECK_COLUMNS = [
 ]
 #: What classifies a finding into a check (and its count as error or warning).
 FINDING_KEYS = ["source", "file", "sheet", "column", "check", "severity"]
-_CHECK_NAME = re.compile(r"""check=["']([A-Za-z_][A-Za-z0-9_ ]*)["']""")
-_PACKAGE = Path(__file__).resolve().parent
 
 
 def spec() -> dict:
@@ -63,13 +63,24 @@ def column_catalogue() -> dict[str, list[tuple[str, str, str]]]:
     return out
 
 
+def declared_checks(source: str) -> dict[str, str]:
+    """The checks the source's modules declare (name -> description), by name."""
+    checks = spec()["sources"][source].get("checks") or {}
+    return {str(name): str(checks[name]) for name in sorted(checks, key=str)}
+
+
 def reader_check_names(source: str) -> list[str]:
-    """The ``check=`` names the source's reader modules give their findings, sorted."""
-    names: set[str] = set()
-    for module in spec()["sources"][source]["readers"]:
-        text = (_PACKAGE / module).read_text(encoding="utf-8")
-        names.update(_CHECK_NAME.findall(text))
-    return sorted(names)
+    """The names of the checks the source's modules declare, sorted."""
+    return list(declared_checks(source))
+
+
+def _description(name: str) -> str:
+    """A check's declared description (any source), else its name."""
+    for source in spec()["sources"]:
+        described = declared_checks(source).get(name)
+        if described:
+            return described
+    return name
 
 
 def _column_description(kind: str) -> str:
@@ -114,12 +125,10 @@ def check_results(findings: pd.DataFrame) -> pd.DataFrame:
     for source in spec()["sources"]:
         for scope, column, kind in catalogue[source]:
             rows[(source, scope, "column", column)] = {"description": _column_description(kind)}
-        for name in reader_check_names(source):
+        for name, description in declared_checks(source).items():
             if name in spec()["column_check_names"]:
                 continue
-            rows[(source, "", "rule", name)] = {
-                "description": spec()["rule_checks"].get(name, name.replace("_", " "))
-            }
+            rows[(source, "", "rule", name)] = {"description": description}
     counts: dict[tuple[str, str, str, str], dict[str, int]] = {}
     rules_of = {source: set(reader_check_names(source)) for source in catalogue}
     # findings alike in what classifies them are classified once (in order of first finding)
@@ -131,7 +140,7 @@ def check_results(findings: pd.DataFrame) -> pd.DataFrame:
         columns = catalogue.get(source, [])
         key = (source, *_classify(source, finding, columns, rules_of.get(source, set())))
         if key not in rows:  # a finding of a check the catalogue could not name
-            rows[key] = {"description": spec()["rule_checks"].get(key[3], key[3])}
+            rows[key] = {"description": _description(key[3])}
         tally = counts.setdefault(key, {ERROR: 0, WARNING: 0})
         tally[str(finding["severity"])] = tally.get(str(finding["severity"]), 0) + int(number)
     records = []

@@ -21,6 +21,13 @@ from evaluation.core.codebook import normalise_header
 from evaluation.core.findings import FindingLog
 from evaluation.core.parsing import DistinctCells, blank_cells, distinct_cells, is_blank
 
+#: The checks this module names in its findings (``check=``), as the validation
+#: report describes them; a test keeps this in step with the code.
+CHECKS: dict[str, str] = {
+    "ignored_column": "columns outside the codebook are ignored",
+    "merged_header": "no merged cells in the header row",
+}
+
 #: First bytes of an OLE2 compound file: an encrypted .xlsx or an old .xls.
 OLE2_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
 

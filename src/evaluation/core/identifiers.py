@@ -19,6 +19,12 @@ from pathlib import Path
 from evaluation.core.codebook import load_codebook
 from evaluation.core.findings import FindingLog
 
+#: The checks this module names in its findings (``check=``), as the validation
+#: report describes them; a test keeps this in step with the code.
+CHECKS: dict[str, str] = {
+    "identifier_guard": "no identifying details in texts that can reach an output",
+}
+
 EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"
 )

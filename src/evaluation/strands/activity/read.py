@@ -21,6 +21,14 @@ from evaluation.core.parsing import DistinctCells, cell_text, parse_date, parse_
 from evaluation.core.stage import StageResult
 from evaluation.core.tidy import write_csv
 
+#: The checks this module names in its findings (``check=``), as the validation
+#: report describes them; a test keeps this in step with the code.
+CHECKS: dict[str, str] = {
+    "extra_sheet": "extra sheet",
+    "sheet": "sheet",
+    "workbook": "workbook",
+}
+
 SOURCE = "activity"
 UNIT = "diary entry"
 SORT_KEYS = ["prison", "date", "worker"]

@@ -41,6 +41,19 @@ from evaluation.core.parsing import (
 from evaluation.core.stage import StageResult
 from evaluation.strands.case_tracker.derive import isin
 
+#: The checks this module names in its findings (``check=``), as the validation
+#: report describes them; a test keeps this in step with the code.
+CHECKS: dict[str, str] = {
+    "blank_cell": "a value the codebook requires is not blank",
+    "children_count_mismatch": "children count mismatch",
+    "contact_before_referral": "contact before referral",
+    "duplicate_need": "duplicate need",
+    "formula_cell": "formula cells are read by their cached value",
+    "ignored_sheet": "sheets outside the data contract are ignored",
+    "review_after_closure": "review after closure",
+    "sentence_on_remand": "sentence on remand",
+}
+
 SOURCE = "case_tracker"
 SHEET_FRAMES = {
     "Baseline": "cases",

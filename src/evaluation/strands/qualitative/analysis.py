@@ -15,6 +15,19 @@ from evaluation.core.codebook import load_codebook, normalise_text, value_set
 from evaluation.core.findings import FindingLog
 from evaluation.core.tidy import TIDY_COLUMNS, percent
 
+#: The checks this module names in its findings (``check=``), as the validation
+#: report describes them; a test keeps this in step with the code.
+CHECKS: dict[str, str] = {
+    "blank": "a value the codebook requires is not blank",
+    "category": "a value is one of the codebook's labels",
+    "coverage": "coverage",
+    "duplicate": "identifiers are unique",
+    "structure": "structure",
+    "unknown_result": "unknown result",
+    "unknown_theme": "unknown theme",
+    "yaml": "yaml",
+}
+
 MATRIX_COLUMNS = [*TIDY_COLUMNS, "theme_id", "parent"]
 QUOTE_COLUMNS = [
     "theme",

@@ -29,6 +29,26 @@ from evaluation.core.parsing import DATE_EXPECTED, parse_date
 from evaluation.core.stage import StageResult
 from evaluation.core.tidy import write_csv
 
+#: The checks this module names in its findings (``check=``), as the validation
+#: report describes them; a test keeps this in step with the code.
+CHECKS: dict[str, str] = {
+    "blank": "a value the codebook requires is not blank",
+    "category": "a value is one of the codebook's labels",
+    "date": "a value is a date",
+    "date_range": "a date is within valid_date_range",
+    "duplicate": "identifiers are unique",
+    "encoding": "the file is UTF-8 (Windows-1252 read with a warning)",
+    "ignored_columns": "columns outside the codebook are ignored",
+    "missing_column": "missing column",
+    "nesting": "nesting",
+    "required": "a required value is present",
+    "rounds": "rounds",
+    "segment_participant": "segment participant",
+    "unknown_parent": "unknown parent",
+    "unknown_participant": "unknown participant",
+    "unknown_theme": "unknown theme",
+}
+
 SOURCE = "qualitative"
 FORMATS = ("tidy", "qualcoder", "taguette")
 SEGMENT_COLUMNS = [

@@ -35,6 +35,13 @@ from evaluation.strands.surveys.read import (
 )
 from evaluation.strands.surveys.wai import score_wai
 
+#: The checks this module names in its findings (``check=``), as the validation
+#: report describes them; a test keeps this in step with the code.
+CHECKS: dict[str, str] = {
+    "case id": "case id",
+    "wave order": "wave order",
+}
+
 CUT_STEP = "cut-off"
 MOTHERS_AFTER_CUTOFF = "completed after the cut-off"
 PRACTITIONERS_AFTER_CUTOFF = "ended after the cut-off"

@@ -23,6 +23,16 @@ from evaluation.core.parsing import distinct_cells, is_blank
 from evaluation.strands.surveys import spec
 from evaluation.strands.surveys.textio import EncodingProblem, decode_csv, warn_if_fallback
 
+#: The checks this module names in its findings (``check=``), as the validation
+#: report describes them; a test keeps this in step with the code.
+CHECKS: dict[str, str] = {
+    "missing ranges": "missing ranges",
+    "scale": "a code is on the item's scale or a declared missing code",
+    "unexpected item": "unexpected item",
+    "unknown column": "columns outside the codebook are ignored",
+    "value labels": "value labels",
+}
+
 
 @dataclass
 class RawWave:

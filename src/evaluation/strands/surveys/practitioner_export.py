@@ -25,6 +25,12 @@ from evaluation.strands.surveys.textio import (
     warn_if_fallback,
 )
 
+#: The checks this module names in its findings (``check=``), as the validation
+#: report describes them; a test keeps this in step with the code.
+CHECKS: dict[str, str] = {
+    "unknown column": "columns outside the codebook are ignored",
+}
+
 HEADER_ROWS = 3
 STEM_SEPARATOR = " - "
 

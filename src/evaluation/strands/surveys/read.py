@@ -49,6 +49,12 @@ from evaluation.strands.surveys.practitioner_export import (
     read_export_records,
 )
 
+#: The checks this module names in its findings (``check=``), as the validation
+#: report describes them; a test keeps this in step with the code.
+CHECKS: dict[str, str] = {
+    "duplicate": "identifiers are unique",
+}
+
 MOTHERS_SOURCE = "mothers_survey"
 PRACTITIONERS_SOURCE = "practitioner_survey"
 #: What one row of a wave file is, in the ledger.

@@ -10,6 +10,12 @@ from pathlib import Path
 
 from evaluation.core.parsing import parse_date
 
+#: The checks this module names in its findings (``check=``), as the validation
+#: report describes them; a test keeps this in step with the code.
+CHECKS: dict[str, str] = {
+    "encoding": "the file is UTF-8 (Windows-1252 read with a warning)",
+}
+
 UTF8_BOM = b"\xef\xbb\xbf"
 FALLBACK_ENCODING = "cp1252"
 
