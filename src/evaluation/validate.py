@@ -468,10 +468,8 @@ def _missing_file(target: Target, key: str) -> SourceCheck:
 
 def _check_qualitative(targets: list[Target], cfg: dict) -> list[SourceCheck]:
     """The qualitative files together: segments refer to themes and participants."""
-    from evaluation.core.identifiers import check_texts, read_disallowed_names
     from evaluation.strands.qualitative import analysis
     from evaluation.strands.qualitative import read as readers
-    from evaluation.strands.qualitative.read import guard_items, load_segments
 
     qualitative = cfg.get("qualitative") or {}
     by_kind: dict[str, list[Target]] = {}
@@ -487,53 +485,47 @@ def _check_qualitative(targets: list[Target], cfg: dict) -> list[SourceCheck]:
                 f"the qualitative files are checked together; set config key 'qualitative: {need}'"
             )
 
-    ledger = Ledger()
     logs = {t.path: FindingLog(source="qualitative") for t in targets}
     themes_t, participants_t = by_kind["themes"][0], by_kind["participants"][0]
-    themes = readers.read_themes(themes_t.path, logs[themes_t.path], ledger)
-    participants = readers.read_participants(
-        participants_t.path,
-        logs[participants_t.path],
-        ledger,
-        prisons=list(cfg["case_trackers"]),
-        valid_range=tuple(cfg["valid_date_range"]),
-    )
-    segments = None
-    if "coded_segments" in by_kind:
-        fmt = str(qualitative.get("format", "tidy"))
+    prisons, valid_range = list(cfg["case_trackers"]), tuple(cfg["valid_date_range"])
+    if "coded_segments" in by_kind:  # the pipeline's own read stage (rule qualitative_read)
         segment_targets = by_kind["coded_segments"]
-        segment_log = logs[segment_targets[0].path]
+        fmt = str(qualitative.get("format", "tidy"))
         if fmt == "taguette":
             coded = {t.name or Path(t.path).stem: t.path for t in segment_targets}
         else:
             coded = segment_targets[0].path
         mapping = by_kind.get("participant_map", [None])[0]
         try:
-            segments = load_segments(
-                fmt,
-                coded,
-                mapping.path if mapping else None,
-                participants,
-                themes,
-                segment_log,
-                ledger,
+            read = readers.read_qualitative(
+                themes=themes_t.path,
+                participants=participants_t.path,
+                coded_segments=coded,
+                fmt=fmt,
+                participant_map=mapping.path if mapping else None,
+                disallowed_names=qualitative.get("disallowed_names"),
+                prisons=prisons,
+                valid_date_range=valid_range,
             )
-        except ValueError as exc:
+        except ValueError as exc:  # a format the files do not have: a usage problem
             raise ConfigError(str(exc)) from None
+        ledger, themes = read.ledger, read["themes"]
+        for finding in read.findings.findings:  # each finding with the file it is about
+            target_log = logs.get(str(finding.file)) or logs[themes_t.path]
+            target_log.findings.append(finding)
+    else:  # themes and participants without segments: their read functions alone
+        ledger = Ledger()
+        themes = readers.read_themes(themes_t.path, logs[themes_t.path], ledger)
+        readers.read_participants(
+            participants_t.path,
+            logs[participants_t.path],
+            ledger,
+            prisons=prisons,
+            valid_range=valid_range,
+        )
     if "integration" in by_kind:
         target = by_kind["integration"][0]
         analysis.read_integration(target.path, themes, logs[target.path])
-    if segments is not None:
-        names = read_disallowed_names(qualitative.get("disallowed_names"))
-        guard = check_texts(
-            guard_items(themes, participants, segments, themes_t.path, participants_t.path),
-            names,
-            source="qualitative",
-            raise_on_hit=False,
-        )
-        for finding in guard.findings:
-            target_log = logs.get(finding.file) or logs[themes_t.path]
-            target_log.findings.append(finding)
     for t in targets:
         log = logs[t.path]
         rows = (
