@@ -566,8 +566,8 @@ def _reference_checks(rows, resolved, column: str, what: str, check: str) -> lis
 class RowCheck:
     """One check over every data row: rows failing it get a finding (an error unless said).
 
-    Write ``context`` with ``dict(...)``, the check's name as its ``check`` keyword:
-    the validation report lists the check names it finds written so in the readers.
+    Write ``context`` with ``dict(...)``, the check's name as its ``check`` keyword,
+    and declare the name in this module's ``CHECKS`` (a test holds them equal).
     """
 
     failed: pd.Series
