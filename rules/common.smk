@@ -160,6 +160,16 @@ def shared_code():
     ]
 
 
+# The engine's style sheet and Pandoc filter come with the package; a study may
+# bring its own Word reference documents in report/, else the engine's are used.
+REPORT_ASSETS = evaluation_workflow.PACKAGE_DIR / "report" / "assets"
+
+
+def study_or_engine(path):
+    """``path`` in the study's folder when it is there, else beside the engine's Snakefile."""
+    return path if Path(path).exists() else str(Path(workflow.basedir) / path)
+
+
 def raw_inputs():
     """Every configured raw file that exists (its hash is the report's data version)."""
     paths = list(CONFIG["case_trackers"].values())

@@ -162,8 +162,8 @@ rule report_html:
     input:
         ast="report/build/report.ast.json",
         figures=lambda wildcards: strand_files("figures"),
-        style="src/evaluation/report/assets/report.css",
-        alt_text_filter="src/evaluation/report/assets/figure-alt.lua",
+        style=REPORT_ASSETS / "report.css",
+        alt_text_filter=REPORT_ASSETS / "figure-alt.lua",
     output:
         html=report(
             "report/build/report.html",
@@ -184,9 +184,9 @@ rule report_docx:
     input:
         ast="report/build/report.ast.json",
         figures=lambda wildcards: strand_files("figures"),
-        reference_plain="report/reference.docx",
-        reference_synthetic="report/reference-synthetic.docx",
-        alt_text_filter="src/evaluation/report/assets/figure-alt.lua",
+        reference_plain=study_or_engine("report/reference.docx"),
+        reference_synthetic=study_or_engine("report/reference-synthetic.docx"),
+        alt_text_filter=REPORT_ASSETS / "figure-alt.lua",
     output:
         docx="report/build/report.docx",
     log:

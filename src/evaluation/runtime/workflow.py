@@ -70,7 +70,7 @@ def package_version(part: str) -> str:
 def strand_parts(strand: str) -> list[str]:
     """The package parts a strand's steps run: the engine and the strand's own package.
 
-    A strand imports nothing else (``tests/unit/test_layout.py`` checks it), so
+    A strand imports nothing else (``tests/test_layout.py`` checks it), so
     these parts hold every line of code its rules can run.
     """
     return [*ENGINE_PARTS, f"strands/{strand}"]
