@@ -160,14 +160,29 @@ def shared_code():
     ]
 
 
+def within_study(path):
+    """``path`` relative to the study's folder when it lies inside it, else absolute.
+
+    Inputs inside the folder are named relatively, so a study folder that is
+    moved or copied keeps its outputs up to date.
+    """
+    path = Path(path).resolve()
+    try:
+        return str(path.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 # The engine's style sheet and Pandoc filter come with the package; a study may
 # bring its own Word reference documents in report/, else the engine's are used.
-REPORT_ASSETS = evaluation_workflow.PACKAGE_DIR / "report" / "assets"
+REPORT_ASSETS = Path(
+    within_study(evaluation_workflow.PACKAGE_DIR / "report" / "assets")
+)
 
 
 def study_or_engine(path):
     """``path`` in the study's folder when it is there, else beside the engine's Snakefile."""
-    return path if Path(path).exists() else str(Path(workflow.basedir) / path)
+    return path if Path(path).exists() else within_study(Path(workflow.basedir) / path)
 
 
 def raw_inputs():
