@@ -29,7 +29,7 @@ rule activity_read:
         mem_mb=1500,
     params:
         *strand_code("activity"),
-        prisons=PRISONS,
+        prisons=GROUPS,
         valid_date_range=CONFIG["valid_date_range"],
     run:
         run_step("strands.activity.steps.activity_read", input, output, params, log)
@@ -59,7 +59,7 @@ rule activity_tables:
     params:
         *strand_code("activity"),
         log_file=lambda wildcards, input: input.raw,
-        prisons=PRISONS,
+        prisons=GROUPS,
         project_start=CONFIG["project_start"],
         cutoff=CUTOFF,
     run:

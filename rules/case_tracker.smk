@@ -1,6 +1,7 @@
-# Case-tracker strand: one workbook per prison -> validated Parquet (per
-# prison, cut-off independent) -> all prisons at the cut-off with derived
-# variables -> tidy tables and key facts -> figures drawn from the tables.
+# Case-tracker strand: the register's workbooks (one per group, or one or more
+# whose group is a column: config grouping:) -> validated Parquet per workbook
+# (cut-off independent) -> all workbooks at the cut-off with derived variables
+# -> tidy tables and key facts -> figures drawn from the tables.
 
 import evaluation.core.codebook as evaluation_codebook
 
@@ -13,26 +14,27 @@ PROCESSED_FRAMES = ["cases", "children", "needs", "reviews"]
 rule read_case_tracker:
     input:
         workbook=lambda wildcards: CONFIG["case_trackers"][
-            PRISON_SLUGS[wildcards.prison]
+            WORKBOOK_SLUGS[wildcards.workbook]
         ],
     output:
         frames=expand(
-            "data/processed/case_tracker/{{prison}}/{frame}.parquet",
+            "data/processed/case_tracker/{{workbook}}/{frame}.parquet",
             frame=PROCESSED_FRAMES,
         ),
-        findings="data/processed/case_tracker/{prison}/findings.csv",
-        ledger="data/processed/case_tracker/{prison}/ledger.csv",
+        findings="data/processed/case_tracker/{workbook}/findings.csv",
+        ledger="data/processed/case_tracker/{workbook}/ledger.csv",
     log:
-        "logs/read_case_tracker/{prison}.log",
+        "logs/read_case_tracker/{workbook}.log",
     wildcard_constraints:
-        prison="|".join(PRISON_SLUGS),
+        workbook="|".join(WORKBOOK_SLUGS),
     threads: pool_step_threads
     resources:
         pool_slots=pool_step_slots,
     params:
         *strand_code("case_tracker"),
-        prison=lambda wildcards: PRISON_SLUGS[wildcards.prison],
+        workbook=lambda wildcards: WORKBOOK_SLUGS[wildcards.workbook],
         valid_date_range=CONFIG["valid_date_range"],
+        grouping=CONFIG["grouping"],
     run:
         run_step(
             "strands.case_tracker.steps.read_case_tracker",
@@ -49,15 +51,17 @@ rule case_tracker_at_cutoff:
         # unless the raw file is also an input here
         raw=list(CONFIG["case_trackers"].values()),
         frames=expand(
-            "data/processed/case_tracker/{prison}/{frame}.parquet",
-            prison=PRISON_SLUGS,
+            "data/processed/case_tracker/{workbook}/{frame}.parquet",
+            workbook=WORKBOOK_SLUGS,
             frame=PROCESSED_FRAMES,
         ),
         ledgers=expand(
-            "data/processed/case_tracker/{prison}/ledger.csv", prison=PRISON_SLUGS
+            "data/processed/case_tracker/{workbook}/ledger.csv",
+            workbook=WORKBOOK_SLUGS,
         ),
         findings=expand(
-            "data/processed/case_tracker/{prison}/findings.csv", prison=PRISON_SLUGS
+            "data/processed/case_tracker/{workbook}/findings.csv",
+            workbook=WORKBOOK_SLUGS,
         ),
     output:
         mothers="data/processed/mothers.parquet",
@@ -74,9 +78,9 @@ rule case_tracker_at_cutoff:
         pool_slots=pool_step_slots,
     params:
         *strand_code("case_tracker"),
-        prison_dirs={
-            name: f"data/processed/case_tracker/{prison_slug}"
-            for prison_slug, name in PRISON_SLUGS.items()
+        workbook_dirs={
+            name: f"data/processed/case_tracker/{workbook_slug}"
+            for workbook_slug, name in WORKBOOK_SLUGS.items()
         },
         cutoff=CUTOFF,
         project_start=CONFIG["project_start"],
@@ -108,7 +112,7 @@ rule case_tracker_tables:
         pool_slots=pool_step_slots,
     params:
         *strand_code("case_tracker"),
-        prisons=PRISONS,
+        prisons=GROUPS,
         cutoff=CUTOFF,
         project_start=CONFIG["project_start"],
         bands=CONFIG["bands"],
@@ -165,7 +169,7 @@ rule case_tracker_context:
         pool_slots=pool_step_slots,
     params:
         *strand_code("case_tracker"),
-        prisons=PRISONS,
+        prisons=GROUPS,
         cutoff=CUTOFF,
     run:
         run_step(

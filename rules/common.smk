@@ -20,8 +20,13 @@ STUDY_STRANDS = evaluation_config.study_strands(CONFIG)
 os.environ[evaluation_codebook.CODEBOOK_ENV] = str(
     Path(CONFIG.get("codebook", "codebook")).resolve()
 )
-PRISONS = list(CONFIG["case_trackers"])
-PRISON_SLUGS = {evaluation_config.slug(name): name for name in PRISONS}
+# The groups that are the columns of every table, in order (config grouping:
+# one workbook per group, the keys of case_trackers; or a column of the register).
+GROUPS = evaluation_config.study_groups(CONFIG)
+# The register's workbooks by file-name-safe key (one read job each).
+WORKBOOK_SLUGS = {
+    evaluation_config.slug(name): name for name in CONFIG["case_trackers"]
+}
 CUTOFF = CONFIG["cutoff_date"]
 
 # The strands' registry: each strand file (rules/case_tracker.smk,

@@ -58,7 +58,7 @@ rule qualitative_read:
         *strand_code("qualitative"),
         fmt=QUALITATIVE.get("format", "tidy"),
         coders=QUALITATIVE_CODERS,
-        prisons=PRISONS,
+        prisons=GROUPS,
         valid_date_range=CONFIG["valid_date_range"],
     run:
         run_step(

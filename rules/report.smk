@@ -149,7 +149,7 @@ rule render_report:
             **CONFIG["report"],
             "cutoff_date": CUTOFF,
             "project_start": CONFIG["project_start"],
-            "prisons": PRISONS,
+            "prisons": GROUPS,
             "disclosure": CONFIG["disclosure"],
             "bands": CONFIG["bands"],
         },

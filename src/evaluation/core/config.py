@@ -78,6 +78,64 @@ def study_strands(config: Mapping) -> list[str]:
     return strands
 
 
+#: How a study's register is split into the groups that are the columns of its tables.
+GROUPING_KINDS = ("workbook", "column")
+
+
+def study_groups(config: Mapping) -> list[str]:
+    """The groups that are the columns of every table (before Total), in order.
+
+    ``grouping: {by: workbook}`` (the default): one case-tracker workbook per
+    group, named by the keys of ``case_trackers``, in their order.
+    ``grouping: {by: column, column: <name>}``: the groups are the values of
+    that category column of the register's Baseline sheet: the labels of its
+    value set in the study's codebook, in the codebook's order; the keys of
+    ``case_trackers`` then only name the workbooks.
+    """
+    grouping = config.get("grouping") or {}
+    if grouping.get("by", "workbook") == "column":
+        return list(grouping_value_set(grouping["column"]).labels)
+    return [str(name) for name in config["case_trackers"]]
+
+
+def grouping_value_set(column: str):
+    """The codebook's value set of the grouping column (a category of the Baseline sheet)."""
+    from evaluation.core import codebook
+
+    spec = codebook.case_tracker_sheets()["Baseline"]["columns"].get(column)
+    if not spec or spec.get("type") != "category" or "categories" not in spec:
+        raise ConfigError(
+            f"config key 'grouping: column' is {column!r}, which is not a category column of "
+            "the Baseline sheet in the study's codebook (codebook/case_tracker.yaml); the "
+            "groups are the labels of its value set"
+        )
+    return codebook.value_set(spec["categories"])
+
+
+def _validate_grouping(cfg: dict) -> dict:
+    grouping = dict(cfg.get("grouping") or {"by": "workbook"})
+    by = grouping.get("by", "workbook")
+    if by not in GROUPING_KINDS:
+        raise ConfigError(
+            f"config key 'grouping: by' is {by!r}; use 'workbook' (one workbook per group) "
+            "or 'column' (the groups are the values of a column of the register)"
+        )
+    unknown = sorted(set(grouping) - ({"by"} if by == "workbook" else {"by", "column"}))
+    if unknown:
+        raise ConfigError(
+            f"config key 'grouping': {', '.join(unknown)} not understood with 'by: {by}'"
+        )
+    if by == "workbook":
+        return {"by": "workbook"}
+    column = grouping.get("column")
+    if not isinstance(column, str) or not column.strip():
+        raise ConfigError(
+            "config key 'grouping: column' is missing; name the register's category column "
+            "that holds each record's group, as the codebook names it (e.g. region)"
+        )
+    return {"by": "column", "column": column.strip()}
+
+
 def validate_config(config: Mapping) -> dict:
     """Check the merged config and return a normalised copy (dates as ISO text)."""
     cfg = dict(config)
@@ -103,6 +161,7 @@ def validate_config(config: Mapping) -> dict:
             "config key 'case_trackers': 'Total' is reserved for the all-prisons column"
         )
     cfg["case_trackers"] = {str(k): str(v) for k, v in trackers.items()}
+    cfg["grouping"] = _validate_grouping(cfg)
 
     disclosure = dict(cfg.get("disclosure") or {})
     min_cell = disclosure.get("min_cell")

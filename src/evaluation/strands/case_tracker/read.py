@@ -49,6 +49,7 @@ CHECKS: dict[str, str] = {
     "contact_before_referral": "contact before referral",
     "duplicate_need": "duplicate need",
     "formula_cell": "formula cells are read by their cached value",
+    "group": "a record's group is one of the configured groups (grouping: by column)",
     "ignored_sheet": "sheets outside the data contract are ignored",
     "review_after_closure": "review after closure",
     "sentence_on_remand": "sentence on remand",
@@ -455,12 +456,18 @@ def _check_cross_sheet(read: StageResult, file: str) -> None:
 
 
 def read_case_tracker(
-    path: str | Path, prison: str, valid_date_range=("2015-01-01", "2030-12-31")
+    path: str | Path,
+    prison: str,
+    valid_date_range=("2015-01-01", "2030-12-31"),
+    *,
+    grouping: dict | None = None,
 ) -> StageResult:
-    """Read and validate one prison's workbook; raise DataValidationError on any error.
+    """Read and validate one workbook; raise DataValidationError on any error.
 
     Frames ``cases``, ``children``, ``needs`` and ``reviews``, with the findings
-    and the ledger of the read.
+    and the ledger of the read. Every row's group (its column ``prison``) is
+    ``prison``, the workbook's group, or with ``grouping: {by: column}`` the
+    value of the grouping column of its case's Baseline row.
     """
     file = str(path)
     log = FindingLog(source=SOURCE)
@@ -502,8 +509,9 @@ def read_case_tracker(
     log.raise_if_errors()
 
     cases = frames["Baseline"]
-    cases.insert(0, "prison", prison)
+    cases.insert(0, "prison", _groups(cases, prison, grouping, file, log))
     cases.insert(1, "source_file", file)
+    log.raise_if_errors()
     children = frames["Children"].rename(columns={"age": "child_age"})
     reviews = frames["Reviews"]
     needs = frames["Triage coding"]
@@ -516,9 +524,50 @@ def read_case_tracker(
     log.raise_if_errors()
     _drop_not_started(read, file)
     _dedupe_needs(read, file)
+    group_of_case = read["cases"].set_index("case_id")["prison"]
     for name in ("children", "needs", "reviews"):
-        read[name].insert(0, "prison", prison)
+        read[name].insert(0, "prison", read[name]["case_id"].map(group_of_case).astype(object))
     return rows_used(read, file)
+
+
+def _groups(cases: pd.DataFrame, workbook_group: str, grouping, file: str, log) -> pd.Series:
+    """Each case's group: the workbook's, or its label in the grouping column (checked).
+
+    The grouping column is a category of the Baseline sheet, parsed like any
+    other against its value set; a case whose value is blank or not one of the
+    labels (the codebook's missing label) has no group and stops the read.
+    """
+    if not grouping or grouping.get("by", "workbook") == "workbook":
+        return pd.Series(workbook_group, index=cases.index, dtype=object)
+    column = grouping["column"]
+    if column not in cases.columns:
+        log.error(
+            file,
+            f"grouping column '{column}' is not a category column of the Baseline sheet",
+            sheet="Baseline",
+            column=column,
+            expected="a category column of codebook/case_tracker.yaml",
+            check="group",
+        )
+        return pd.Series(None, index=cases.index, dtype=object)
+    spec = codebook.case_tracker_sheets()["Baseline"]["columns"][column]
+    labels = codebook.value_set(spec["categories"]).labels
+    values = cases[column].astype(object)
+    grouped = values.where(values.isin(labels))
+    for row, value in zip(
+        cases.loc[grouped.isna(), "excel_row"], values[grouped.isna()], strict=True
+    ):
+        log.error(
+            file,
+            "the record has no group",
+            sheet="Baseline",
+            row=int(row),
+            column=column,
+            value="" if pd.isna(value) else str(value),
+            expected=", ".join(labels),
+            check="group",
+        )
+    return grouped
 
 
 def _read_typed_sheet(

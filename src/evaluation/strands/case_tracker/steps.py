@@ -20,17 +20,19 @@ def read_case_tracker(input, output, params) -> None:
     """rule read_case_tracker: validate one workbook into Parquet frames + findings + ledger."""
     from evaluation.strands.case_tracker import read as reader
 
-    read = reader.read_case_tracker(input.workbook, params.prison, params.valid_date_range)
+    read = reader.read_case_tracker(
+        input.workbook, params.workbook, params.valid_date_range, grouping=params.grouping
+    )
     reader.write_tracker_read(read, Path(output.ledger).parent)
 
 
 def case_tracker_at_cutoff(input, output, params) -> None:
-    """rule case_tracker_at_cutoff: combine prisons, apply the cut-off, derive variables."""
+    """rule case_tracker_at_cutoff: combine the workbooks, apply the cut-off, derive variables."""
     from evaluation.strands.case_tracker.cutoff import tracker_at_cutoff
     from evaluation.strands.case_tracker.read import load_tracker_read
 
-    prison_dirs = params.prison_dirs
-    reads = {prison: load_tracker_read(folder) for prison, folder in prison_dirs.items()}
+    workbook_dirs = params.workbook_dirs
+    reads = {name: load_tracker_read(folder) for name, folder in workbook_dirs.items()}
     at_cut = tracker_at_cutoff(
         reads,
         as_date(params.cutoff),
@@ -39,10 +41,10 @@ def case_tracker_at_cutoff(input, output, params) -> None:
     )
     for name, frame in at_cut.frames.items():
         frame.to_parquet(getattr(output, name), index=False)
-    read_ledgers = [read_csv(Path(folder) / "ledger.csv") for folder in prison_dirs.values()]
+    read_ledgers = [read_csv(Path(folder) / "ledger.csv") for folder in workbook_dirs.values()]
     ledger = pd.concat([*read_ledgers, at_cut.ledger.to_frame()], ignore_index=True)
     write_csv(ledger[Ledger().to_frame().columns], output.ledger)
-    findings = [read_csv(Path(folder) / "findings.csv") for folder in prison_dirs.values()]
+    findings = [read_csv(Path(folder) / "findings.csv") for folder in workbook_dirs.values()]
     write_csv(pd.concat(findings, ignore_index=True), output.findings)
 
 
