@@ -762,6 +762,142 @@ def test_survey_config_is_validated():
         spec.survey_settings({"mothers": {"waves": {"T1": "a.xlsx"}}})
 
 
+# --------------------------------------------------------------------------- either instrument
+
+
+def test_settings_with_the_mothers_questionnaire_only():
+    settings = spec.survey_settings({"mothers": {"waves": {"T1": "a.sav", "T2": "b.csv"}}})
+    assert settings.instruments == ("mothers",)
+    assert settings.mothers and not settings.practitioners
+    assert settings.practitioner_waves == {} and settings.wave_position("T2") == 2
+
+
+def test_settings_with_the_practitioner_survey_only():
+    settings = spec.survey_settings({"practitioners": {"waves": {"Y1": "p.csv"}}})
+    assert settings.instruments == ("practitioners",)
+    assert settings.practitioners and not settings.mothers
+    assert settings.mother_waves == {} and settings.practitioner_waves == {"Y1": "p.csv"}
+    assert (settings.wai_rule, settings.wai_max_missing) == ("complete", 1)
+
+
+@pytest.mark.parametrize("surveys", [None, {}, {"mothers": None, "practitioners": None}])
+def test_settings_with_neither_instrument(surveys):
+    settings = spec.survey_settings(surveys)
+    assert settings.instruments == ()
+    assert settings.mother_waves == {} and settings.practitioner_waves == {}
+
+
+@pytest.mark.parametrize("instrument", ["mothers", "practitioners"])
+def test_a_named_instrument_needs_a_wave(instrument):
+    with pytest.raises(ConfigError, match=f"surveys: {instrument}: waves"):
+        spec.survey_settings({instrument: {"waves": {}}, "other": {}})
+    with pytest.raises(ConfigError, match=f"surveys: {instrument}: waves"):
+        spec.survey_settings({instrument: {"wai_missing_rule": "complete"}})
+
+
+def test_the_context_holds_only_the_instruments_present(practitioners_read):
+    ledger = practitioners_read.ledger.to_frame()
+    findings = practitioners_read.findings.to_frame()
+    previews = ledger.loc[ledger["reason"] == "survey preview", "rows"].sum()
+    only_practitioners = build_survey_context(None, {"waves": ["Y1"]}, ledger, findings)
+    assert set(only_practitioners) == {"practitioners", "excluded", "warnings"}
+    assert only_practitioners["practitioners"]["previews_excluded"] == previews > 0
+    only_mothers = build_survey_context({"waves": ["T1"]}, None, ledger, findings)
+    assert "practitioners" not in only_mothers
+    assert only_mothers["after_cutoff_excluded"] == 0
+
+
+# --------------------------------------------------------------------------- no scored scale
+
+
+@pytest.fixture
+def no_scale_codebook(tmp_path):
+    """The example codebook without the WAI-SR, read by this process for the test's duration."""
+    from survey_variants import codebook_without_scored_scale
+
+    from evaluation.core.codebook import use_codebook
+
+    use_codebook(codebook_without_scored_scale(REPO / "codebook", tmp_path / "codebook"))
+    yield tmp_path / "codebook"
+    use_codebook(None)
+
+
+def test_the_example_codebook_declares_its_scored_scale():
+    assert spec.has_scored_scale()
+    assert spec.wai_tables() == {"scores": "wai_scores", "completion": "wai_completion"}
+    assert {"wai_scores", "wai_completion"} <= set(spec.mothers_table_ids())
+    assert "wai_total" in spec.paired_items()
+
+
+def test_without_a_scored_scale_nothing_is_scored(no_scale_codebook, wave_reads):
+    assert not spec.has_scored_scale() and spec.wai_tables() == {}
+    table_ids = spec.mothers_table_ids()
+    assert not {"wai_scores", "wai_completion"} & set(table_ids)
+    assert "wai_total" not in spec.paired_items()
+    # the example files hold the scale's items: columns outside this codebook, ignored
+    reads = {w: read_mothers_wave(path, w, i + 1) for i, (w, path) in enumerate(WAVES.items())}
+    ignored = [f.column for f in reads["T1"].findings.warnings if f.check == "unknown column"]
+    assert set(spec_items_of_the_example_scale()) <= set(ignored)
+    at_cut = mothers_at_cutoff(reads, DEFAULT_CUT, tracker_ids())
+    assert not [c for c in at_cut["responses"].columns if c.startswith("wai")]
+    tables = build_mothers_tables(at_cut["responses"], at_cut["answers"], list(WAVES))
+    assert list(tables) == table_ids
+    assert "wai_total" not in set(tables["mothers_paired_change"]["item"])
+    settings = spec.survey_settings({"mothers": {"waves": {k: str(v) for k, v in WAVES.items()}}})
+    context = mothers_context(at_cut["responses"], at_cut["answers"], tables, settings, "x")
+    assert "wai" not in context
+    assert not [item for item in context["items"] if item.startswith("wai")]
+    # the other tables are the example's
+    with_scale = build_mothers_tables(*_example_at(wave_reads), list(WAVES))
+    for table_id in ("mothers_support", "mothers_ratings", "mothers_service"):
+        pd.testing.assert_frame_equal(tables[table_id], with_scale[table_id])
+
+
+def spec_items_of_the_example_scale() -> list[str]:
+    import yaml
+
+    mothers = yaml.safe_load((REPO / "codebook/mothers_survey.yaml").read_text(encoding="utf-8"))
+    return list(mothers["wai"]["items"])
+
+
+def _example_at(wave_reads):
+    from evaluation.core.codebook import use_codebook
+
+    use_codebook(REPO / "codebook")
+    try:
+        at_cut = mothers_at_cutoff(
+            {wave: read["answers"] for wave, read in wave_reads.items()}, DEFAULT_CUT, tracker_ids()
+        )
+        return at_cut["responses"], at_cut["answers"]
+    finally:
+        use_codebook(None)
+
+
+def test_a_scale_table_titled_without_the_scale_is_a_codebook_error(no_scale_codebook):
+    import yaml
+
+    from evaluation.core import codebook
+
+    path = no_scale_codebook / "mothers_survey.yaml"
+    mothers = yaml.safe_load(path.read_text(encoding="utf-8"))
+    mothers["tables"]["wai_scores"] = {"title": "WAI-SR scores"}
+    mothers["paired_items"].append("wai_total")
+    path.write_text(yaml.safe_dump(mothers, sort_keys=False), encoding="utf-8")  # not read yet
+    with pytest.raises(codebook.CodebookError, match=r"wai_scores.*no scored scale"):
+        spec.mothers_table_ids()
+    with pytest.raises(codebook.CodebookError, match=r"wai_total.*no scored scale"):
+        spec.paired_items()
+
+
+def test_figures_and_titles_follow_the_instruments():
+    mothers = spec.figure_specs(["mothers"])
+    practitioners = spec.figure_specs(["practitioners"])
+    assert mothers and practitioners and not set(mothers) & set(practitioners)
+    assert {**mothers, **practitioners} == spec.figure_specs()
+    assert set(spec.table_titles(["practitioners"])) == set(spec.practitioner_table_ids())
+    assert spec.empty_figure_text("fig_practitioner_agreement")
+
+
 # --------------------------------------------------------------------------- example data, report
 
 

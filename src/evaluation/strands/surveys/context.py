@@ -2,8 +2,12 @@
 
 :func:`mothers_context` and :func:`practitioner_context` are each
 instrument's part (computed with its tables); :func:`build_survey_context`
-joins them with the exclusion and warning counts of the survey audit trail
-into ``data/processed/context/surveys.json``.
+joins the parts of the instruments the study has with the exclusion and
+warning counts of the survey audit trail into
+``data/processed/context/surveys.json``. The mothers' part is at the top
+level (``waves``, ``respondents``, ...; ``wai`` only when the codebook
+declares the scored scale), the practitioners' under ``practitioners``; an
+instrument the study lacks has no keys.
 """
 
 from __future__ import annotations
@@ -47,9 +51,6 @@ def mothers_context(
     valid = valid or ValidAnswers(answers)
     waves = list(settings.mother_waves)
     returned = {w: int((responses["wave"] == w).sum()) for w in waves}
-    completion = {w: wai_completion_counts(responses, w) for w in waves}
-    for counts in completion.values():
-        counts["computed_pct"] = _pct(counts["computed"], counts["answered"])
     ratings = {}
     for record in tables["mothers_ratings"].to_dict("records"):
         codes = valid.get(record["item"], record["column"])["code"].astype("float64")
@@ -70,7 +71,8 @@ def mothers_context(
     }
     paired_methods = list(paired.attrs.get("method_texts", []))
     service = tables["mothers_service"]
-    return {
+    scale_items = spec.wai_spec()["items"] if spec.has_scored_scale() else []
+    context = {
         "cutoff": cutoff,
         "waves": waves,
         "first_wave": waves[0],
@@ -79,18 +81,6 @@ def mothers_context(
         "respondents_total": int(sum(returned.values())),
         "distinct_mothers": int(responses["case_id"].str.casefold().nunique()),
         "comparisons": comparisons,
-        "wai": {
-            "rule": settings.wai_rule,
-            "rule_text": settings.describe_wai_rule(),
-            "max_missing_per_subscale": settings.wai_max_missing,
-            "source": spec.wai_spec()["source"],
-            "citation": spec.wai_spec()["citation"],
-            "subscales": {
-                k: [int(i.split("_")[1]) for i in v]
-                for k, v in spec.wai_spec()["subscales"].items()
-            },
-            "per_wave": completion,
-        },
         "ratings": ratings,
         "service": _service_summary(service),
         "supported_inside_latest": {
@@ -110,8 +100,8 @@ def mothers_context(
         },
         "items": {
             item: {"statement": spec.item_statement(item), "short": spec.item_short(item)}
-            for item in [*spec.scale_items(), WAI_TOTAL]
-            if item not in spec.wai_spec()["items"]
+            for item in [*spec.scale_items(), *([WAI_TOTAL] if scale_items else [])]
+            if item not in scale_items
         },
         "unknown_case_ids": int(responses["prison"].isna().sum()),
         "item_tables": {
@@ -119,6 +109,27 @@ def mothers_context(
             for table_id, entries in spec.item_tables().items()
         },
         "ratings_items": list(spec.mothers_codebook()["ratings"]),
+    }
+    if spec.has_scored_scale():
+        context["wai"] = _wai_context(responses, settings)
+    return context
+
+
+def _wai_context(responses: pd.DataFrame, settings: spec.SurveySettings) -> dict:
+    """The scored scale's part: its rule, source, subscales and completion counts per wave."""
+    completion = {w: wai_completion_counts(responses, w) for w in settings.mother_waves}
+    for counts in completion.values():
+        counts["computed_pct"] = _pct(counts["computed"], counts["answered"])
+    return {
+        "rule": settings.wai_rule,
+        "rule_text": settings.describe_wai_rule(),
+        "max_missing_per_subscale": settings.wai_max_missing,
+        "source": spec.wai_spec()["source"],
+        "citation": spec.wai_spec()["citation"],
+        "subscales": {
+            k: [int(i.split("_")[1]) for i in v] for k, v in spec.wai_spec()["subscales"].items()
+        },
+        "per_wave": completion,
     }
 
 
@@ -210,23 +221,31 @@ def exclusion_counts(ledger: pd.DataFrame) -> dict:
 
 
 def build_survey_context(
-    mothers: dict, practitioners: dict, ledger: pd.DataFrame, findings: pd.DataFrame
+    mothers: dict | None,
+    practitioners: dict | None,
+    ledger: pd.DataFrame,
+    findings: pd.DataFrame,
 ) -> dict:
-    """The template's ``results.surveys``: both parts with exclusion and warning counts.
+    """The template's ``results.surveys``: the instruments' parts with exclusion and warning counts.
 
-    ``ledger`` and ``findings`` are the survey strand's merged audit trail.
+    ``mothers`` or ``practitioners`` is ``None`` when the study lacks that
+    instrument (its keys are then absent). ``ledger`` and ``findings`` are
+    the survey strand's merged audit trail.
     """
-    merged = dict(mothers)
-    merged["practitioners"] = dict(practitioners)
+    merged = dict(mothers or {})
+    if practitioners is not None:
+        merged["practitioners"] = dict(practitioners)
     excluded = exclusion_counts(ledger)
     merged["excluded"] = excluded
     mothers_excluded = excluded.get(MOTHERS_SOURCE, {})
     practitioner_excluded = excluded.get(PRACTITIONERS_SOURCE, {})
-    merged["after_cutoff_excluded"] = mothers_excluded.get(MOTHERS_AFTER_CUTOFF, 0)
-    merged["practitioners"].update(
-        previews_excluded=practitioner_excluded.get(PREVIEW, 0),
-        unfinished_excluded=practitioner_excluded.get(UNFINISHED, 0),
-        after_cutoff_excluded=practitioner_excluded.get(PRACTITIONERS_AFTER_CUTOFF, 0),
-    )
+    if mothers is not None:
+        merged["after_cutoff_excluded"] = mothers_excluded.get(MOTHERS_AFTER_CUTOFF, 0)
+    if practitioners is not None:
+        merged["practitioners"].update(
+            previews_excluded=practitioner_excluded.get(PREVIEW, 0),
+            unfinished_excluded=practitioner_excluded.get(UNFINISHED, 0),
+            after_cutoff_excluded=practitioner_excluded.get(PRACTITIONERS_AFTER_CUTOFF, 0),
+        )
     merged["warnings"] = int((findings["severity"] == "warning").sum()) if len(findings) else 0
     return merged

@@ -4,7 +4,8 @@
 before the cut-off (the rest counted in the ledger), matches their case ids
 to the case trackers (an unknown id is a warning; the answers are still
 analysed), warns when a later wave is dated before an earlier one, classifies
-every answer (valid, or its missing reason) and scores the WAI-SR.
+every answer (valid, or its missing reason) and scores the WAI-SR when the
+codebook declares it (:func:`~evaluation.strands.surveys.spec.has_scored_scale`).
 :func:`practitioners_at_cutoff` keeps the responses that ended on or before
 the cut-off.
 
@@ -170,7 +171,8 @@ def mothers_at_cutoff(
 
     ``known_case_ids`` holds the case trackers' ``prison`` and ``case_id``
     (``None``: every id is unknown). Frames ``responses`` (one row per
-    questionnaire, with its prison and WAI-SR scores) and ``answers`` (with
+    questionnaire, with its prison, and its WAI-SR scores when the codebook
+    declares the scale; else no score columns) and ``answers`` (with
     ``status``, ``label`` and ``collapsed``); the ledger holds this step's rows.
     """
     log = FindingLog(MOTHERS_SOURCE)
@@ -215,16 +217,8 @@ def mothers_at_cutoff(
     answers["case_id"] = pd.Series(canonical, index=answers.index, dtype="string")
     wave_position = {w: i + 1 for i, w in enumerate(waves)}
     responses.insert(1, "wave_position", responses["wave"].map(wave_position).astype("int64"))
-
-    wai_items = spec.wai_spec()["items"]
-    wide = (
-        answers.loc[answers["item"].isin(wai_items), ["wave", "source_row", "item", "code"]]
-        .pivot(index=["wave", "source_row"], columns="item", values="code")
-        .reindex(columns=wai_items)
-    )
-    wide = wide.reindex(pd.MultiIndex.from_frame(responses[["wave", "source_row"]]))
-    scores = score_wai(wide, wai_rule, wai_max_missing).reset_index(drop=True)
-    responses = pd.concat([responses.reset_index(drop=True), scores], axis=1)
+    if spec.has_scored_scale():
+        responses = _with_wai_scores(responses, answers, wai_rule, wai_max_missing)
     answers = classify_answers(answers)
     order = (
         responses.assign(_p=responses["wave_position"])
@@ -236,6 +230,21 @@ def mothers_at_cutoff(
         findings=log,
         ledger=ledger,
     )
+
+
+def _with_wai_scores(
+    responses: pd.DataFrame, answers: pd.DataFrame, rule: str, max_missing: int
+) -> pd.DataFrame:
+    """The responses with their WAI-SR status and scores (columns of :func:`score_wai`)."""
+    wai_items = spec.wai_spec()["items"]
+    wide = (
+        answers.loc[answers["item"].isin(wai_items), ["wave", "source_row", "item", "code"]]
+        .pivot(index=["wave", "source_row"], columns="item", values="code")
+        .reindex(columns=wai_items)
+    )
+    wide = wide.reindex(pd.MultiIndex.from_frame(responses[["wave", "source_row"]]))
+    scores = score_wai(wide, rule, max_missing).reset_index(drop=True)
+    return pd.concat([responses.reset_index(drop=True), scores], axis=1)
 
 
 # --------------------------------------------------------------------------- practitioners

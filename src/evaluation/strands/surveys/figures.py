@@ -19,10 +19,16 @@ ROW_HEIGHT = 0.34
 
 
 def _polarity() -> dict[str, str]:
-    """Collapsed label -> 'positive' | 'neutral' | 'negative' | 'not_applicable', from the codebook."""
-    names = {s.get("collapsed") for s in spec.mothers_codebook()["scales"].values()} - {None}
-    names.add(spec.practitioner_codebook()["agreement_items"]["collapsed"])
-    names.add("paired_direction")
+    """Collapsed label -> 'positive' | 'neutral' | 'negative' | 'not_applicable', from the codebook.
+
+    From the codebook files of the instruments the study's codebook defines.
+    """
+    names: set[str] = set()
+    if "mothers" in spec.codebook_instruments():
+        names |= {s.get("collapsed") for s in spec.mothers_codebook()["scales"].values()} - {None}
+        names.add("paired_direction")
+    if "practitioners" in spec.codebook_instruments():
+        names.add(spec.practitioner_codebook()["agreement_items"]["collapsed"])
     return {
         e["label"]: e["polarity"] for name in sorted(names) for e in spec.value_set_entries(name)
     }
@@ -193,11 +199,11 @@ def practitioner_agreement_figure(
     save_figure(fig, png, svg, synthetic=synthetic)
 
 
-def empty_figure(png: str, svg: str, *, title: str, synthetic: bool) -> None:
+def empty_figure(png: str, svg: str, *, title: str, synthetic: bool, text: str) -> None:
     """A figure saying there is nothing to draw (e.g. no second wave yet at the cut-off)."""
     fig, ax = new_figure(7.0, 2.0)
     ax.axis("off")
-    ax.text(0.5, 0.5, spec.mothers_codebook()["empty_figure_text"], ha="center", va="center")
+    ax.text(0.5, 0.5, text, ha="center", va="center")
     ax.set_title(title, loc="left")
     save_figure(fig, png, svg, synthetic=synthetic)
 
@@ -209,7 +215,8 @@ def draw_survey_figure(
     figure = spec.figure_specs()[figure_id]
     kind = figure["kind"]
     if read_csv(table_paths[0]).empty:
-        empty_figure(png, svg, title=figure["title"], synthetic=synthetic)
+        text = spec.empty_figure_text(figure_id)
+        empty_figure(png, svg, title=figure["title"], synthetic=synthetic, text=text)
     elif kind == "diverging_items":
         diverging_items_figure(table_paths[0], png, svg, title=figure["title"], synthetic=synthetic)
     elif kind == "paired_change":

@@ -3,6 +3,12 @@
 Everything here is read from ``codebook/mothers_survey.yaml``,
 ``codebook/practitioner_survey.yaml`` and the ``surveys:`` key of the run
 config; no category label is written in Python.
+
+A study has either instrument or both (:attr:`SurveySettings.instruments`);
+the codebook file of an instrument the study lacks may be absent. The
+mothers' questionnaire has a scored scale (the WAI-SR) only when its
+codebook declares one under ``wai:`` (:func:`has_scored_scale`): its items,
+subscales, scoring rules and the tables it adds (``wai: tables:``).
 """
 
 from __future__ import annotations
@@ -15,16 +21,47 @@ from evaluation.core import codebook
 from evaluation.core.config import ConfigError, slug
 
 WAI_RULES = ("complete", "prorate")
+#: The survey instruments, in the order the strand reports them.
+INSTRUMENTS = ("mothers", "practitioners")
+#: Instrument -> the codebook file (stem) that defines it.
+CODEBOOK_PARTS = {"mothers": "mothers_survey", "practitioners": "practitioner_survey"}
+#: The mothers' tables every study with the questionnaire has, besides its item tables
+#: (``item_tables:``) and the scored scale's (``wai: tables:``).
+MOTHERS_FIXED_TABLES = (
+    "mothers_item_ci",
+    "mothers_ratings",
+    "mothers_missing",
+    "mothers_paired_change",
+)
+#: The scored scale's total score, as a paired item (``paired_items:``).
+WAI_TOTAL = "wai_total"
+
+
+def _codebook_part(instrument: str) -> dict:
+    part = codebook.load_codebook().get(CODEBOOK_PARTS[instrument])
+    if part is None:
+        raise codebook.CodebookError(
+            f"the study's codebook ({codebook.codebook_dir()}) has no "
+            f"{CODEBOOK_PARTS[instrument]}.yaml, which defines the {instrument}' survey "
+            f"named under 'surveys: {instrument}:' in the config"
+        )
+    return part
+
+
+def codebook_instruments() -> list[str]:
+    """The instruments the study's codebook defines (a file each), in :data:`INSTRUMENTS` order."""
+    parts = codebook.load_codebook()
+    return [name for name in INSTRUMENTS if CODEBOOK_PARTS[name] in parts]
 
 
 def mothers_codebook() -> dict:
     """The mothers' questionnaire part of the codebook."""
-    return codebook.load_codebook()["mothers_survey"]
+    return _codebook_part("mothers")
 
 
 def practitioner_codebook() -> dict:
     """The practitioner survey part of the codebook."""
-    return codebook.load_codebook()["practitioner_survey"]
+    return _codebook_part("practitioners")
 
 
 def value_set_entries(name: str) -> list[dict]:
@@ -146,8 +183,34 @@ def item_short(item: str) -> str:
     return spec.get("short", spec["statement"])
 
 
+def has_scored_scale() -> bool:
+    """Whether the mothers' codebook declares a scored scale (``wai:``): scoring, tables, prose."""
+    return bool(mothers_codebook().get("wai"))
+
+
 def wai_spec() -> dict:
+    """The scored scale's declaration (``wai:``); only when :func:`has_scored_scale`."""
+    if not has_scored_scale():
+        raise KeyError("the mothers' codebook declares no scored scale (no 'wai:' key)")
     return mothers_codebook()["wai"]
+
+
+def wai_tables() -> dict[str, str]:
+    """Role (``scores``, ``completion``) -> table id of the scored scale's tables ({} without one)."""
+    return dict(wai_spec()["tables"]) if has_scored_scale() else {}
+
+
+def paired_items() -> list[str]:
+    """Items compared between waves: questionnaire items, and the scale's total when it is scored."""
+    items = list(mothers_codebook()["paired_items"])
+    known = set(scale_items()) | ({WAI_TOTAL} if has_scored_scale() else set())
+    unknown = [item for item in items if item not in known]
+    if unknown:
+        raise codebook.CodebookError(
+            f"mothers_survey.yaml: paired_items {unknown} are not scale variables"
+            + ("" if has_scored_scale() else " (no scored scale is declared under 'wai:')")
+        )
+    return items
 
 
 def item_tables() -> dict[str, list[tuple[str, str]]]:
@@ -173,14 +236,41 @@ def row_labels(item: str, rows: str) -> list[str]:
     return labels(item_scale_.value_set)
 
 
-def table_titles() -> dict[str, dict]:
-    """Table id -> title spec, for both surveys."""
-    return {**mothers_codebook()["tables"], **practitioner_codebook()["tables"]}
+def _instruments(instruments) -> list[str]:
+    return codebook_instruments() if instruments is None else list(instruments)
 
 
-def figure_specs() -> dict[str, dict]:
-    """Figure id -> spec (table, kind, title, alt), for both surveys."""
-    return {**mothers_codebook()["figures"], **practitioner_codebook()["figures"]}
+def table_titles(instruments=None) -> dict[str, dict]:
+    """Table id -> title spec, for the given instruments (default: those the codebook defines)."""
+    return {
+        table_id: title
+        for name in _instruments(instruments)
+        for table_id, title in _codebook_part(name)["tables"].items()
+    }
+
+
+def figure_specs(instruments=None) -> dict[str, dict]:
+    """Figure id -> spec (table, kind, title, alt), for the given instruments (default: all defined).
+
+    A figure is drawn from published tables, so a figure of a table the
+    study does not compute (e.g. the scored scale's, without one) is left out.
+    """
+    out = {}
+    for name in _instruments(instruments):
+        tables = set(mothers_table_ids() if name == "mothers" else practitioner_table_ids())
+        for figure_id, figure in (_codebook_part(name).get("figures") or {}).items():
+            if {figure["table"], *figure.get("extra_tables", [])} <= tables:
+                out[figure_id] = figure
+    return out
+
+
+def empty_figure_text(figure_id: str) -> str:
+    """The text shown in place of a figure whose table is empty (its instrument's codebook)."""
+    for name in codebook_instruments():
+        part = _codebook_part(name)
+        if figure_id in (part.get("figures") or {}):
+            return str(part["empty_figure_text"])
+    raise KeyError(figure_id)
 
 
 def figure_tables(figure_id: str) -> list[str]:
@@ -190,7 +280,24 @@ def figure_tables(figure_id: str) -> list[str]:
 
 
 def mothers_table_ids() -> list[str]:
-    return list(mothers_codebook()["tables"])
+    """The mothers' table ids, in codebook order (``tables:``).
+
+    Each is a table the strand computes: an item table, one of
+    :data:`MOTHERS_FIXED_TABLES`, or, when a scored scale is declared, one
+    of its tables; a title without its table is a codebook error.
+    """
+    declared = list(mothers_codebook()["tables"])
+    computed = {*item_tables(), *MOTHERS_FIXED_TABLES, *wai_tables().values()}
+    stray = [table_id for table_id in declared if table_id not in computed]
+    if stray:
+        raise codebook.CodebookError(
+            f"mothers_survey.yaml: tables {stray} are titled but not computed"
+            + ("" if has_scored_scale() else " (no scored scale is declared under 'wai:')")
+        )
+    missing = [table_id for table_id in sorted(computed) if table_id not in declared]
+    if missing:
+        raise codebook.CodebookError(f"mothers_survey.yaml: tables {missing} have no title")
+    return declared
 
 
 def practitioner_table_ids() -> list[str]:
@@ -212,12 +319,32 @@ def method_short(name: str, **values) -> str:
 
 @dataclass(frozen=True)
 class SurveySettings:
-    """The validated ``surveys:`` config: waves in order and the WAI rule."""
+    """The validated ``surveys:`` config: each instrument's waves in order, and the WAI rule.
+
+    An instrument the config does not name has no waves; a study names either
+    or both (neither: no survey strand, :attr:`instruments` empty).
+    """
 
     mother_waves: dict[str, str]
     practitioner_waves: dict[str, str]
     wai_rule: str
     wai_max_missing: int
+
+    @property
+    def mothers(self) -> bool:
+        """Whether the study has the mothers' questionnaire."""
+        return bool(self.mother_waves)
+
+    @property
+    def practitioners(self) -> bool:
+        """Whether the study has the practitioner survey."""
+        return bool(self.practitioner_waves)
+
+    @property
+    def instruments(self) -> tuple[str, ...]:
+        """The instruments the study has, in :data:`INSTRUMENTS` order."""
+        present = {"mothers": self.mothers, "practitioners": self.practitioners}
+        return tuple(name for name in INSTRUMENTS if present[name])
 
     def wave_position(self, wave: str) -> int:
         return list(self.mother_waves).index(wave) + 1
@@ -250,8 +377,14 @@ def _waves(node, key: str, required: bool) -> dict[str, str]:
 
 
 def survey_settings(surveys: dict | None) -> SurveySettings:
-    """Check the ``surveys:`` config and return it as settings; errors name the key."""
+    """Check the ``surveys:`` config and return it as settings; errors name the key.
+
+    ``surveys: mothers:`` and ``surveys: practitioners:`` are each optional;
+    an instrument that is named must list at least one wave.
+    """
     surveys = surveys or {}
+    if not isinstance(surveys, dict):
+        raise ConfigError("config key 'surveys' must map 'mothers' and/or 'practitioners' to waves")
     mothers = surveys.get("mothers") or {}
     rule = str(mothers.get("wai_missing_rule", "complete")).strip().lower()
     if rule not in WAI_RULES:
@@ -269,9 +402,11 @@ def survey_settings(surveys: dict | None) -> SurveySettings:
             f"from 0 to 3 (items of 4 that may be missing); got {max_missing!r}"
         )
     return SurveySettings(
-        mother_waves=_waves(mothers, "surveys: mothers: waves", True),
+        mother_waves=_waves(mothers, "surveys: mothers: waves", surveys.get("mothers") is not None),
         practitioner_waves=_waves(
-            surveys.get("practitioners"), "surveys: practitioners: waves", False
+            surveys.get("practitioners"),
+            "surveys: practitioners: waves",
+            surveys.get("practitioners") is not None,
         ),
         wai_rule=rule,
         wai_max_missing=max_missing,

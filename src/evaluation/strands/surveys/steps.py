@@ -57,7 +57,7 @@ def survey_read_mothers(input, output, params) -> None:
 
 
 def survey_mothers_at_cutoff(input, output, params) -> None:
-    """rule survey_mothers_at_cutoff: every wave at the cut-off, ids checked, WAI-SR scored."""
+    """rule survey_mothers_at_cutoff: every wave at the cut-off, ids checked, WAI-SR scored (if declared)."""
     known = pd.read_parquet(input.case_ids)
     waves = {wave: pd.read_parquet(path) for wave, path in params.wave_answers.items()}
     at_cut = mothers_at_cutoff(
@@ -129,11 +129,19 @@ def survey_audit(input, output, params) -> None:
     write_csv(findings.reindex(columns=FINDING_COLUMNS), output.findings)
 
 
+def _read_part(path: str | None) -> dict | None:
+    return None if path is None else json.loads(Path(path).read_text(encoding="utf-8"))
+
+
 def survey_context(input, output, params) -> None:
-    """rule survey_context: data/processed/context/surveys.json (the template's ``results.surveys``)."""
+    """rule survey_context: data/processed/context/surveys.json (the template's ``results.surveys``).
+
+    Inputs ``mothers`` and ``practitioners`` are each instrument's context part,
+    present only when the study has that instrument.
+    """
     context = build_survey_context(
-        mothers=json.loads(Path(input.mothers).read_text(encoding="utf-8")),
-        practitioners=json.loads(Path(input.practitioners).read_text(encoding="utf-8")),
+        mothers=_read_part(input.get("mothers")),
+        practitioners=_read_part(input.get("practitioners")),
         ledger=read_csv(input.ledger),
         findings=read_csv(input.findings),
     )

@@ -48,7 +48,7 @@ PAIRED_COLUMNS = [
 ]
 KEY_FACT_COLUMNS = ["fact", "column", "n", "denominator", "pct"]
 STATEMENT_COLUMNS = ["item", "column", "statement"]
-WAI_TOTAL = "wai_total"
+WAI_TOTAL = spec.WAI_TOTAL
 
 
 def _asked_waves(item: str, waves: list[str]) -> list[str]:
@@ -250,7 +250,7 @@ def paired_change_table(
     records, texts = [], set()
     first = waves[0]
     for later in waves[1:]:
-        for item in spec.mothers_codebook()["paired_items"]:
+        for item in spec.paired_items():
             a = _paired_values(answers, responses, item, first, valid)
             b = _paired_values(answers, responses, item, later, valid)
             keys_a = a.assign(key=a["case_id"].str.casefold())
@@ -318,7 +318,7 @@ def build_mothers_tables(
     waves: list[str],
     valid: ValidAnswers | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Every mothers' survey table, keyed by table id."""
+    """Every mothers' survey table, keyed by table id (the WAI-SR's only when it is declared)."""
     valid = valid or ValidAnswers(answers)
     tables = {
         table_id: item_table(answers, entries, waves, valid)
@@ -330,8 +330,10 @@ def build_mothers_tables(
         answers, spec.mothers_codebook()["ratings"], waves, valid
     )
     tables["mothers_missing"] = missing_table(answers, responses, waves)
-    tables["wai_scores"] = wai_scores_table(responses, waves)
-    tables["wai_completion"] = wai_completion_table(responses, waves)
+    wai_tables = spec.wai_tables()
+    if wai_tables:
+        tables[wai_tables["scores"]] = wai_scores_table(responses, waves)
+        tables[wai_tables["completion"]] = wai_completion_table(responses, waves)
     tables["mothers_paired_change"] = paired_change_table(answers, responses, waves, valid)
     return {table_id: tables[table_id] for table_id in spec.mothers_table_ids()}
 
