@@ -169,7 +169,7 @@ def test_validate_duplicate_case_id_across_workbooks(tmp_path):
     config["case_trackers"] = {"Eastwood Park": str(first), "Send": str(send)}
     for wave, path in config["surveys"]["mothers"]["waves"].items():
         config["surveys"]["mothers"]["waves"][wave] = str(REPO / path)
-    config["surveys"]["practitioners"]["waves"] = {}
+    del config["surveys"]["practitioners"]
     config["qualitative"] = {}
     config["activity"] = {}
     summary = validate_all(config)

@@ -1,12 +1,18 @@
 """Check raw files against the data contract without building anything.
 
-:func:`validate_all` runs the same readers and checks the pipeline runs on
-the files ``config.yaml`` lists (case trackers, questionnaire waves,
-practitioner survey, qualitative files, activity diary), or on files named
-on the command line, and returns a :class:`ValidationSummary`: per file the
-rows read, errors and warnings. Nothing is written. Cross-file checks (case
-ids unique across prisons, questionnaire and diary case ids against the
-trackers, wave order) run when every configured file is checked.
+:func:`validate_all` runs each of the study's strands through its own
+validation entry (``evaluation.strands.<strand>.validation``): the strand's
+read stage on each file, then its cut-off stage, the functions and settings
+the pipeline's steps use, on the files ``config.yaml`` lists (case trackers,
+questionnaire waves, practitioner survey, qualitative files, activity diary)
+or on files named on the command line. This module only picks the files,
+runs the strands in order (the case tracker's case ids go on to the surveys
+and the activity diary) and turns their results into a
+:class:`ValidationSummary`: per file the rows read, errors and warnings, plus
+the findings across files (case ids unique across prisons, questionnaire and
+diary case ids against the trackers, wave order). Nothing is written. A
+strand's cut-off runs when every file of that strand the config lists is
+checked, so a file given alone is read alone.
 """
 
 from __future__ import annotations
@@ -21,15 +27,9 @@ import pandas as pd
 import yaml
 
 from evaluation.core.codebook import normalise_header, use_codebook
-from evaluation.core.config import ConfigError, validate_config
-from evaluation.core.findings import (
-    ERROR,
-    BySeverity,
-    DataValidationError,
-    Finding,
-    FindingLog,
-    Ledger,
-)
+from evaluation.core.config import ConfigError, study_groups, study_strands, validate_config
+from evaluation.core.findings import ERROR, BySeverity, Finding, FindingLog, Ledger
+from evaluation.core.stage import as_date
 
 #: The checks this module names in its findings (``check=``).
 CHECKS: dict[str, str] = {
@@ -88,6 +88,8 @@ class ValidationSummary(BySeverity):
     cross_file: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     files_given: bool = False
+    #: The stages' ledgers, reads then cut-offs, strand by strand.
+    ledger: Ledger = field(default_factory=Ledger)
 
     @property
     def findings(self) -> list[Finding]:
@@ -228,12 +230,15 @@ def load_config(config: str | Path | Mapping) -> tuple[dict, Path, str | None]:
         use_codebook(base / cfg["codebook"])
     elif (base / "codebook").is_dir():
         use_codebook(base / "codebook")
-    from evaluation.strands.surveys.spec import survey_settings
+    cfg["_mother_waves"], cfg["_practitioner_waves"] = {}, {}
+    cfg["_wai"] = ("complete", 1)
+    if "surveys" in study_strands(cfg):  # a study without surveys has no survey settings
+        from evaluation.strands.surveys.spec import survey_settings
 
-    settings = survey_settings(cfg.get("surveys"))
-    cfg["_mother_waves"] = settings.mother_waves
-    cfg["_practitioner_waves"] = settings.practitioner_waves
-    cfg["_wai"] = (settings.wai_rule, settings.wai_max_missing)
+        settings = survey_settings(cfg.get("surveys"))
+        cfg["_mother_waves"] = settings.mother_waves
+        cfg["_practitioner_waves"] = settings.practitioner_waves
+        cfg["_wai"] = (settings.wai_rule, settings.wai_max_missing)
     qualitative = cfg.get("qualitative") or {}
     fmt = str(qualitative.get("format", "tidy"))
     from evaluation.strands.qualitative.read import FORMATS
@@ -374,21 +379,35 @@ def resolve_targets(
     return targets
 
 
-# --------------------------------------------------------------------------- checks
+# --------------------------------------------------------------------------- strands
+
+#: The kinds of raw file each strand reads, strands in the order they run.
+STRAND_KINDS: dict[str, tuple[str, ...]] = {
+    "case_tracker": ("case_tracker",),
+    "surveys": ("mothers", "practitioners"),
+    "qualitative": QUALITATIVE_KINDS,
+    "activity": ("activity",),
+}
+#: Kinds whose rows are not counted (a mapping, a YAML file).
+UNCOUNTED_KINDS = ("integration", "participant_map")
+
+#: One strand's results: the read stage's per file (or per read), the cut-offs' by name.
+StrandResults = tuple[dict, dict]
+
+
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    return os.path.normpath(str(a)) == os.path.normpath(str(b))
 
 
 def _rows_read(ledger: Ledger, file: str | None = None) -> int:
+    """Rows the read stage read (of ``file`` only, when given) by its ledger."""
     frame = ledger.to_frame()
     if not len(frame):
         return 0
     keep = (frame["outcome"] == "read") & (frame["step"] == "read")
     if file is not None:
-        keep &= frame["file"] == str(file)
+        keep &= frame["file"].map(lambda f: _same_file(f, file))
     return int(frame.loc[keep, "rows"].sum())
-
-
-def _stopped(target: Target, exc: DataValidationError) -> SourceCheck:
-    return SourceCheck(target.kind, target.path, target.name, None, list(exc.findings), True)
 
 
 def _checker_failed(target: Target, exc: Exception) -> SourceCheck:
@@ -406,55 +425,6 @@ def _checker_failed(target: Target, exc: Exception) -> SourceCheck:
     return SourceCheck(target.kind, target.path, target.name, None, [finding], True)
 
 
-def _guarded(check, target: Target, *args):
-    """Run one file's check; an unexpected crash becomes a 'checker failed' error."""
-    try:
-        return check(target, *args)
-    except ConfigError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - reported as a finding, never swallowed
-        failed = _checker_failed(target, exc)
-        return (failed, None) if check in (_check_tracker, _check_mothers) else failed
-
-
-def _check_tracker(target: Target, date_range) -> tuple[SourceCheck, object | None]:
-    from evaluation.strands.case_tracker.read import read_case_tracker
-
-    try:
-        read = read_case_tracker(target.path, target.name, date_range)
-    except DataValidationError as exc:
-        return _stopped(target, exc), None
-    check = SourceCheck(
-        target.kind, target.path, target.name, _rows_read(read.ledger), list(read.findings.findings)
-    )
-    return check, read
-
-
-def _check_mothers(target: Target, date_range) -> tuple[SourceCheck, pd.DataFrame | None]:
-    from evaluation.strands.surveys.read import read_mothers_wave
-
-    try:
-        read = read_mothers_wave(target.path, target.name, target.position or 1, date_range)
-    except DataValidationError as exc:
-        return _stopped(target, exc), None
-    check = SourceCheck(
-        target.kind, target.path, target.name, _rows_read(read.ledger), list(read.findings.findings)
-    )
-    return check, read["answers"]
-
-
-def _check_practitioners(target: Target, date_range) -> SourceCheck:
-    from evaluation.strands.surveys.read import read_practitioner_wave
-
-    try:
-        read = read_practitioner_wave(target.path, target.name, date_range)
-    except DataValidationError as exc:
-        return _stopped(target, exc)
-    return SourceCheck(
-        target.kind, target.path, target.name, _rows_read(read.ledger), list(read.findings.findings)
-    )
-
-
 def _missing_file(target: Target, key: str) -> SourceCheck:
     finding = Finding(
         severity=ERROR,
@@ -466,95 +436,183 @@ def _missing_file(target: Target, key: str) -> SourceCheck:
     return SourceCheck(target.kind, target.path, target.name, None, [finding], True)
 
 
-def _check_qualitative(targets: list[Target], cfg: dict) -> list[SourceCheck]:
-    """The qualitative files together: segments refer to themes and participants."""
-    from evaluation.strands.qualitative import analysis
-    from evaluation.strands.qualitative import read as readers
+def _configured_path(value, base: Path) -> str | None:
+    """An optional configured file as the steps get it: None when not set or absent."""
+    if not value:
+        return None
+    shown = _shown(value, base)
+    return shown if Path(shown).exists() else None
 
-    qualitative = cfg.get("qualitative") or {}
-    by_kind: dict[str, list[Target]] = {}
-    for t in targets:
-        by_kind.setdefault(t.kind, []).append(t)
-    checks: list[SourceCheck] = []
-    missing = [t for t in targets if t.kind != "disallowed_names" and not Path(t.path).exists()]
-    if missing:
-        return [_missing_file(t, f"qualitative: {t.kind}") for t in missing]
-    for need in ("themes", "participants"):
-        if need not in by_kind:
-            raise ConfigError(
-                f"the qualitative files are checked together; set config key 'qualitative: {need}'"
-            )
 
-    logs = {t.path: FindingLog(source="qualitative") for t in targets}
-    themes_t, participants_t = by_kind["themes"][0], by_kind["participants"][0]
-    prisons, valid_range = list(cfg["case_trackers"]), tuple(cfg["valid_date_range"])
-    if "coded_segments" in by_kind:  # the pipeline's own read stage (rule qualitative_read)
-        segment_targets = by_kind["coded_segments"]
+def _run_strand(
+    strand: str,
+    targets: list[Target],
+    cfg: dict,
+    base: Path,
+    cutoff: dt.date | None,
+    case_ids: pd.DataFrame | None,
+) -> StrandResults:
+    """The strand's own validation entry (its read and cut-off stages) on ``targets``.
+
+    The settings are the ones the strand's rules take from the config.
+    """
+    date_range = cfg["valid_date_range"]
+    prisons = study_groups(cfg)  # the rules' GROUPS
+    if strand == "case_tracker":
+        from evaluation.strands.case_tracker.validation import validate_case_tracker
+
+        return validate_case_tracker(
+            {t.name: t.path for t in targets},
+            cutoff,
+            valid_date_range=date_range,
+            project_start=dt.date.fromisoformat(cfg["project_start"]),
+            band_overrides=cfg.get("bands"),
+            grouping=cfg.get("grouping"),
+        )
+    if strand == "surveys":
+        from evaluation.strands.surveys.validation import validate_surveys
+
+        rule, max_missing = cfg["_wai"]
+        mothers = [t for t in targets if t.kind == "mothers"]
+        return validate_surveys(
+            {t.name: t.path for t in mothers},
+            {t.name: t.path for t in targets if t.kind == "practitioners"},
+            cutoff,
+            case_ids,
+            valid_date_range=date_range,
+            wave_positions={t.name: t.position for t in mothers if t.position},
+            wai_rule=rule,
+            wai_max_missing=max_missing,
+        )
+    if strand == "qualitative":
+        from evaluation.strands.qualitative.validation import validate_qualitative
+
+        qualitative = cfg.get("qualitative") or {}
+        by_kind: dict[str, list[Target]] = {}
+        for t in targets:
+            by_kind.setdefault(t.kind, []).append(t)
         fmt = str(qualitative.get("format", "tidy"))
-        if fmt == "taguette":
-            coded = {t.name or Path(t.path).stem: t.path for t in segment_targets}
+        segments = by_kind.get("coded_segments", [])
+        if fmt == "taguette" and segments:
+            coded = {t.name or Path(t.path).stem: t.path for t in segments}
         else:
-            coded = segment_targets[0].path
+            coded = segments[0].path if segments else None
         mapping = by_kind.get("participant_map", [None])[0]
+        integration = by_kind.get("integration", [None])[0]
         try:
-            read = readers.read_qualitative(
-                themes=themes_t.path,
-                participants=participants_t.path,
+            return validate_qualitative(
+                cutoff,
+                themes=by_kind["themes"][0].path,
+                participants=by_kind["participants"][0].path,
                 coded_segments=coded,
                 fmt=fmt,
                 participant_map=mapping.path if mapping else None,
-                disallowed_names=qualitative.get("disallowed_names"),
+                disallowed_names=_configured_path(qualitative.get("disallowed_names"), base),
+                integration=integration.path if integration else None,
                 prisons=prisons,
-                valid_date_range=valid_range,
+                valid_date_range=date_range,
             )
         except ValueError as exc:  # a format the files do not have: a usage problem
             raise ConfigError(str(exc)) from None
-        ledger, themes = read.ledger, read["themes"]
-        for finding in read.findings.findings:  # each finding with the file it is about
-            target_log = logs.get(str(finding.file)) or logs[themes_t.path]
-            target_log.findings.append(finding)
-    else:  # themes and participants without segments: their read functions alone
-        ledger = Ledger()
-        themes = readers.read_themes(themes_t.path, logs[themes_t.path], ledger)
-        readers.read_participants(
-            participants_t.path,
-            logs[participants_t.path],
-            ledger,
-            prisons=prisons,
-            valid_range=valid_range,
+    if strand == "activity":
+        from evaluation.strands.activity.validation import validate_activity
+
+        known = set(case_ids["case_id"].astype(str)) if case_ids is not None else None
+        return validate_activity(
+            targets[0].path, cutoff, known, prisons=prisons, valid_date_range=date_range
         )
-    if "integration" in by_kind:
-        target = by_kind["integration"][0]
-        analysis.read_integration(target.path, themes, logs[target.path])
-    for t in targets:
-        log = logs[t.path]
-        rows = (
-            _rows_read(ledger, t.path) if t.kind not in ("integration", "participant_map") else None
-        )
-        checks.append(SourceCheck(t.kind, t.path, t.name, rows, list(log.findings)))
+    raise ValueError(f"no validation entry for strand {strand!r}")
+
+
+def _summarise(
+    targets: list[Target], results: StrandResults, cross: list[Finding]
+) -> list[SourceCheck]:
+    """One SourceCheck per target from a strand's StageResults.
+
+    A read keyed by a target's file gives that file its findings and rows (no
+    frames: it stopped at its errors). A read of several files together gives
+    each finding to the file it names (else to the strand's first file) and
+    each file the rows its ledger read from it. The cut-offs' warnings go with
+    the file they name; their errors (what stops a cut-off, across files) and
+    findings naming no checked file are cross-file findings.
+    """
+    reads, cutoffs = results
+    checks = [SourceCheck(t.kind, t.path, t.name) for t in targets]
+
+    def check_of(file) -> SourceCheck | None:
+        return next((c for c in checks if _same_file(c.file, file)), None)
+
+    counted: dict[int, int] = {}
+    for key, read in reads.items():
+        own = check_of(key)
+        if own is not None:
+            own.findings.extend(read.findings.findings)
+            own.stopped = own.stopped or not read.frames
+            if read.frames:
+                counted[id(own)] = counted.get(id(own), 0) + _rows_read(read.ledger)
+            continue
+        for finding in read.findings.findings:
+            (check_of(finding.file) or checks[0]).findings.append(finding)
+        for check in checks:
+            counted[id(check)] = counted.get(id(check), 0) + _rows_read(read.ledger, check.file)
+    for result in cutoffs.values():
+        for finding in result.findings.findings:
+            check = check_of(finding.file)
+            (check.findings if check and finding.severity != ERROR else cross).append(finding)
+    for check in checks:
+        if not check.stopped and check.kind not in UNCOUNTED_KINDS:
+            check.rows_read = counted.get(id(check), 0)
     return checks
 
 
-def _check_activity(target: Target, cfg: dict, case_ids: set[str] | None) -> SourceCheck:
-    from evaluation.strands.activity.read import read_activity
-
-    read = read_activity(
-        target.path,
-        prisons=list(cfg["case_trackers"]),
-        case_ids=case_ids,
-        valid_range=tuple(cfg["valid_date_range"]),
-    )
-    return SourceCheck(
-        target.kind, target.path, target.name, _rows_read(read.ledger), list(read.findings.findings)
-    )
+def _strand_targets(
+    strand: str, targets: list[Target], configured: list[Target], given: bool
+) -> list[Target]:
+    """The files of ``strand`` to check; a given qualitative file with the configured others."""
+    mine = [t for t in targets if t.kind in STRAND_KINDS[strand]]
+    if strand != "qualitative" or not mine or not given:
+        return mine
+    kinds = {t.kind for t in mine}
+    rest = [t for t in configured if t.kind in QUALITATIVE_KINDS and t.kind not in kinds]
+    return sorted(mine + rest, key=lambda t: QUALITATIVE_KINDS.index(t.kind))
 
 
-def _attach(findings: list[Finding], checks: list[SourceCheck], cross: list[Finding]) -> None:
-    """Put each finding with the check of its file, or with the cross-file findings."""
-    by_file = {c.file: c for c in checks}
-    for finding in findings:
-        check = by_file.get(str(finding.file))
-        (check.findings if check else cross).append(finding)
+def _qualitative_ready(targets: list[Target]) -> list[SourceCheck]:
+    """The qualitative files are read together: each must exist, themes and participants set."""
+    missing = [t for t in targets if not Path(t.path).exists()]
+    if missing:
+        return [_missing_file(t, f"qualitative: {t.kind}") for t in missing]
+    kinds = {t.kind for t in targets}
+    for need in ("themes", "participants"):
+        if need not in kinds:
+            raise ConfigError(
+                f"the qualitative files are checked together; set config key 'qualitative: {need}'"
+            )
+    return []
+
+
+def _crashed(
+    strand: str,
+    targets: list[Target],
+    exc: Exception,
+    cfg: dict,
+    base: Path,
+    case_ids: pd.DataFrame | None,
+) -> list[SourceCheck]:
+    """A strand's check crashed: find the file, reading each alone when the strand reads per file."""
+    if strand not in ("case_tracker", "surveys") or len(targets) == 1:
+        return [_checker_failed(targets[0], exc)]
+    checks = []
+    for target in targets:
+        try:
+            alone = _run_strand(strand, [target], cfg, base, None, case_ids)
+        except ConfigError:
+            raise
+        except Exception as failed:  # noqa: BLE001 - reported as a finding, never swallowed
+            checks.append(_checker_failed(target, failed))
+        else:
+            checks.extend(_summarise([target], alone, []))
+    return checks
 
 
 def validate_all(
@@ -572,95 +630,83 @@ def validate_all(
     instead; each takes its role from the config when it is listed there,
     otherwise ``kind`` or its detected kind. Raises ConfigError for usage
     problems (missing config, unknown kind); data problems are in the summary.
+
+    The study's strands (:func:`~evaluation.core.config.study_strands`, plus
+    the strand of any file given) run in order through their own validation
+    entry, ``evaluation.strands.<strand>.validation``: the read stage on each
+    file, then the cut-off stage when every file the strand's config lists is
+    checked. The case tracker's cut-off passes its case ids on to the surveys
+    and the activity diary.
     """
     cfg, base, name = load_config(config)
+    configured = configured_targets(cfg, base)
     if only:
         targets = resolve_targets(
             list(only), cfg, base, kind=kind, prison=prison, wave_position=wave_position
         )
     else:
-        targets = configured_targets(cfg, base)
-    full_run = not only
-    date_range = tuple(cfg["valid_date_range"])
+        targets = configured
+    cutoff = as_date(cfg["cutoff_date"])
+
+    def checked(target: Target, among: list[Target]) -> bool:
+        return any(Path(t.path).resolve() == Path(target.path).resolve() for t in among)
+
+    full = all(checked(t, targets) for t in configured)
+    in_study = study_strands(cfg)
+    strands = [
+        s for s in STRAND_KINDS if s in in_study or any(t.kind in STRAND_KINDS[s] for t in targets)
+    ]
     checks: list[SourceCheck] = []
     cross: list[Finding] = []
     notes: list[str] = []
-
-    reads = {}
-    for t in (t for t in targets if t.kind == "case_tracker"):
-        check, read = _guarded(_check_tracker, t, date_range)
-        checks.append(check)
-        if read is not None:
-            reads[t.name] = read
-    trackers_ok = full_run and len(reads) == len(cfg["case_trackers"])
-    if len(reads) > 1:
-        from evaluation.strands.case_tracker.cutoff import check_unique_ids
+    ledger = Ledger()
+    case_ids: pd.DataFrame | None = None
+    for strand in strands:
+        mine = _strand_targets(strand, targets, configured, bool(only))
+        if not mine:
+            continue
+        if strand == "qualitative":
+            missing = _qualitative_ready(mine)
+            if missing:
+                checks.extend(missing)
+                continue
+        # the cut-off needs every file of the strand the config lists
+        complete = all(checked(t, mine) for t in configured if t.kind in STRAND_KINDS[strand])
 
         try:
-            check_unique_ids(reads)
-        except DataValidationError as exc:
-            cross.extend(exc.findings)
-            trackers_ok = False
-    known = (
-        pd.concat([r["cases"][["prison", "case_id"]] for r in reads.values()], ignore_index=True)
-        if trackers_ok
-        else None
-    )
-
-    waves = {}
-    mother_checks = []
-    for t in (t for t in targets if t.kind == "mothers"):
-        check, answers = _guarded(_check_mothers, t, date_range)
-        mother_checks.append(check)
-        if answers is not None:
-            waves[t.name] = answers
-    checks.extend(mother_checks)
-    if full_run and waves and len(waves) == len(cfg["_mother_waves"]) and known is not None:
-        from evaluation.strands.surveys.cutoff import mothers_at_cutoff
-
-        rule, max_missing = cfg["_wai"]
-        at_cut = mothers_at_cutoff(
-            waves,
-            dt.date.fromisoformat(cfg["cutoff_date"]),
-            known,
-            wai_rule=rule,
-            wai_max_missing=max_missing,
-        )
-        _attach(at_cut.findings.findings, mother_checks, cross)
-
-    checks.extend(
-        _guarded(_check_practitioners, t, date_range) for t in targets if t.kind == "practitioners"
-    )
-    qualitative = [t for t in targets if t.kind in QUALITATIVE_KINDS]
-    if qualitative:
-        if only:  # a given qualitative file is checked with the configured others
-            given = {t.kind for t in qualitative}
-            rest = [
-                t
-                for t in configured_targets(cfg, base)
-                if t.kind in QUALITATIVE_KINDS and t.kind not in given
-            ]
-            qualitative = sorted(qualitative + rest, key=lambda t: QUALITATIVE_KINDS.index(t.kind))
-        try:
-            checks.extend(_check_qualitative(qualitative, cfg))
+            at = cutoff if complete else None
+            results = _run_strand(strand, mine, cfg, base, at, case_ids)
         except ConfigError:
             raise
         except Exception as exc:  # noqa: BLE001 - reported as a finding, never swallowed
-            checks.append(_checker_failed(qualitative[0], exc))
-    for t in (t for t in targets if t.kind == "activity"):
-        case_ids = set(known["case_id"].astype(str)) if known is not None else None
-        checks.append(_guarded(_check_activity, t, cfg, case_ids))
+            checks.extend(_crashed(strand, mine, exc, cfg, base, case_ids))
+            continue
+        checks.extend(_summarise(mine, results, cross))
+        reads, cutoffs = results
+        for result in (*reads.values(), *cutoffs.values()):
+            ledger.rows.extend(result.ledger.rows)
+        if strand == "case_tracker":
+            from evaluation.strands.case_tracker.validation import CUTOFF
 
-    if not full_run:
+            at_cut = cutoffs.get(CUTOFF)
+            if at_cut is not None and at_cut.frames:
+                case_ids = at_cut["all_case_ids"]
+
+    if not full:
         notes.append(
             "cross-file checks (case ids across prisons, questionnaire and diary case ids "
-            "against the trackers, wave order) run only when every configured file is checked"
+            "against the trackers, wave order) run only when every file they need is checked"
         )
-    elif not trackers_ok:
+    elif case_ids is None and any(t.kind in ("mothers", "activity") for t in targets):
         notes.append(
             "questionnaire and diary case ids were not compared with the trackers "
             "because a tracker has errors"
         )
     return ValidationSummary(
-        config_file=name, checks=checks, cross_file=cross, notes=notes, files_given=bool(only)
+        config_file=name,
+        checks=checks,
+        cross_file=cross,
+        notes=notes,
+        files_given=bool(only),
+        ledger=ledger,
     )

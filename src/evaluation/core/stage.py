@@ -22,8 +22,18 @@ same stage modules:
     one function per Snakemake rule, named as the rule: it reads the rule's
     input files, calls the stages and writes the outputs.
 
-``evaluation validate`` runs the same ``read`` and ``cutoff`` stages on the raw
-files, so what it reports is what a run would find.
+Beside the six stages, each strand has one validation entry,
+``evaluation.strands.<strand>.validation`` (``validate_<strand>``): it runs
+the strand's ``read`` stage on the files it is given and then its ``cutoff``
+stage, the functions and settings the steps use, writes nothing, and returns
+``(reads, cutoffs)``: the read stage's :class:`StageResult` per file (keyed by
+the path as given; files read together give one result whose findings each
+name their file) and the cut-off stages' results by name. A stage that stops
+at its errors (:class:`~evaluation.core.findings.DataValidationError`) is a
+:class:`StageResult` without frames whose findings are those errors. What it
+needs from another strand (the case tracker's case ids) comes as an argument.
+``evaluation validate`` runs these entries for the study's strands, in order,
+so what it reports (findings and ledgers) is what a run's stages would find.
 """
 
 from __future__ import annotations
