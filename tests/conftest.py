@@ -317,9 +317,47 @@ def reduced_study_run(tmp_path_factory):
     return workdir
 
 
+@pytest.fixture(scope="session")
+def survey_variant_run(tmp_path_factory):
+    """A study whose survey strand differs from the example's, run once per (study, min_cell).
+
+    ``"practitioners_only"``: no ``surveys: mothers:`` key (the practitioner
+    survey alone). ``"mothers_without_scale"``: no ``surveys: practitioners:``
+    key, and a codebook (``codebook_no_scale/``, named by the config key
+    ``codebook:``) whose mothers' questionnaire declares no scored scale. The
+    config is rewritten, not merged, as another team's config.yaml would be.
+    """
+    import yaml
+    from survey_variants import codebook_without_scored_scale
+    from workflow import copy_project, snakemake
+
+    built: dict[tuple[str, int | None], Path] = {}
+
+    def run(study: str, min_cell: int | None = None) -> Path:
+        if (study, min_cell) not in built:
+            workdir = copy_project(tmp_path_factory.mktemp(f"{study}_{min_cell}"))
+            config = yaml.safe_load((REPO / "config.yaml").read_text())
+            if study == "practitioners_only":
+                del config["surveys"]["mothers"]
+            elif study == "mothers_without_scale":
+                del config["surveys"]["practitioners"]
+                codebook_without_scored_scale(REPO / "codebook", workdir / "codebook_no_scale")
+                config["codebook"] = "codebook_no_scale"
+            else:
+                raise ValueError(study)
+            config["disclosure"] = {"min_cell": min_cell, "review_threshold": 5}
+            (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+            snakemake(workdir)
+            built[study, min_cell] = workdir
+        return built[study, min_cell]
+
+    return run
+
+
 #: Fixtures that build a project with Snakemake (once per session or module).
 WORKFLOW_FIXTURES = {
     "reduced_study_run",
+    "survey_variant_run",
     "final_run",
     "protected_run",
     "third_prison_run",

@@ -889,6 +889,38 @@ def test_a_scale_table_titled_without_the_scale_is_a_codebook_error(no_scale_cod
         spec.paired_items()
 
 
+def test_a_codebook_without_the_mothers_questionnaire(tmp_path, practitioners_read):
+    import shutil
+
+    from evaluation.core.codebook import CodebookError, use_codebook
+    from evaluation.strands.surveys.figures import _polarity
+
+    folder = tmp_path / "codebook"
+    folder.mkdir()
+    for path in (REPO / "codebook").glob("*.yaml"):
+        if path.name != "mothers_survey.yaml":
+            shutil.copy2(path, folder / path.name)
+    use_codebook(folder)
+    try:
+        assert spec.codebook_instruments() == ["practitioners"]
+        assert list(spec.figure_specs()) == ["fig_practitioner_agreement"]
+        assert spec.figure_tables("fig_practitioner_agreement") == [
+            "practitioner_agreement",
+            "practitioner_statements",
+        ]
+        assert set(spec.table_titles()) == set(spec.practitioner_table_ids())
+        assert spec.empty_figure_text("fig_practitioner_agreement")
+        assert _polarity()
+        with pytest.raises(CodebookError, match="mothers_survey.yaml"):
+            spec.mothers_table_ids()
+        at_cut = practitioners_at_cutoff({"Y1": practitioners_read}, DEFAULT_CUT)
+        tables = build_practitioner_tables(at_cut["answers"], ["Y1"])
+        assert list(tables) == spec.practitioner_table_ids()
+        assert practitioner_context(at_cut["answers"], tables, ["Y1"])["waves"] == ["Y1"]
+    finally:
+        use_codebook(None)
+
+
 def test_figures_and_titles_follow_the_instruments():
     mothers = spec.figure_specs(["mothers"])
     practitioners = spec.figure_specs(["practitioners"])

@@ -212,7 +212,7 @@ def draw_survey_figure(
     figure_id: str, table_paths: list[str], png: str, svg: str, *, synthetic: bool
 ) -> None:
     """rule survey_figure: draw the figure the codebook defines under ``figure_id``."""
-    figure = spec.figure_specs()[figure_id]
+    figure = spec.figure_spec(figure_id)
     kind = figure["kind"]
     if read_csv(table_paths[0]).empty:
         text = spec.empty_figure_text(figure_id)

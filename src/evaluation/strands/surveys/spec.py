@@ -264,18 +264,28 @@ def figure_specs(instruments=None) -> dict[str, dict]:
     return out
 
 
-def empty_figure_text(figure_id: str) -> str:
-    """The text shown in place of a figure whose table is empty (its instrument's codebook)."""
+def _figure_part(figure_id: str) -> dict:
+    """The codebook part (instrument) that defines ``figure_id``."""
     for name in codebook_instruments():
         part = _codebook_part(name)
         if figure_id in (part.get("figures") or {}):
-            return str(part["empty_figure_text"])
-    raise KeyError(figure_id)
+            return part
+    raise KeyError(f"no survey figure {figure_id!r} in the codebook")
+
+
+def figure_spec(figure_id: str) -> dict:
+    """The codebook's spec of one figure (table, kind, title, alt)."""
+    return _figure_part(figure_id)["figures"][figure_id]
+
+
+def empty_figure_text(figure_id: str) -> str:
+    """The text shown in place of a figure whose table is empty (its instrument's codebook)."""
+    return str(_figure_part(figure_id)["empty_figure_text"])
 
 
 def figure_tables(figure_id: str) -> list[str]:
     """Table ids a figure is drawn from: its table, then any extra tables (e.g. statements)."""
-    figure = figure_specs()[figure_id]
+    figure = figure_spec(figure_id)
     return [figure["table"], *figure.get("extra_tables", [])]
 
 
