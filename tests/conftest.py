@@ -321,8 +321,8 @@ def reduced_study_run(tmp_path_factory):
 def survey_variant_run(tmp_path_factory):
     """A study whose survey strand differs from the example's, run once per (study, min_cell).
 
-    ``"practitioners_only"``: no ``surveys: mothers:`` key (the practitioner
-    survey alone). ``"mothers_without_scale"``: no ``surveys: practitioners:``
+    ``"practitioners_only"``: no ``surveys: mothers:`` key and no
+    ``codebook/mothers_survey.yaml`` (the practitioner survey alone). ``"mothers_without_scale"``: no ``surveys: practitioners:``
     key, and a codebook (``codebook_no_scale/``, named by the config key
     ``codebook:``) whose mothers' questionnaire declares no scored scale. The
     config is rewritten, not merged, as another team's config.yaml would be.
@@ -338,7 +338,9 @@ def survey_variant_run(tmp_path_factory):
             workdir = copy_project(tmp_path_factory.mktemp(f"{study}_{min_cell}"))
             config = yaml.safe_load((REPO / "config.yaml").read_text())
             if study == "practitioners_only":
+                # no mothers' questionnaire: not in the config, nor in the study's codebook
                 del config["surveys"]["mothers"]
+                (workdir / "codebook/mothers_survey.yaml").unlink()
             elif study == "mothers_without_scale":
                 del config["surveys"]["practitioners"]
                 codebook_without_scored_scale(REPO / "codebook", workdir / "codebook_no_scale")

@@ -148,3 +148,27 @@ def test_every_import_of_the_package_resolves_even_inside_functions():
                     if alias.name.startswith("evaluation"):
                         importlib.import_module(alias.name)
     assert not broken, broken
+
+
+def test_report_numbers_of_one_context_merge_across_codebook_files(tmp_path):
+    from evaluation.core import codebook
+
+    (tmp_path / "a.yaml").write_text(
+        'report_numbers:\n  surveys:\n    "warnings": {not_count: "x"}\n    "m.*": {}\n'
+    )
+    (tmp_path / "b.yaml").write_text(
+        'report_numbers:\n  surveys:\n    "warnings": {not_count: "x"}\n    "p.*": {}\n'
+    )
+    codebook.use_codebook(tmp_path)
+    try:
+        rules = codebook.report_number_rules()
+        assert list(rules["surveys"]) == ["warnings", "m.*", "p.*"]
+        conflicting = tmp_path / "conflicting"
+        conflicting.mkdir()
+        (conflicting / "a.yaml").write_text((tmp_path / "a.yaml").read_text())
+        (conflicting / "b.yaml").write_text('report_numbers:\n  surveys:\n    "warnings": {}\n')
+        codebook.use_codebook(conflicting)
+        with pytest.raises(ValueError, match="'warnings' is declared twice, differently"):
+            codebook.report_number_rules()
+    finally:
+        codebook.use_codebook(None)

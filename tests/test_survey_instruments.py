@@ -148,3 +148,13 @@ def test_mothers_without_a_scored_scale_pass_disclosure_control(survey_variant_r
     outputs = _disclosure_passes(workdir)
     assert {"mothers_support", "mothers_paired_change", "key_facts"} <= outputs
     assert not WAI_TABLES & outputs
+
+
+def test_a_study_without_the_mothers_codebook_reports_no_mothers_checks(survey_variant_run):
+    """The practitioners-only study has no codebook/mothers_survey.yaml: nothing asks for it."""
+    workdir = survey_variant_run("practitioners_only")
+    assert not (workdir / "codebook/mothers_survey.yaml").exists()
+    validation = (workdir / "data/processed/validation/validation_report.md").read_text()
+    assert "Practitioner survey" in validation and "Mothers' questionnaire" not in validation
+    report = (workdir / "report/build/report.md").read_text()
+    assert "Surveys: community practitioners" in report

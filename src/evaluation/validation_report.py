@@ -38,28 +38,44 @@ FINDING_KEYS = ["source", "file", "sheet", "column", "check", "severity"]
 
 
 def spec() -> dict:
-    return load_codebook()["validation"]
+    """The validation report's codebook part, with the sources the study's codebook has.
+
+    A source is in the study when the codebook has its file (a study without
+    a mothers' questionnaire has no ``mothers_survey.yaml``): the report lists
+    no checks of a source the study does not have.
+    """
+    codebook = load_codebook()
+    validation = dict(codebook["validation"])
+    validation["sources"] = {
+        source: entry for source, entry in validation["sources"].items() if source in codebook
+    }
+    return validation
 
 
 def column_catalogue() -> dict[str, list[tuple[str, str, str]]]:
     """Source -> (scope, column, codebook type) for every column the codebook defines."""
     codebook = load_codebook()
     out: dict[str, list[tuple[str, str, str]]] = {s: [] for s in spec()["sources"]}
-    for sheet, sheet_spec in codebook["case_tracker"]["sheets"].items():
-        for column, entry in sheet_spec["columns"].items():
-            out["case_tracker"].append((sheet, column, entry.get("type", "")))
-    for column, entry in codebook["mothers_survey"]["variables"].items():
-        kind = entry.get("type") or ("scale" if entry.get("scale") else "")
-        out["mothers_survey"].append(("", column, kind))
-    practitioner = codebook["practitioner_survey"]
-    for column, entry in practitioner["columns"].items():
-        out["practitioner_survey"].append(("", column, entry.get("type", "")))
-    out["practitioner_survey"].append(("", "agree_NN", "category"))
-    for file_key, file_spec in codebook["qualitative"]["files"].items():
-        for column, entry in file_spec["columns"].items():
-            out["qualitative"].append((file_key, column, entry.get("type", "")))
-    for column, entry in codebook["activity"]["columns"].items():
-        out["activity"].append((codebook["activity"]["sheet"], column, entry.get("type", "")))
+    if "case_tracker" in out:
+        for sheet, sheet_spec in codebook["case_tracker"]["sheets"].items():
+            for column, entry in sheet_spec["columns"].items():
+                out["case_tracker"].append((sheet, column, entry.get("type", "")))
+    if "mothers_survey" in out:
+        for column, entry in codebook["mothers_survey"]["variables"].items():
+            kind = entry.get("type") or ("scale" if entry.get("scale") else "")
+            out["mothers_survey"].append(("", column, kind))
+    if "practitioner_survey" in out:
+        for column, entry in codebook["practitioner_survey"]["columns"].items():
+            out["practitioner_survey"].append(("", column, entry.get("type", "")))
+        out["practitioner_survey"].append(("", "agree_NN", "category"))
+    if "qualitative" in out:
+        for file_key, file_spec in codebook["qualitative"]["files"].items():
+            for column, entry in file_spec["columns"].items():
+                out["qualitative"].append((file_key, column, entry.get("type", "")))
+    if "activity" in out:
+        activity = codebook["activity"]
+        for column, entry in activity["columns"].items():
+            out["activity"].append((activity["sheet"], column, entry.get("type", "")))
     return out
 
 

@@ -309,5 +309,24 @@ def all_key_fact_specs() -> dict[str, dict]:
 
 
 def report_number_rules() -> dict[str, dict]:
-    """Per context file, what each number of the report's prose is (``report_numbers:``)."""
-    return _collect("report_numbers")
+    """Per context file, what each number of the report's prose is (``report_numbers:``).
+
+    Several codebook files may declare numbers of one context file (the
+    survey strand's context holds both questionnaires'): their rules are
+    merged pattern by pattern, in file order. A pattern two files declare
+    alike is one rule; declared differently, it stops with both.
+    """
+    merged: dict[str, dict] = {}
+    for file, part in load_codebook().items():
+        if not isinstance(part, dict):
+            continue
+        for context, rules in (part.get("report_numbers") or {}).items():
+            into = merged.setdefault(context, {})
+            for pattern, spec in (rules or {}).items():
+                if pattern in into and into[pattern] != spec:
+                    raise ValueError(
+                        f"report number {context}: {pattern!r} is declared twice, differently "
+                        f"(codebook/{file}.yaml: {spec!r}; earlier: {into[pattern]!r})"
+                    )
+                into[pattern] = spec
+    return merged
