@@ -140,9 +140,6 @@ rule render_report:
         ast="report/build/report.ast.json",
     log:
         "logs/report/render.log",
-    threads: pool_step_threads
-    resources:
-        pool_slots=pool_step_slots,
     params:
         *shared_code(),
         settings={
