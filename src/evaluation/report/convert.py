@@ -17,9 +17,18 @@ import re
 from pathlib import Path
 
 STYLE_DIR = Path(__file__).parent / "assets"
+#: How deep the table of contents goes (the Word check allows its one field).
+TOC_DEPTH = 2
 #: What the HTML page and the Word document share: a table of contents two levels
-#: deep, and each figure's ``fig-alt`` as its alternative text (not its caption).
-SHARED_WRITER_ARGS = ["--toc", "--toc-depth=2", f"--lua-filter={STYLE_DIR / 'figure-alt.lua'}"]
+#: deep, each figure's ``fig-alt`` as its alternative text (not its caption), and
+#: no image from outside the study (``closed.lua``: pandoc's Word writer would
+#: fetch it, the page would load it).
+SHARED_WRITER_ARGS = [
+    "--toc",
+    f"--toc-depth={TOC_DEPTH}",
+    f"--lua-filter={STYLE_DIR / 'figure-alt.lua'}",
+    f"--lua-filter={STYLE_DIR / 'closed.lua'}",
+]
 
 
 def _epoch(cutoff: str) -> str:
@@ -64,11 +73,17 @@ def to_html(
     embedded here (``embed_images``). Pandoc's own ``--embed-resources`` took
     0.48 s against 0.25 s without it, on the report's critical path. The same
     filter as for Word makes each figure's ``fig-alt`` its alternative text.
+    The page's head starts its includes with a content-security policy that
+    lets it load nothing but its own ``data:`` images and inline styles
+    (``closed.CSP_META``); no pandoc option here makes it fetch anything.
     """
+    from evaluation.report.closed import CSP_META
+
     style = (STYLE_DIR / "report.css").read_text(encoding="utf-8")
     args = [
         "--standalone",
         "--metadata=document-css:false",  # pandoc's own page styles, as with --css
+        f"--variable=header-includes:{CSP_META}",
         f"--variable=header-includes:<style>\n{style}</style>",
         f"--metadata=pagetitle:{title}",
         *SHARED_WRITER_ARGS,
@@ -79,6 +94,9 @@ def to_html(
 
 #: ``<img ... src="...">`` as pandoc writes it (attribute values HTML-escaped).
 IMAGE_SOURCE = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")')
+#: A source that is not a path: a URL scheme (two letters or more: ``C:`` is a
+#: drive) or protocol-relative. Left as it is, for ``closed.check_html`` to report.
+NOT_A_PATH = re.compile(r"^\s*(?:[A-Za-z][A-Za-z0-9+.-]+:|[/\\]{2})")
 IMAGE_TYPES = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg"}
 
 
@@ -91,7 +109,7 @@ def embed_images(page: str, base: Path) -> str:
 
     def data_uri(match: re.Match) -> str:
         source = html.unescape(match.group(2))
-        if source.startswith(("data:", "http:", "https:")):
+        if NOT_A_PATH.match(source):
             return match.group(0)
         path = base / source
         kind = IMAGE_TYPES.get(path.suffix.lower())

@@ -13,20 +13,33 @@ from evaluation.core.findings import write_json
 
 
 def report_html(input, output, params) -> None:
-    """rule report_html: the report as one self-contained HTML page (pandoc)."""
+    """rule report_html: the report as one self-contained HTML page (pandoc).
+
+    A page that refers to anything outside itself (a remote image, a link, a
+    script...) or lacks its content-security policy stops the run, naming
+    each reference (``closed.check_html``).
+    """
+    from evaluation.report.closed import check_html
     from evaluation.report.convert import to_html
 
     ast = Path(input.ast).read_text(encoding="utf-8")
     to_html(ast, output.html, title=params.title, cutoff=params.cutoff, source_format="json")
+    check_html(Path(output.html).read_text(encoding="utf-8"), output.html)
 
 
 def report_docx(input, output, params) -> None:
-    """rule report_docx: the report as a Word document on the reference document's styles."""
-    from evaluation.report.convert import to_docx
+    """rule report_docx: the report as a Word document on the reference document's styles.
+
+    A document with an external link or a field code other than the table of
+    contents pandoc writes stops the run, naming each (``closed.check_docx``).
+    """
+    from evaluation.report.closed import check_docx
+    from evaluation.report.convert import TOC_DEPTH, to_docx
 
     ast = Path(input.ast).read_text(encoding="utf-8")
     reference = input.reference_synthetic if params.synthetic else input.reference_plain
     to_docx(ast, output.docx, reference_doc=reference, cutoff=params.cutoff, source_format="json")
+    check_docx(output.docx, toc_depth=TOC_DEPTH)
 
 
 def manifest(input, output, params) -> None:
