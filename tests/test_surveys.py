@@ -965,7 +965,6 @@ def test_generator_scale_keeps_proportions(tmp_path):
 
 
 def test_report_section_renders_with_numbers_only_from_results(interim, practitioners_read):
-    import jinja2
 
     template_path = REPO / "report" / "templates" / "sections" / "surveys.md.j2"
     text = template_path.read_text(encoding="utf-8")
@@ -993,7 +992,9 @@ def test_report_section_renders_with_numbers_only_from_results(interim, practiti
         and_list = staticmethod(lambda items: ", ".join(str(i) for i in items))
 
     asked = []
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    from evaluation.report.render import make_environment
+
+    env = make_environment(REPO / "report" / "templates")  # data escaped, as in the report
     rendered = env.from_string(text).render(
         results={"surveys": context},
         fmt=Fmt,

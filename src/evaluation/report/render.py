@@ -20,6 +20,7 @@ import pandas as pd
 from evaluation.core import codebook
 from evaluation.core import formatting as fmt
 from evaluation.core.tidy import read_csv
+from evaluation.report import inert
 
 COUNT_COLUMNS = {"row", "column", "n", "denominator", "pct"}
 
@@ -75,7 +76,8 @@ class Numbering:
 
 
 def _md_cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """A table cell: labels and statements from the data escaped; formatted numbers as they are."""
+    return text if isinstance(text, inert.Markdown) else inert.escape(text)
 
 
 def _pipe_table(header: list[str], rows: list[list[str]], align: list[str]) -> str:
@@ -117,9 +119,11 @@ def count_table_markdown(frame: pd.DataFrame) -> str:
                 continue
             n, base = row_cells[column]
             row.append(
-                fmt.count(n)
-                if pd.isna(base) and not pd.isna(n)
-                else fmt.count_pct(None if pd.isna(n) else n, base)
+                inert.Markdown(
+                    fmt.count(n)
+                    if pd.isna(base) and not pd.isna(n)
+                    else fmt.count_pct(None if pd.isna(n) else n, base)
+                )
             )
         rows.append(row)
     return _pipe_table(header, rows, ["l"] * len(keys) + ["r"] * len(columns))
@@ -131,10 +135,10 @@ def stats_table_markdown(frame: pd.DataFrame) -> str:
     def cell(value):
         if isinstance(value, float):
             if pd.isna(value):
-                return fmt.DASH
-            return fmt.count(value) if value.is_integer() else fmt.number(value, 2)
+                return inert.Markdown(fmt.DASH)
+            return inert.Markdown(fmt.count(value) if value.is_integer() else fmt.number(value, 2))
         if isinstance(value, int):
-            return fmt.count(value)
+            return inert.Markdown(fmt.count(value))
         return str(value)
 
     align = ["r" if pd.api.types.is_numeric_dtype(frame[c]) else "l" for c in frame.columns]
@@ -174,6 +178,28 @@ def load_inputs(
     )
 
 
+class TemplateFormatting:
+    """``fmt`` as the templates see it: numbers and dates are the engine's text, lists escape their items.
+
+    The formatting functions write digits, signs and the suppression mark;
+    their output is printed as it is. ``and_list`` joins values that may come
+    from the data, so each item is escaped first; ``plural`` takes the
+    template's own words.
+    """
+
+    ENGINE_TEXT = frozenset({"number", "count", "pct_of", "pct", "count_pct", "date", "plural"})
+
+    def __getattr__(self, name: str):
+        value = getattr(fmt, name)
+        if name in self.ENGINE_TEXT:
+            return lambda *args, **kwargs: inert.Markdown(value(*args, **kwargs))
+        if name == "and_list":
+            return lambda items: inert.Markdown(fmt.and_list([inert.escape(i) for i in items]))
+        if isinstance(value, str):  # SUPPRESSED, DASH
+            return inert.Markdown(value)
+        return value
+
+
 class Helpers:
     """The functions templates call; one instance per rendering pass."""
 
@@ -200,11 +226,11 @@ class Helpers:
             )
         body = self.bodies[table_id]
         caption = (
-            f"Table: Table {number}: {title}"
-            + (f" {note}" if note else "")
+            f"Table: Table {number}: {title}"  # the codebook's title: the study's own text
+            + (f" {inert.escape(note)}" if note else "")
             + f" {{#tbl-{table_id}}}"
         )
-        return f"\n{body}\n\n{caption}\n"
+        return inert.Markdown(f"\n{body}\n\n{caption}\n")
 
     def figure(self, figure_id: str) -> str:
         spec = self.figure_specs.get(figure_id)
@@ -218,8 +244,11 @@ class Helpers:
                 f"template asks for figure {figure_id!r}, which no rule of the workflow draws"
             )
         number = self.numbering.number("figure", figure_id)
-        alt = spec.get("alt", spec["title"]).replace('"', "'")
-        return f'\n![Figure {number}: {spec["title"]}]({path}){{#fig-{figure_id} fig-alt="{alt}" width=95%}}\n'
+        alt = spec.get("alt", spec["title"]).replace('"', "'")  # the codebook's text
+        title = spec["title"]  # the codebook's title and alt text: the study's own text
+        return inert.Markdown(
+            f'\n![Figure {number}: {title}]({path}){{#fig-{figure_id} fig-alt="{alt}" width=95%}}\n'
+        )
 
     def ref(self, item_id: str) -> str:
         if item_id in self.figure_specs:
@@ -237,35 +266,45 @@ class Helpers:
     def fact(self, fact_id: str, column: str = "Total") -> str:
         row = self._fact(fact_id, column)
         if pd.isna(row.n):
-            return fmt.SUPPRESSED
+            return inert.Markdown(fmt.SUPPRESSED)
         if pd.isna(row.denominator):
-            return fmt.count(row.n)
-        return fmt.count_pct(None if pd.isna(row.n) else row.n, row.denominator)
+            return inert.Markdown(fmt.count(row.n))
+        return inert.Markdown(fmt.count_pct(None if pd.isna(row.n) else row.n, row.denominator))
 
     def count(self, fact_id: str, column: str = "Total") -> str:
         n = self._fact(fact_id, column).n
-        return fmt.SUPPRESSED if pd.isna(n) else fmt.count(n)
+        return inert.Markdown(fmt.SUPPRESSED if pd.isna(n) else fmt.count(n))
 
     def fact_pct(self, fact_id: str, column: str = "Total") -> str:
         row = self._fact(fact_id, column)
         if pd.isna(row.n) or pd.isna(row.denominator):
-            return fmt.SUPPRESSED
-        return fmt.pct_of(row.n, row.denominator)
+            return inert.Markdown(fmt.SUPPRESSED)
+        return inert.Markdown(fmt.pct_of(row.n, row.denominator))
 
     def base(self, fact_id: str, column: str = "Total") -> str:
         base = self._fact(fact_id, column).denominator
-        return fmt.SUPPRESSED if pd.isna(base) else fmt.count(base)
+        return inert.Markdown(fmt.SUPPRESSED if pd.isna(base) else fmt.count(base))
 
 
 def make_environment(template_dir: str | Path) -> jinja2.Environment:
-    return jinja2.Environment(
+    """The templates' environment: every printed value is escaped unless it is the engine's Markdown.
+
+    ``finalize`` escapes data (``evaluation.report.inert``); the filters
+    ``code`` (an inline code span) and ``markdown`` (a macro's output, whose
+    values were escaped inside it) are for the templates' own markup.
+    """
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_dir)),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,
+        finalize=inert.finalize,
     )
+    env.filters["code"] = inert.code
+    env.filters["markdown"] = inert.markdown
+    return env
 
 
 def render_markdown(
@@ -285,7 +324,7 @@ def render_markdown(
             "count": helpers.count,
             "fact_pct": helpers.fact_pct,
             "base": helpers.base,
-            "fmt": fmt,
+            "fmt": TemplateFormatting(),
             "results": inputs.results,
             "settings": inputs.settings,
             "audit": inputs.audit,
