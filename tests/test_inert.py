@@ -111,3 +111,17 @@ def test_an_undeclared_number_still_stops_the_rendering(tmp_path):
     (tmp_path / "t.md.j2").write_text("{{ value }}\n")
     with pytest.raises(ReportError, match="not a published cell"):
         make_environment(tmp_path).get_template("t.md.j2").render(value=Withheld("x.n"))
+
+
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [("write to jo.bloggs@example.org", "jo.bloggs@example.org"), ("O'Brien said", "O'Brien")],
+)
+def test_the_identifier_guard_sees_through_the_escapes(value, found, tmp_path):
+    from evaluation.core.output_guard import guard_text
+
+    escaped = inert.escape(value)
+    assert found not in escaped  # the escapes alone would hide it from a pattern
+    assert inert.unescape(escaped) == value
+    with pytest.raises(Exception, match="report.md"):
+        guard_text("report.md", inert.unescape(f"Said: {escaped}"), ["O'Brien"])

@@ -83,3 +83,15 @@ def code(value: object) -> Markdown:
 def markdown(value: object) -> Markdown:
     """A template's own Markdown (a macro's output) marked as such: its data was escaped inside."""
     return Markdown(str(value))
+
+
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def unescape(markdown: str) -> str:
+    """``markdown`` with the backslash escapes taken out: the text a reader sees.
+
+    The identifier guard reads the report through this, so an escaped e-mail
+    address (``name\\@example.org``) or name (``O\\'Brien``) is still found.
+    """
+    return _ESCAPED.sub(r"\1", markdown)

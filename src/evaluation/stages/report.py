@@ -325,6 +325,7 @@ def render_report(input, output, params) -> None:
     from evaluation.core.output_guard import guard_text, names_from
     from evaluation.core.provenance import data_fingerprint, git_state
     from evaluation.report.convert import markdown_to_ast
+    from evaluation.report.inert import unescape
     from evaluation.report.render import load_inputs, render_markdown
 
     settings = params.settings
@@ -356,7 +357,9 @@ def render_report(input, output, params) -> None:
         audit,
     )
     markdown = render_markdown(Path(input.main_template).parent, inputs)
-    guard_text(output.md, markdown, names_from(input.disallowed_names))
+    names = names_from(input.disallowed_names)
+    guard_text(output.md, markdown, names)
+    guard_text(output.md, unescape(markdown), names)  # as a reader sees it: no escapes
     Path(output.md).parent.mkdir(parents=True, exist_ok=True)
     Path(output.md).write_text(markdown, encoding="utf-8")
     ast = markdown_to_ast(markdown, settings["cutoff_date"])
