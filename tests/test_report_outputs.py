@@ -16,6 +16,7 @@ import pytest
 
 from evaluation.core import formatting as fmt
 from evaluation.core.tidy import read_csv
+from evaluation.report.inert import unescape
 
 CAPTION = re.compile(r"^Table: Table (\d+): (.*?) \{#tbl-(\w+)\}$")
 
@@ -26,7 +27,8 @@ def markdown_tables(markdown: str) -> dict[str, list[list[str]]]:
     for line in markdown.splitlines():
         if line.startswith("|"):
             block.append(
-                [c.strip().replace("\\|", "|") for c in line.strip().strip("|").split(" | ")]
+                # cells as a reader sees them: the escapes of data text taken out
+                [unescape(c.strip()) for c in line.strip().strip("|").split(" | ")]
             )
             continue
         match = CAPTION.match(line.strip())
