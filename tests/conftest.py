@@ -356,6 +356,26 @@ def survey_variant_run(tmp_path_factory):
     return run
 
 
+@pytest.fixture(scope="session")
+def hostile_run(tmp_path_factory):
+    """The example project with hostile strings in every raw text field that reaches the report.
+
+    Returns ``(hostile, benign, slots)``: the hostile project, its twin with
+    plain words in exactly the same places (same structure, so the two
+    reports differ only where a hostile string made or removed markup), and
+    what was planted where (``hostile.plant``; issue 21).
+    """
+    from hostile import plant
+    from workflow import copy_project, snakemake
+
+    runs = {}
+    for name in ("hostile", "benign"):
+        workdir = copy_project(tmp_path_factory.mktemp(f"{name}_text"))
+        runs[name] = (workdir, plant(workdir, benign=name == "benign"))
+        snakemake(workdir)
+    return runs["hostile"][0], runs["benign"][0], runs["hostile"][1]
+
+
 #: Fixtures that build a project with Snakemake (once per session or module).
 WORKFLOW_FIXTURES = {
     "reduced_study_run",
@@ -366,6 +386,7 @@ WORKFLOW_FIXTURES = {
     "interim_run",
     "interim_protected_run",
     "workdir",
+    "hostile_run",
 }
 
 
