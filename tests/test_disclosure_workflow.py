@@ -18,6 +18,7 @@ from evaluation.core import codebook
 from evaluation.core.tidy import read_csv
 from evaluation.disclosure import DisclosureError
 from evaluation.release_bundle import verify_release_bundle
+from evaluation.report.inert import unescape
 from evaluation.stages.report import stop_on_failed_audit
 
 pytestmark = pytest.mark.pipeline
@@ -88,7 +89,7 @@ def test_prose_prints_only_protected_numbers(protected_run):
     assert "[c] referred but not started" in report
     assert "Non-zero counts below 5 are suppressed" in report
     # the ledger's counts give group sizes: withheld from the appendix under min_cell
-    appendix = report.split("# Appendix A")[1].split("# Appendix B")[0]
+    appendix = unescape(report.split("# Appendix A")[1].split("# Appendix B")[0])  # as read
     assert "| case_tracker | eastwood_park.xlsx | Baseline | read | [c] | [c] | [c] |" in appendix
 
 
