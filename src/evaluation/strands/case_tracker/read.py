@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.core import codebook
+from evaluation.core.config import grouping_value_set
 from evaluation.core.excel import (
     WorkbookError,
     formula_cells,
@@ -550,8 +551,7 @@ def _groups(cases: pd.DataFrame, workbook_group: str, grouping, file: str, log) 
             check="group",
         )
         return pd.Series(None, index=cases.index, dtype=object)
-    spec = codebook.case_tracker_sheets()["Baseline"]["columns"][column]
-    labels = codebook.value_set(spec["categories"]).labels
+    labels = grouping_value_set(column).labels
     values = cases[column].astype(object)
     grouped = values.where(values.isin(labels))
     for row, value in zip(
