@@ -145,24 +145,31 @@ def code_versions(paths):
     return evaluation_workflow.code_versions(paths)
 
 
+# Digest of each package part, taken once per parse: every rule of a strand,
+# and every shared stage, names the same parts.
+PART_VERSIONS = {}
+
+
+def part_versions(parts):
+    """Params entries of the codebook's files and of each package part in ``parts``."""
+    for part in parts:
+        if part not in PART_VERSIONS:
+            PART_VERSIONS[part] = evaluation_workflow.package_version(part)
+    return code_versions(CODEBOOK_FILES) + [PART_VERSIONS[part] for part in parts]
+
+
 def strand_code(strand):
     """A strand's rules' code params: the codebook's files and the engine and strand packages.
 
     A strand's steps import only the engine (core, runtime) and their own
     package, so an edit anywhere in what they can run re-runs them.
     """
-    return code_versions(CODEBOOK_FILES) + [
-        evaluation_workflow.package_version(part)
-        for part in evaluation_workflow.strand_parts(strand)
-    ]
+    return part_versions(evaluation_workflow.strand_parts(strand))
 
 
 def shared_code():
     """The shared stages' code params: the codebook and every package part but the strands."""
-    return code_versions(CODEBOOK_FILES) + [
-        evaluation_workflow.package_version(part)
-        for part in evaluation_workflow.shared_parts()
-    ]
+    return part_versions(evaluation_workflow.shared_parts())
 
 
 def within_study(path):
