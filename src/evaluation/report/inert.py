@@ -64,9 +64,7 @@ def finalize(value: object) -> object:
     """The Jinja environment's ``finalize``: data escaped, the engine's Markdown as it is."""
     if isinstance(value, (Markdown, markupsafe.Markup)):  # helpers, macros; tojson's output
         return value
-    if isinstance(value, bool) or value is None:
-        return escape(value)
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     return escape(value)
 
