@@ -54,23 +54,26 @@ def test_a_grouping_the_engine_cannot_use_stops_with_the_key(grouping, message):
         validate_config({"case_trackers": TRACKERS, "grouping": grouping})
 
 
-@pytest.fixture
-def codebook_with_group_column(tmp_path):
-    """The example codebook with a 'Prison' column on the Baseline sheet (a study's own codebook)."""
-    folder = tmp_path / "codebook"
-    shutil.copytree(REPO / "codebook", folder)
-    spec = yaml.safe_load((folder / "case_tracker.yaml").read_text(encoding="utf-8"))
-    spec["value_sets"]["home_prison"] = [
-        {"label": "Eastwood Park", "variants": ["EP"]},
-        {"label": "Send"},
-    ]
+def add_group_column(folder, groups: list[dict]) -> None:
+    """Give the case tracker's codebook in ``folder`` a 'home_prison' category column with ``groups``."""
+    path = folder / "case_tracker.yaml"
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    spec["value_sets"]["home_prison"] = groups
     spec["sheets"]["Baseline"]["columns"]["home_prison"] = {
         "type": "category",
         "categories": "home_prison",
         "label": "Prison",
         "description": "The prison the mother was in (the study's grouping column).",
     }
-    (folder / "case_tracker.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+
+
+@pytest.fixture
+def codebook_with_group_column(tmp_path):
+    """The example codebook with a 'Prison' column on the Baseline sheet (a study's own codebook)."""
+    folder = tmp_path / "codebook"
+    shutil.copytree(REPO / "codebook", folder)
+    add_group_column(folder, [{"label": "Eastwood Park", "variants": ["EP"]}, {"label": "Send"}])
     codebook.use_codebook(folder)
     yield folder
     codebook.use_codebook(None)
@@ -158,15 +161,7 @@ def one_register_with_a_group_column(workdir):
                 row = {**row, "home_prison": group} if sheet == "Baseline" else row
                 target.append([row.get(column) for column in columns])
     combined.save(folder / "register.xlsx")
-    spec = yaml.safe_load((workdir / "codebook/case_tracker.yaml").read_text(encoding="utf-8"))
-    spec["value_sets"]["home_prison"] = [{"label": "Eastwood Park"}, {"label": "Send"}]
-    spec["sheets"]["Baseline"]["columns"]["home_prison"] = {
-        "type": "category",
-        "categories": "home_prison",
-        "label": "Prison",
-        "description": "The prison the mother was in (the grouping column).",
-    }
-    (workdir / "codebook/case_tracker.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    add_group_column(workdir / "codebook", [{"label": "Eastwood Park"}, {"label": "Send"}])
     config = yaml.safe_load((workdir / "config.yaml").read_text(encoding="utf-8"))
     config["case_trackers"] = {"Register": "data/raw/case_tracker/register.xlsx"}
     config["grouping"] = {"by": "column", "column": "home_prison"}
