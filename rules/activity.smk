@@ -22,9 +22,8 @@ rule activity_read:
         "logs/activity_read.log",
     # the longest job after the tracker reads: start it as soon as they are done
     priority: 10
-    threads: pool_step_threads
+    threads: job_threads
     resources:
-        pool_slots=pool_step_slots,
         # peak 0.88 GB at 1000x the example data (the diary read): more than the default
         mem_mb=1500,
     params:
@@ -53,9 +52,7 @@ rule activity_tables:
         findings="data/processed/audit/findings_activity.csv",
     log:
         "logs/activity_tables.log",
-    threads: pool_step_threads
-    resources:
-        pool_slots=pool_step_slots,
+    threads: job_threads
     params:
         *strand_code("activity"),
         log_file=lambda wildcards, input: input.raw,
@@ -74,9 +71,7 @@ rule activity_figures:
         svg=expand("figures/{figure_id}.svg", figure_id=ACTIVITY_FIGURES),
     log:
         "logs/activity_figures.log",
-    threads: pool_step_threads
-    resources:
-        pool_slots=pool_step_slots,
+    threads: job_threads
     params:
         *strand_code("activity"),
         synthetic=CONFIG["report"]["synthetic"],

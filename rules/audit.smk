@@ -12,9 +12,7 @@ rule audit_logs:
         findings="data/processed/audit/data_quality_log.csv",
     log:
         "logs/audit_logs.log",
-    threads: pool_step_threads
-    resources:
-        pool_slots=pool_step_slots,
+    threads: job_threads
     params:
         *shared_code(),
     run:
@@ -33,9 +31,7 @@ rule validation_report:
         json="data/processed/validation/validation_report.json",
     log:
         "logs/validation_report.log",
-    threads: pool_step_threads
-    resources:
-        pool_slots=pool_step_slots,
+    threads: job_threads
     params:
         *shared_code(),
     run:

@@ -27,9 +27,7 @@ rule read_case_tracker:
         "logs/read_case_tracker/{workbook}.log",
     wildcard_constraints:
         workbook="|".join(WORKBOOK_SLUGS),
-    threads: pool_step_threads
-    resources:
-        pool_slots=pool_step_slots,
+    threads: job_threads
     params:
         *strand_code("case_tracker"),
         workbook=lambda wildcards: WORKBOOK_SLUGS[wildcards.workbook],
@@ -73,9 +71,7 @@ rule case_tracker_at_cutoff:
         findings="data/processed/audit/findings_case_tracker.csv",
     log:
         "logs/case_tracker_at_cutoff.log",
-    threads: pool_step_threads
-    resources:
-        pool_slots=pool_step_slots,
+    threads: job_threads
     params:
         *strand_code("case_tracker"),
         workbook_dirs={
@@ -107,9 +103,7 @@ rule case_tracker_tables:
         key_facts="report/build/parts/key_facts_case_tracker.csv",
     log:
         "logs/case_tracker_tables.log",
-    threads: pool_step_threads
-    resources:
-        pool_slots=pool_step_slots,
+    threads: job_threads
     params:
         *strand_code("case_tracker"),
         prisons=GROUPS,
@@ -138,9 +132,7 @@ rule case_tracker_figure:
         "logs/case_tracker_figures/{figure_id}.log",
     wildcard_constraints:
         figure_id="|".join(CASE_TRACKER_FIGURES),
-    threads: pool_step_threads
-    resources:
-        pool_slots=pool_step_slots,
+    threads: job_threads
     params:
         *strand_code("case_tracker"),
         spec=lambda wildcards: CASE_TRACKER_FIGURE_SPECS[wildcards.figure_id],
@@ -164,9 +156,7 @@ rule case_tracker_context:
         "data/processed/context/case_tracker.json",
     log:
         "logs/case_tracker_context.log",
-    threads: pool_step_threads
-    resources:
-        pool_slots=pool_step_slots,
+    threads: job_threads
     params:
         *strand_code("case_tracker"),
         prisons=GROUPS,

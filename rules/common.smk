@@ -223,17 +223,12 @@ def raw_inputs():
     return sorted(p for p in set(paths) if Path(p).exists())
 
 
-def pool_step_threads(wildcards):
-    """threads: of rules whose step goes to the worker pool (0 when the pool is on)."""
-    return evaluation_workflow.pool_job_threads(workflow)
+def job_threads(wildcards):
+    """threads: of every rule with a step (0 when jobs are threads of this process, else 1)."""
+    return evaluation_workflow.job_threads(workflow)
 
 
-def pool_step_slots(wildcards):
-    """resources: pool_slots of those rules (1 when the pool is on, else 0)."""
-    return evaluation_workflow.pool_job_slots(workflow)
-
-
-evaluation_workflow.reserve_pool_slots(workflow)
+evaluation_workflow.no_held_back_jobs(workflow)
 
 
 onstart:

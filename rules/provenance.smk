@@ -10,6 +10,7 @@ rule manifest:
         "report/build/manifest.json",
     log:
         "logs/manifest.log",
+    threads: job_threads
     params:
         *shared_code(),
         config=CONFIG,

@@ -51,9 +51,7 @@ rule qualitative_read:
         ledger="data/processed/qualitative/read_ledger.csv",
     log:
         "logs/qualitative_read.log",
-    threads: pool_step_threads
-    resources:
-        pool_slots=pool_step_slots,
+    threads: job_threads
     params:
         *strand_code("qualitative"),
         fmt=QUALITATIVE.get("format", "tidy"),
@@ -91,9 +89,7 @@ rule qualitative_tables:
         findings="data/processed/audit/findings_qualitative.csv",
     log:
         "logs/qualitative_tables.log",
-    threads: pool_step_threads
-    resources:
-        pool_slots=pool_step_slots,
+    threads: job_threads
     params:
         *strand_code("qualitative"),
         cutoff=CUTOFF,
@@ -118,9 +114,7 @@ rule qualitative_figures:
         svg=expand("figures/{figure_id}.svg", figure_id=QUALITATIVE_FIGURES),
     log:
         "logs/qualitative_figures.log",
-    threads: pool_step_threads
-    resources:
-        pool_slots=pool_step_slots,
+    threads: job_threads
     params:
         *strand_code("qualitative"),
         synthetic=CONFIG["report"]["synthetic"],

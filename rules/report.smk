@@ -12,9 +12,7 @@ rule key_facts:
         "data/processed/tables/key_facts.csv",
     log:
         "logs/key_facts.log",
-    threads: pool_step_threads
-    resources:
-        pool_slots=pool_step_slots,
+    threads: job_threads
     params:
         *shared_code(),
     run:
@@ -59,9 +57,8 @@ if CONFIG["disclosure"].get("min_cell") is not None:
             disclosure_log="report/build/disclosure_log.json",
         log:
             "logs/publish_release.log",
-        threads: pool_step_threads
+        threads: job_threads
         resources:
-            pool_slots=pool_step_slots,
             # one suppression model over every table at once (not measured at 1000x)
             mem_mb=2000,
             runtime=20,
@@ -94,9 +91,7 @@ else:
                 disclosure=f"report/build/disclosure/{publish_group}.json",
             log:
                 f"logs/publish/{publish_group}.log",
-            threads: pool_step_threads
-            resources:
-                pool_slots=pool_step_slots,
+            threads: job_threads
             params:
                 *shared_code(),
                 disclosure=CONFIG["disclosure"],
@@ -140,6 +135,7 @@ rule render_report:
         ast="report/build/report.ast.json",
     log:
         "logs/report/render.log",
+    threads: job_threads
     params:
         *shared_code(),
         settings={
@@ -169,6 +165,7 @@ rule report_html:
         ),
     log:
         "logs/report/html.log",
+    threads: job_threads
     params:
         *shared_code(),
         title=CONFIG["report"]["title"],
@@ -188,6 +185,7 @@ rule report_docx:
         docx="report/build/report.docx",
     log:
         "logs/report/docx.log",
+    threads: job_threads
     params:
         *shared_code(),
         synthetic=CONFIG["report"]["synthetic"],
@@ -223,9 +221,7 @@ rule release_bundle:
         bundle=directory("report/build/release"),
     log:
         "logs/release_bundle.log",
-    threads: pool_step_threads
-    resources:
-        pool_slots=pool_step_slots,
+    threads: job_threads
     params:
         *shared_code(),
         cutoff=CUTOFF,

@@ -66,9 +66,7 @@ if SURVEYS.mothers:
             "logs/surveys/read_mothers_{wave}.log",
         wildcard_constraints:
             wave="|".join(MOTHER_WAVES) or "no-wave",
-        threads: pool_step_threads
-        resources:
-            pool_slots=pool_step_slots,
+        threads: job_threads
         params:
             *strand_code("surveys"),
             wave=lambda wildcards: MOTHER_WAVES[wildcards.wave],
@@ -99,9 +97,8 @@ if SURVEYS.mothers:
             ledger="data/processed/surveys/audit/mothers_cutoff_ledger.csv",
         log:
             "logs/surveys/mothers_at_cutoff.log",
-        threads: pool_step_threads
+        threads: job_threads
         resources:
-            pool_slots=pool_step_slots,
             # peak 0.87 GB at 1000x the example data: more than the default
             mem_mb=1500,
         params:
@@ -134,9 +131,8 @@ if SURVEYS.mothers:
             context="data/processed/surveys/context_mothers.json",
         log:
             "logs/surveys/mothers_tables.log",
-        threads: pool_step_threads
+        threads: job_threads
         resources:
-            pool_slots=pool_step_slots,
             # peak 0.69 GB at 1000x the example data, the most of any table step
             mem_mb=1500,
         params:
@@ -174,9 +170,7 @@ if SURVEYS.practitioners:
             "logs/surveys/read_practitioners_{wave}.log",
         wildcard_constraints:
             wave="|".join(PRACTITIONER_WAVES) or "no-wave",
-        threads: pool_step_threads
-        resources:
-            pool_slots=pool_step_slots,
+        threads: job_threads
         params:
             *strand_code("surveys"),
             wave=lambda wildcards: PRACTITIONER_WAVES[wildcards.wave],
@@ -205,9 +199,7 @@ if SURVEYS.practitioners:
             ledger="data/processed/surveys/audit/practitioners_cutoff_ledger.csv",
         log:
             "logs/surveys/practitioners_at_cutoff.log",
-        threads: pool_step_threads
-        resources:
-            pool_slots=pool_step_slots,
+        threads: job_threads
         params:
             *strand_code("surveys"),
             wave_answers={
@@ -235,9 +227,7 @@ if SURVEYS.practitioners:
             context="data/processed/surveys/context_practitioners.json",
         log:
             "logs/surveys/practitioner_tables.log",
-        threads: pool_step_threads
-        resources:
-            pool_slots=pool_step_slots,
+        threads: job_threads
         params:
             *strand_code("surveys"),
             waves=list(SURVEYS.practitioner_waves),
@@ -260,9 +250,7 @@ rule survey_audit:
         findings="data/processed/audit/findings_surveys.csv",
     log:
         "logs/surveys/audit.log",
-    threads: pool_step_threads
-    resources:
-        pool_slots=pool_step_slots,
+    threads: job_threads
     params:
         *strand_code("surveys"),
     run:
@@ -279,9 +267,7 @@ rule survey_context:
         "data/processed/context/surveys.json",
     log:
         "logs/surveys/context.log",
-    threads: pool_step_threads
-    resources:
-        pool_slots=pool_step_slots,
+    threads: job_threads
     params:
         *strand_code("surveys"),
     run:
@@ -301,9 +287,7 @@ rule survey_figure:
         "logs/surveys/figure_{figure_id}.log",
     wildcard_constraints:
         figure_id="|".join(SURVEY_FIGURES) or "no-figure",
-    threads: pool_step_threads
-    resources:
-        pool_slots=pool_step_slots,
+    threads: job_threads
     params:
         *strand_code("surveys"),
         figure_id=lambda wildcards: wildcards.figure_id,

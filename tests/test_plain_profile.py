@@ -52,7 +52,7 @@ def test_the_plain_profile_writes_the_default_runs_bytes(final_run, plain_run):
 
 
 @pytest.mark.pipeline
-def test_under_the_plain_profile_every_job_takes_a_core_and_no_pool_slot(plain_run):
+def test_under_the_plain_profile_every_job_takes_a_core(plain_run):
     # a job hands its step to the pool only as a thread of the Snakemake process
     dry = snakemake(
         plain_run,
@@ -64,4 +64,3 @@ def test_under_the_plain_profile_every_job_takes_a_core_and_no_pool_slot(plain_r
     ).stdout
     assert "rule publish_activity:" in dry
     assert "threads: 0" not in dry
-    assert "pool_slots=1" not in dry

@@ -75,7 +75,7 @@ def test_slurm_profile_has_no_plugin_options_so_it_dry_runs_without_the_plugin()
 
 
 def test_slurm_profile_dry_run_gives_every_job_the_partition_and_memory(project):
-    args = ["--profile", "profiles/slurm"]
+    args = ["--workflow-profile", "profiles/slurm"]
     if not HAS_SLURM_PLUGIN:
         args += ["--executor", "local"]
     output = dry_run(project, *args)
@@ -91,7 +91,7 @@ def test_slurm_profile_dry_run_gives_every_job_the_partition_and_memory(project)
 
 @pytest.mark.skipif(not HAS_SLURM_PLUGIN, reason="snakemake-executor-plugin-slurm not installed")
 def test_slurm_profile_dry_runs_with_the_plugin(project):
-    output = dry_run(project, "--profile", "profiles/slurm")
+    output = dry_run(project, "--workflow-profile", "profiles/slurm")
     assert "This was a dry-run" in output
 
 
@@ -102,8 +102,8 @@ def test_the_default_profile_runs_jobs_as_threads_and_the_plain_one_as_processes
 
 @pytest.mark.parametrize("profile", [DEFAULT, PLAIN])
 def test_workflow_profiles_leave_default_resources_to_the_cluster_profile(profile):
-    # a workflow profile's default-resources would replace the SLURM profile's
-    # whole list, its partition included
+    # locally, memory and run time limit nothing; the SLURM profile, used in
+    # their place, sets them for every rule
     assert "default-resources" not in load(profile)
 
 
@@ -139,7 +139,7 @@ def test_rules_declare_memory_or_run_time_only_where_they_differ_and_say_why():
 
 
 def test_slurm_profile_defaults_are_what_rules_without_their_own_get(project):
-    args = ["--profile", "profiles/slurm"]
+    args = ["--workflow-profile", "profiles/slurm"]
     if not HAS_SLURM_PLUGIN:
         args += ["--executor", "local"]
     jobs = job_resources(dry_run(project, *args))

@@ -197,8 +197,8 @@ def test_the_release_collects_cycles_then_freezes_the_survivors():
 MAIN_SCRIPT = """
 import os
 
-if __name__ != "__main__":  # multiprocessing re-running this script in a worker
-    open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "ran-in-a-worker"), "w").close()
+if __name__ != "__main__":  # something re-running this script in a worker
+    open(os.path.join(os.getcwd(), "ran-in-a-worker"), "w").close()
 else:
     from evaluation.runtime import pool as workers
 
@@ -208,33 +208,29 @@ else:
 """
 
 
-def test_a_worker_re_runs_the_main_script_before_its_first_step(tmp_path):
-    # the contract says so: multiprocessing's own preparation of a forkserver worker
-    # (the snakemake console script: an import of snakemake.cli), nothing of ours
+@pytest.mark.parametrize("how", ["file", "stdin"])
+def test_a_worker_never_re_runs_the_main_script(tmp_path, how):
+    # the snakemake console script is the Snakemake process's main script:
+    # a worker starts from evaluation.runtime.worker alone, whatever that is
     script = tmp_path / "main_script.py"
     script.write_text(MAIN_SCRIPT)
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["True", "True"]
-    assert (tmp_path / "ran-in-a-worker").exists()
-
-
-def test_a_main_script_without_a_file_runs_the_steps_in_process(tmp_path):
-    # python - < script: a worker could not re-run "<stdin>", so there is no pool
+    command = [sys.executable, str(script)] if how == "file" else [sys.executable, "-"]
     done = subprocess.run(
-        [sys.executable, "-"],
-        input=MAIN_SCRIPT,
+        command,
+        input=None if how == "file" else MAIN_SCRIPT,
         cwd=tmp_path,
         capture_output=True,
         text=True,
         check=True,
     )
-    assert done.stdout.split() == ["False", "False"]
+    assert done.stdout.split() == ["True", "True"]
+    assert not (tmp_path / "ran-in-a-worker").exists()
 
 
-def test_without_forkserver_there_is_no_pool_and_steps_run_here(monkeypatch):
-    from evaluation.runtime.workflow import pool_job_threads, uses_worker_pool
+def test_without_an_interpreter_to_start_there_is_no_pool_and_steps_run_here(monkeypatch):
+    from evaluation.runtime.workflow import job_threads, uses_worker_pool
 
-    monkeypatch.setattr(workers, "forkserver_available", lambda: False)  # as on Windows
+    monkeypatch.setattr(sys, "executable", "")  # as in an interpreter embedded in a program
     assert not workers.available()
     workers.start(2)
     try:
@@ -242,45 +238,107 @@ def test_without_forkserver_there_is_no_pool_and_steps_run_here(monkeypatch):
         assert workers.call(os.getpid) == os.getpid()
     finally:
         workers.stop()
-    assert not uses_worker_pool(fake_workflow())  # jobs then take a core each
-    assert pool_job_threads(fake_workflow()) == 1
+    assert not uses_worker_pool(fake_workflow())
+    assert job_threads(fake_workflow()) == 0  # still threads: they wait for the step lock
 
 
-def test_the_platform_guard_asks_multiprocessing_for_forkserver():
-    import multiprocessing
-
-    has_it = "forkserver" in multiprocessing.get_all_start_methods()
-    assert workers.forkserver_available() is has_it
-    if sys.platform.startswith("linux"):
-        assert workers.available()
+def print_then_answer(value):
+    print("a step's own output, on standard output")
+    return value
 
 
-def test_steps_in_process_run_one_at_a_time():
-    # without the pool, job threads of one process compute their steps in turn
-    # (matplotlib and the package's caches are not thread-safe)
-    running, overlaps = [], []
+def test_what_a_step_prints_does_not_corrupt_its_answer(capfd):
+    workers.start(2)  # here, so the workers inherit the captured standard error
+    try:
+        assert workers.call(print_then_answer, {"rows": 3}) == {"rows": 3}
+        assert workers.call(print_then_answer, [1, 2]) == [1, 2]
+    finally:
+        workers.stop()
+    assert "a step's own output" in capfd.readouterr().err
 
-    def step():
-        running.append(1)
-        overlaps.append(len(running))
-        time.sleep(0.05)
-        running.pop()
 
-    threads = [threading.Thread(target=workers.call, args=(step,)) for _ in range(4)]
-    for thread in threads:
+def die_hard():
+    os._exit(3)
+
+
+def test_a_worker_that_dies_fails_its_step_and_is_replaced(pool):
+    with pytest.raises(workers.WorkerDied, match="exit code 3"):
+        workers.call(die_hard)
+    pids = {workers.call(os.getpid) for _ in range(6)}
+    assert pids and os.getpid() not in pids
+
+
+def test_a_worker_whose_warm_up_fails_still_computes_steps(tmp_path, monkeypatch):
+    # outside a study folder the codebook cannot be parsed ahead: the steps that
+    # need it fail themselves, with the codebook's own message
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("EVALUATION_CODEBOOK", raising=False)
+    workers.start(2)
+    try:
+        assert workers.call(len, "ab") == 2
+    finally:
+        workers.stop()
+
+
+def unpicklable_result():
+    return threading.Lock()
+
+
+def test_a_result_that_cannot_cross_back_fails_with_its_type(pool):
+    with pytest.raises(workers.StepError, match="cannot be sent back: TypeError"):
+        workers.call(unpicklable_result)
+    assert workers.call(len, "four") == 4  # the worker goes on
+
+
+KEPT = []
+
+
+def keep_objects_and_count_frozen():
+    import gc
+
+    KEPT.append([object() for _ in range(500)])
+    return gc.get_freeze_count()
+
+
+def test_every_step_in_a_worker_is_followed_by_the_release():
+    # one worker's steps in turn: what a step kept alive is frozen before the next
+    workers.start(2)
+    try:
+        counts = [workers.call(keep_objects_and_count_frozen) for _ in range(6)]
+    finally:
+        workers.stop()
+    assert counts == sorted(counts) and counts[-1] - counts[0] >= 500
+
+
+def started_then_slept(seconds):
+    started = time.time()
+    time.sleep(seconds)
+    return started
+
+
+def test_queued_steps_run_urgent_first_then_background_in_arrival_order(pool):
+    # one worker is held for 2 s, the other for 0.4 s: the three queued steps
+    # then run one after another on the second, in the queue's order
+    started = {}
+
+    def run(name, seconds, background=False):
+        started[name] = workers.call(started_then_slept, seconds, background=background)
+
+    queued = [
+        threading.Thread(target=run, args=("short blocker", 0.4)),
+        threading.Thread(target=run, args=("long blocker", 2.0)),
+        threading.Thread(target=run, args=("figure 1", 0.05, True)),
+        threading.Thread(target=run, args=("figure 2", 0.05, True)),
+        threading.Thread(target=run, args=("tables", 0.05)),
+    ]
+    for thread in queued:
         thread.start()
-    for thread in threads:
+        time.sleep(0.05)  # arrive in this order
+    for thread in queued:
         thread.join()
-    assert overlaps == [1, 1, 1, 1]
-
-
-def test_every_step_in_a_worker_is_followed_by_the_release(monkeypatch):
-    released = []
-    monkeypatch.setattr(workers, "release_free_memory", lambda: released.append(True))
-    assert workers._portable(len, "abc") == 3
-    with pytest.raises(DataValidationError):
-        workers._portable(fail_with_findings)
-    assert released == [True, True]
+    assert (
+        started["tables"] < started["figure 1"] < started["figure 2"] < started["long blocker"] + 2
+    )
 
 
 def test_in_process_steps_name_real_steps_that_rules_call():
@@ -297,11 +355,9 @@ def test_in_process_steps_name_real_steps_that_rules_call():
         assert f'run_step("{name}"' in rules
 
 
-def test_rules_declare_pool_threads_and_slots_exactly_when_their_step_goes_to_the_pool():
+def test_every_rule_with_a_step_declares_job_threads_and_no_pool_slots():
     import re
     from pathlib import Path
-
-    from evaluation.runtime import IN_PROCESS_STEPS
 
     root = Path(__file__).resolve().parents[1]
     checked = 0
@@ -310,11 +366,19 @@ def test_rules_declare_pool_threads_and_slots_exactly_when_their_step_goes_to_th
             step = re.search(r'run_step\(\s*"([^"]+)"', block)
             if not step:
                 continue
-            pooled = "threads: pool_step_threads" in block
-            assert pooled == (step.group(1) not in IN_PROCESS_STEPS), (path.name, step.group(1))
-            assert pooled == ("pool_slots=pool_step_slots" in block), (path.name, step.group(1))
+            assert "threads: job_threads" in block, (path.name, step.group(1))
+            assert "pool_slots" not in block, (path.name, step.group(1))
             checked += 1
     assert checked >= 25
+
+
+def test_figure_steps_are_background_steps_and_others_are_not():
+    from evaluation.runtime import is_figure_step
+
+    assert is_figure_step("strands.case_tracker.steps.case_tracker_figure")
+    assert is_figure_step("strands.activity.steps.activity_figures")
+    assert not is_figure_step("strands.surveys.steps.survey_mothers_tables")
+    assert not is_figure_step("stages.report.key_facts")
 
 
 def test_in_process_steps_skip_the_pool(pool, monkeypatch, tmp_path):
@@ -323,7 +387,7 @@ def test_in_process_steps_skip_the_pool(pool, monkeypatch, tmp_path):
     called = []
     monkeypatch.setattr(steps, "IN_PROCESS_STEPS", frozenset({"report.key_facts"}))
     monkeypatch.setattr(steps, "run_logged", lambda *args: called.append(os.getpid()))
-    monkeypatch.setattr(workers, "call", lambda *args: called.append("pool"))
+    monkeypatch.setattr(workers, "call", lambda *args, **kwargs: called.append("pool"))
     steps.run_step("report.key_facts", [], [], [], [str(tmp_path / "log")])
     steps.run_step("report.audit_logs", [], [], [], [str(tmp_path / "log")])
     assert called == [os.getpid(), "pool"]
@@ -337,27 +401,44 @@ def test_end_of_run_stops_the_workers():
     assert not workers.active()
 
 
-class FakeWorkflow:
-    """What ``reserve_pool_slots`` reads of Snakemake's workflow object."""
-
-    def __init__(self, cores, resources=None):
-        self.resource_settings = types.SimpleNamespace(cores=cores)
-        self.global_resources = dict(resources or {})
-
-    def register_resource(self, name, value):
-        self.global_resources[name] = value
+def guarded_workflow(timespan, resources=None, **changes):
+    """A fake workflow with a rate limit of ``timespan`` seconds and ``--resources``."""
+    workflow = fake_workflow(**changes)
+    workflow.scheduling_settings = types.SimpleNamespace(
+        max_jobs_per_timespan=types.SimpleNamespace(max_jobs=1000, timespan=timespan)
+    )
+    workflow.global_resources = {
+        "_cores": types.SimpleNamespace(value=2),
+        "_nodes": types.SimpleNamespace(value=None),
+        **{name: types.SimpleNamespace(value=value) for name, value in (resources or {}).items()},
+    }
+    return workflow
 
 
 @pytest.mark.parametrize(
-    ("cores", "given", "expected"),
-    [(2, {}, 4), (8, {}, 16), (2, {"pool_slots": 5}, 5), (1, {}, None), (None, {}, None)],
+    ("timespan", "resources", "changes", "stops"),
+    [
+        (0, {}, {}, None),  # profiles/default: zero-thread jobs, nothing holds them back
+        (0, {}, {"cores": 1}, None),  # no pool: still threads, waiting for the step lock
+        (0, {"mem_mb": 4000}, {}, "--resources mem_mb"),
+        (1, {"mem_mb": 4000}, {}, None),  # Snakemake's default rate limit: no busy re-check
+        (0, {}, {"local": False}, "--workflow-profile profiles/slurm"),
+        (0, {}, {"threads": False}, "--max-jobs-per-timespan 100/1s"),
+        (0, {}, {"main": False}, None),  # a job's own process schedules nothing
+        (0, {}, {"settings": False}, None),  # not known yet: nothing to say
+    ],
 )
-def test_pool_slots_are_two_per_core_unless_given(cores, given, expected):
-    from evaluation.runtime.workflow import reserve_pool_slots
+def test_a_run_that_could_hold_ready_jobs_back_without_a_rate_limit_stops(
+    timespan, resources, changes, stops
+):
+    from evaluation.runtime.workflow import no_held_back_jobs
 
-    workflow = FakeWorkflow(cores, given)
-    reserve_pool_slots(workflow)
-    assert workflow.global_resources.get("pool_slots") == expected
+    workflow = guarded_workflow(timespan, resources, **changes)
+    if stops is None:
+        no_held_back_jobs(workflow)
+    else:
+        with pytest.raises(ValueError, match=re.escape(stops)):
+            no_held_back_jobs(workflow)
 
 
 def test_start_of_run_starts_the_workers():
@@ -382,23 +463,25 @@ def fake_workflow(*, main=True, threads=True, local=True, cores=2, settings=True
 
 
 @pytest.mark.parametrize(
-    ("changes", "pooled"),
+    ("changes", "pooled", "threads"),
     [
-        ({}, True),
-        ({"cores": 1}, False),  # one core: steps run where the job runs
-        ({"cores": None}, False),  # no --cores (a dry run, a lint)
-        ({"local": False}, False),  # a cluster executor submits the jobs
-        ({"main": False}, False),  # a job on a cluster node
-        ({"threads": False}, False),  # a process per job (no workflow profile)
-        ({"settings": False}, False),  # while the Snakefile is parsed
+        ({}, True, 0),
+        ({"cores": 1}, False, 0),  # one core: steps run in the job threads, one at a time
+        ({"cores": None}, False, 0),  # no --cores (a dry run, a lint)
+        ({"local": False}, False, 1),  # a cluster executor submits the jobs
+        ({"main": False}, False, 1),  # a job on a cluster node
+        ({"threads": False}, False, 1),  # a process per job (profiles/plain)
+        ({"settings": False}, False, 1),  # while the Snakefile is parsed
     ],
 )
-def test_pool_jobs_declare_no_threads_only_when_the_pool_bounds_the_cpu(changes, pooled):
-    from evaluation.runtime.workflow import pool_job_threads, uses_worker_pool
+def test_jobs_take_no_core_exactly_when_they_are_threads_of_the_snakemake_process(
+    changes, pooled, threads
+):
+    from evaluation.runtime.workflow import job_threads, uses_worker_pool
 
     workflow = fake_workflow(**changes)
     assert uses_worker_pool(workflow) is pooled
-    assert pool_job_threads(workflow) == (0 if pooled else 1)
+    assert job_threads(workflow) == threads
 
 
 def external_names(tree: ast.Module) -> set[str]:

@@ -388,15 +388,6 @@ def job_threads(dry_run_output: str) -> dict[str, str]:
     return job_lines(dry_run_output, "threads", "1")
 
 
-def job_pool_slots(dry_run_output: str) -> dict[str, str]:
-    """Rule -> the pool_slots of its 'resources:' line in a dry run ('' where there are none)."""
-    resources = job_lines(dry_run_output, "resources", "")
-    return {
-        rule: dict(item.split("=", 1) for item in line.split(", ")).get("pool_slots", "")
-        for rule, line in resources.items()
-    }
-
-
 def job_lines(dry_run_output: str, key: str, default: str) -> dict[str, str]:
     """Rule -> the value of its ``key:`` line in a dry run (``default`` where Snakemake prints none)."""
     values, rule = {}, None
@@ -409,13 +400,16 @@ def job_lines(dry_run_output: str, key: str, default: str) -> dict[str, str]:
     return values
 
 
-def test_pool_jobs_take_no_core_with_two_cores_and_one_with_one(final_run):
+def test_jobs_take_no_core_in_the_default_profile_and_one_each_as_processes(final_run):
+    # zero threads: Snakemake starts every ready job, the pool bounds the CPU;
+    # a process per job (profiles/plain) takes a core each
     forced = ("--forcerun", "publish_activity", "report_html")
-    two = snakemake(final_run, "--dry-run", *forced).stdout
-    assert job_threads(two)["publish_activity"] == "0"  # a worker computes it: no core taken
-    assert job_pool_slots(two)["publish_activity"] == "1"  # but one of the pool's slots
-    assert job_threads(two)["report_html"] == "1"  # runs in the Snakemake process itself
-    assert job_pool_slots(two)["report_html"] == ""
-    one = snakemake(final_run, "--dry-run", "--cores", "1", *forced).stdout
-    assert job_threads(one)["publish_activity"] == "1"
-    assert job_pool_slots(one)["publish_activity"] == "0"
+    for cores in ("2", "1"):
+        threaded = snakemake(final_run, "--dry-run", "--cores", cores, *forced).stdout
+        assert job_threads(threaded)["publish_activity"] == "0"
+        assert job_threads(threaded)["report_html"] == "0"
+    plain = snakemake(
+        final_run, "--dry-run", "--workflow-profile", "profiles/plain", *forced
+    ).stdout
+    assert job_threads(plain)["publish_activity"] == "1"
+    assert job_threads(plain)["report_html"] == "1"

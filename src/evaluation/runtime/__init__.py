@@ -79,10 +79,19 @@ IN_PROCESS_STEPS = frozenset(
 )
 
 
+def is_figure_step(name: str) -> bool:
+    """Whether a step draws figures (``<...>_figure`` or ``<...>_figures``).
+
+    Only the report's HTML and Word documents wait for figures, so the pool
+    computes them behind every other queued step (``pool``, "In what order").
+    """
+    return name.rsplit(".", 1)[-1].endswith(("_figure", "_figures"))
+
+
 def run_step(name: str, input, output, params, log) -> None:
     """Run one rule's step, in a worker process when the pool is on (see IN_PROCESS_STEPS)."""
     args = (name, step_files(input), step_files(output), step_files(params), str(log[0]))
     if name in IN_PROCESS_STEPS:
         run_logged(*args)
     else:
-        workers.call(run_logged, *args)
+        workers.call(run_logged, *args, background=is_figure_step(name))

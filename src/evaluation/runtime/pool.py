@@ -4,32 +4,39 @@
 new Python process per job (Snakemake's default for ``run:``, and
 ``profiles/plain``) costs about a second of start-up each. Threads share one
 interpreter lock, though, so on their own they compute one job at a time.
-This pool gives them real parallelism. It uses public interfaces only:
-``concurrent.futures.ProcessPoolExecutor`` over a ``multiprocessing``
-``forkserver`` context, and ``set_forkserver_preload``.
+This pool gives them real parallelism. It uses public interfaces only: each
+worker is ``python -m evaluation.runtime.worker`` started with ``subprocess``,
+and steps and results cross its standard input and output as pickles.
 
 Contract
 --------
 What runs where
     While the pool is on, a job thread's ``call(step, *args)`` runs the step in
-    one of ``--cores`` worker processes and waits for it. The workers are
-    forked from a server process that has imported pandas and pyarrow and
-    parsed the codebook (``PRELOAD``), so a worker starts in milliseconds;
-    matplotlib and scipy are imported once per worker by the first step that
-    needs them. While it is off, ``call`` runs the step in the calling
-    process, one step at a time per process (a lock: matplotlib and the
-    package's caches are not thread-safe). Steps that wait on pandoc or
-    hashing never come here (``evaluation.runtime.IN_PROCESS_STEPS``).
+    one of ``--cores`` worker processes and waits for it. Each worker imports
+    pandas and pyarrow and parses the codebook once when it starts
+    (``evaluation.runtime.preload``); matplotlib and scipy are imported once
+    per worker by the first step that needs them. Nothing else of the
+    Snakemake process is re-run in a worker. While the pool is off, ``call``
+    runs the step in the calling process, one step at a time per process (a
+    lock: matplotlib and the package's caches are not thread-safe). Steps that
+    wait on pandoc or hashing never come here
+    (``evaluation.runtime.IN_PROCESS_STEPS``).
+
+In what order
+    Steps wait in one queue and a free worker takes the most urgent: steps
+    others depend on first, then background steps (figures: only the final
+    HTML and Word documents wait for them), each kind in the order it came.
+    Snakemake hands a job to the pool as soon as it is ready (the jobs take
+    no core, ``evaluation.runtime.workflow.job_threads``), so this queue, not
+    Snakemake, decides what the workers compute next.
 
 When it is on
     From the Snakefile's ``onstart`` to its ``onsuccess``/``onerror``, in the
     main process of a local run whose jobs are threads (``force-use-threads``)
     with two cores or more (``evaluation.runtime.workflow.uses_worker_pool``),
-    and only where ``available()``: the platform has the ``forkserver`` start
-    method (not Windows) and the main module can be re-imported in a worker
-    (not ``python -`` reading a script from standard input). Everywhere else
-    (one core, ``profiles/plain``, a cluster job, a unit test) steps run in
-    process, with identical outputs.
+    where ``available()`` (a Python interpreter to start: ``sys.executable``).
+    Everywhere else (one core, ``profiles/plain``, a cluster job, a unit
+    test) steps run in process, with identical outputs.
 
 How failures come back
     A step's exception is re-raised in the job thread, so Snakemake reports
@@ -37,23 +44,20 @@ How failures come back
     pickling (``DataValidationError`` keeps its findings), else a
     ``StepError`` reading ``"<type>: <message>"``. A worker that dies
     (killed, out of memory) fails the step running in it with
-    ``BrokenProcessPool``; later steps get a fresh pool.
+    ``WorkerDied``; a new worker takes its place for later steps.
 
 What a step may assume
-    It is a module-level function of this package, called with picklable
-    arguments (``StepFiles``, strings), in the run's working directory; it
-    communicates only through the files it reads and writes. It may not rely
-    on the Snakemake process's state (the workflow object, the Snakefile's
-    globals), on running in any particular worker, or on what earlier steps
-    left behind there beyond imports and caches. Before its first step a
-    worker re-runs the parent's main script as ``__mp_main__``
-    (multiprocessing's spawn preparation; for the ``snakemake`` console script
-    that is an import of ``snakemake.cli``, about 0.45 s; none under
-    ``python -m snakemake``). The fork server's ``"__main__"`` preload, meant
-    to do it once, does not work before CPython 3.14 (gh-126631), and
-    preloading ``snakemake.cli`` instead measured no faster. After every step
-    the worker collects garbage and hands freed memory back
-    (``release_free_memory``).
+    It is a module-level function importable by name (of this package, or of
+    a module on the Snakemake process's ``sys.path``, which each worker is
+    given), called with picklable arguments (``StepFiles``, strings), in the
+    run's working directory, with the Snakemake process's environment
+    (``EVALUATION_CODEBOOK`` among it); it communicates only through the files
+    it reads and writes. What it prints goes to the Snakemake process's
+    standard error. It may not rely on the Snakemake process's state (the
+    workflow object, the Snakefile's globals), on running in any particular
+    worker, or on what earlier steps left behind there beyond imports and
+    caches. After every step the worker collects garbage and hands freed
+    memory back (``release_free_memory``).
 """
 
 from __future__ import annotations
@@ -61,67 +65,59 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
-import multiprocessing
-import os
+import heapq
+import itertools
 import pickle
+import struct
+import subprocess
 import sys
 import threading
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 
-#: Imported once by the fork server, inherited by every worker.
-PRELOAD = ["evaluation.runtime.preload"]
+#: What a worker imports before its first step.
+PRELOAD = "evaluation.runtime.preload"
+#: The module a worker process runs.
+WORKER_MODULE = "evaluation.runtime.worker"
+
+#: Queue order: lower first.
+URGENT, BACKGROUND = 0, 1
 
 _lock = threading.Lock()
 _in_process = threading.Lock()  # steps computed in this process: one at a time
-_pool: ProcessPoolExecutor | None = None
-_size = 0
+_pool: _Pool | None = None
 
 
 class StepError(RuntimeError):
     """A step failed with an exception that cannot cross a process boundary."""
 
 
+class WorkerDied(RuntimeError):
+    """The worker process computing a step ended before it answered (killed, out of memory)."""
+
+
 def available() -> bool:
     """Whether worker processes can be started here (else steps run in process).
 
-    They need the ``forkserver`` start method (Linux and macOS; Windows has
-    none) and a main module a worker can import again: multiprocessing
-    prepares every worker by re-running the parent's ``__main__``, which it
-    cannot do for a script read from standard input.
+    A worker is a new Python interpreter, so this needs one to start:
+    ``sys.executable`` is empty in an interpreter embedded in another program.
     """
-    return forkserver_available() and _main_module_importable()
-
-
-def forkserver_available() -> bool:
-    """Whether this platform has multiprocessing's ``forkserver`` start method."""
-    return "forkserver" in multiprocessing.get_all_start_methods()
-
-
-def _main_module_importable() -> bool:
-    main = sys.modules.get("__main__")
-    if getattr(main, "__spec__", None) is not None:  # python -m ...
-        return True
-    path = getattr(main, "__file__", None)
-    return path is None or os.path.isfile(path)
+    return bool(sys.executable)
 
 
 def start(workers: int) -> None:
     """Run steps in ``workers`` processes from now on (fewer than 2, or not ``available()``: in process)."""
-    global _size, _pool
+    global _pool
     with _lock:
-        _size = workers if workers >= 2 and available() else 0
-        if _size and _pool is None:
-            _pool = _new_pool(_size)
+        if workers >= 2 and available() and _pool is None:
+            _pool = _Pool(workers)
 
 
 def stop() -> None:
     """Shut the workers down; later steps run in the calling process."""
-    global _size, _pool
+    global _pool
     with _lock:
-        pool, _pool, _size = _pool, None, 0
+        pool, _pool = _pool, None
     if pool is not None:
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.close()
 
 
 def active() -> bool:
@@ -129,41 +125,156 @@ def active() -> bool:
     return _pool is not None
 
 
-def _new_pool(size: int) -> ProcessPoolExecutor:
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
-    return ProcessPoolExecutor(max_workers=size, mp_context=context)
+def call(function, *args, background: bool = False):
+    """Run ``function(*args)`` in a worker when the pool is on, else here; its result.
 
-
-def call(function, *args):
-    """Run ``function(*args)`` in a worker when the pool is on, else here; its result."""
-    global _pool
+    ``background`` steps wait behind every other queued step (see the
+    contract's "In what order").
+    """
     pool = _pool
     if pool is None:
         with _in_process:
             return function(*args)
-    try:
-        return pool.submit(_portable, function, *args).result()
-    except BrokenProcessPool:
-        # a worker died (killed, out of memory): later jobs get a fresh pool
-        with _lock:
-            if _pool is pool:
-                _pool = _new_pool(_size)
-        raise
+    return pool.run(function, args, BACKGROUND if background else URGENT)
 
 
-def _portable(function, *args):
-    """Run in the worker; re-raise failures in a form that survives pickling."""
+# -- the wire: length-prefixed pickles ------------------------------------------------
+
+_LENGTH = struct.Struct("!Q")
+
+
+def send(stream, value) -> None:
+    """Write one pickled value to a binary stream."""
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_LENGTH.pack(len(data)) + data)
+    stream.flush()
+
+
+def receive(stream):
+    """Read one value ``send`` wrote; ``EOFError`` when the other end has closed."""
+    header = stream.read(_LENGTH.size)
+    if len(header) < _LENGTH.size:
+        raise EOFError("the other end closed the stream")
+    (size,) = _LENGTH.unpack(header)
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError("the stream ended inside a message")
+    return pickle.loads(data)
+
+
+def portable_failure(exc: BaseException) -> BaseException:
+    """``exc`` if it survives pickling, else a ``StepError`` with its type and message."""
     try:
-        return function(*args)
-    except Exception as exc:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return StepError(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
+# -- the parent's side ----------------------------------------------------------------
+
+
+class _Request:
+    """One step waiting for, or computed by, a worker."""
+
+    def __init__(self, function, args):
+        self.function, self.args = function, args
+        self.done = threading.Event()
+        self.ok = False
+        self.value = None
+
+    def finish(self, ok: bool, value) -> None:
+        self.ok, self.value = ok, value
+        self.done.set()
+
+
+class _Worker:
+    """One worker process and the two pipes to it."""
+
+    def __init__(self):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", WORKER_MODULE],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        # a step's module may live wherever the Snakemake process finds it
+        send(self.process.stdin, {"sys_path": list(sys.path)})
+
+    def compute(self, request: _Request) -> tuple[bool, object]:
         try:
-            pickle.loads(pickle.dumps(exc))
-        except Exception:
-            raise StepError(f"{type(exc).__name__}: {exc}") from None
-        raise
-    finally:
-        release_free_memory()
+            send(self.process.stdin, (request.function, request.args))
+            return receive(self.process.stdout)
+        except (EOFError, OSError):
+            code = self.process.wait()
+            return False, WorkerDied(
+                f"the worker process computing {getattr(request.function, '__name__', '?')} "
+                f"ended with exit code {code} before it answered"
+            )
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.process.stdin.close()
+        self.process.wait()
+        self.process.stdout.close()
+
+
+class _Pool:
+    """A priority queue of steps and one dispatching thread per worker process."""
+
+    def __init__(self, size: int):
+        self._queue: list = []
+        self._order = itertools.count()
+        self._ready = threading.Condition()
+        self._closing = False
+        self._threads = [
+            threading.Thread(target=self._serve, args=(_Worker(),), daemon=True)
+            for _ in range(size)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def run(self, function, args, priority: int):
+        request = _Request(function, args)
+        with self._ready:
+            if self._closing:
+                raise StepError("the worker pool has been stopped")
+            heapq.heappush(self._queue, (priority, next(self._order), request))
+            self._ready.notify()
+        request.done.wait()
+        if request.ok:
+            return request.value
+        raise request.value
+
+    def _serve(self, worker: _Worker) -> None:
+        while True:
+            with self._ready:
+                while not self._queue and not self._closing:
+                    self._ready.wait()
+                if not self._queue:
+                    break
+                _, _, request = heapq.heappop(self._queue)
+            try:
+                ok, value = worker.compute(request)
+            except Exception as exc:  # the step or its reply could not be pickled
+                ok, value = False, portable_failure(exc)
+            if isinstance(value, WorkerDied):
+                worker = _Worker()  # a fresh process for the steps still to come
+            request.finish(ok, value)
+        worker.close()
+
+    def close(self) -> None:
+        """Fail the steps still queued, let running steps finish, end the workers."""
+        with self._ready:
+            self._closing = True
+            queued, self._queue = self._queue, []
+            self._ready.notify_all()
+        for _, _, request in queued:
+            request.finish(False, StepError("the worker pool was stopped before this step ran"))
+        for thread in self._threads:
+            thread.join()
+
+
+# -- the worker's side ----------------------------------------------------------------
 
 
 def release_free_memory() -> None:

@@ -1,4 +1,4 @@
-"""Modules the worker pool's fork server imports once, before any step runs (see ``pool``).
+"""Modules every worker of the pool imports when it starts, before its first step (see ``pool``).
 
 Only what nearly every step needs: a job that draws or tests imports
 matplotlib or scipy itself, once per worker, so a run that only re-renders
@@ -13,9 +13,8 @@ import evaluation.core.logs  # noqa: F401
 from evaluation.core.codebook import load_codebook
 from evaluation.runtime.pool import release_free_memory
 
-load_codebook()  # parsed once, inherited by every worker
+load_codebook()  # parsed once per worker, before the steps that read it
 
-# Collect, then freeze what is left, as after every step: the workers'
-# collections skip everything imported here, and forked workers do not touch
-# (and so copy) these pages just to collect them.
+# Collect, then freeze what is left, as after every step: the worker's
+# collections then skip everything imported here.
 release_free_memory()

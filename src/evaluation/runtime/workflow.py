@@ -87,14 +87,12 @@ def shared_parts() -> list[str]:
     return parts
 
 
-def uses_worker_pool(workflow) -> bool:
-    """Whether this Snakemake run hands its steps to the worker pool (``workers``).
+def jobs_are_threads(workflow) -> bool:
+    """Whether this Snakemake process runs its jobs as threads of itself (``profiles/default``).
 
-    Only the main process of a local run whose jobs are threads of it
-    (``profiles/default``) with two cores or more does, where the platform
-    can start workers (``pool.available``: no ``forkserver`` on Windows); a
-    run with a process per job (``profiles/plain``), a cluster run, a job on
-    a node and a one-core run compute each step where its job runs.
+    Only the main process of a local run with ``force-use-threads`` does; a
+    run with a process per job (``profiles/plain``), a cluster run and a job
+    on a node do not.
     """
     settings = getattr(workflow, "execution_settings", None)
     return bool(
@@ -102,9 +100,18 @@ def uses_worker_pool(workflow) -> bool:
         and settings is not None
         and settings.use_threads
         and getattr(workflow, "local_exec", True)
-        and (_cores(workflow) or 1) >= 2
-        and workers.available()
     )
+
+
+def uses_worker_pool(workflow) -> bool:
+    """Whether this Snakemake run hands its steps to the worker pool (``workers``).
+
+    Jobs that are threads of this process (``jobs_are_threads``) with two
+    cores or more do, where the platform can start workers
+    (``pool.available``); a run with a process per job, a cluster run, a job
+    on a node and a one-core run compute each step where its job runs.
+    """
+    return jobs_are_threads(workflow) and (_cores(workflow) or 1) >= 2 and workers.available()
 
 
 def _cores(workflow) -> int | None:
@@ -112,50 +119,60 @@ def _cores(workflow) -> int | None:
     return getattr(getattr(workflow, "resource_settings", None), "cores", None)
 
 
-def pool_job_threads(workflow) -> int:
-    """Threads a job declares whose step can go to the worker pool: 0 when it does, else 1.
+def job_threads(workflow) -> int:
+    """The ``threads:`` of every rule with a step: 0 when jobs are threads of this process, else 1.
 
-    With the pool on, a job's thread only waits while one of the ``--cores``
-    workers computes its step: the pool, not Snakemake's core count, bounds
-    the CPU. Declared with zero threads (which Snakemake supports: such jobs
-    take no core), the next jobs start while the workers are busy, so each
-    worker finds its next step queued instead of idling while Snakemake
-    finishes the last job and schedules the next (10-60 ms a job). Steps that
-    run in the Snakemake process (HTML, Word, manifest) keep one thread.
+    A job that is a thread of the Snakemake process only waits: for a worker
+    of the pool, which bounds the CPU by ``--cores`` and orders the steps
+    (``pool``, "In what order"), or, without the pool, for its turn at the
+    lock that computes one step at a time. Declared with zero threads (which
+    Snakemake supports: such jobs take no core), every job starts as soon as
+    it is ready, so Snakemake never holds a ready job back. That matters for
+    the rate limit ``profiles/default`` sets (``no_held_back_jobs``). A job
+    that is a process of its own takes one core.
     """
-    return 0 if uses_worker_pool(workflow) else 1
+    return 0 if jobs_are_threads(workflow) else 1
 
 
-#: The Snakemake resource that bounds how many pool steps are handed out at once.
-POOL_SLOTS = "pool_slots"
+#: Resources Snakemake itself gives every run; any other comes from ``--resources``.
+SNAKEMAKE_RESOURCES = frozenset({"_cores", "_nodes"})
 
 
-def pool_job_slots(workflow) -> int:
-    """The ``pool_slots`` a job whose step can go to the worker pool takes: 1 when it does, else 0."""
-    return 1 if uses_worker_pool(workflow) else 0
+def no_held_back_jobs(workflow) -> None:
+    """Stop a threaded run in which Snakemake could hold ready jobs back while it re-checks them.
 
-
-def reserve_pool_slots(workflow) -> int | None:
-    """Let Snakemake hand out at most two pool steps per core at once; the limit set, if any.
-
-    Zero-thread jobs (``pool_job_threads``) take no core, so without a limit
-    Snakemake starts every ready job at once, and the pool runs them first
-    in, first out: when the 22 figures became ready together, the mothers'
-    tables and everything after them (publishing, key facts, the report's
-    Markdown) waited behind them. With two slots per core, each worker has a
-    step running and one queued, while Snakemake chooses which ready jobs go
-    next (by ``priority:``, then the larger inputs first), so the steps that
-    others wait for are not stuck behind the figures. (One slot more than
-    the cores was slower: a worker sometimes waited for Snakemake to hand
-    out its next step.) Called when the Snakefile is parsed; a value given
-    with ``--resources pool_slots=N`` is kept. Without two cores, or without
-    a pool, jobs take no slots.
+    ``profiles/default`` sets ``max-jobs-per-timespan: 1000/0s``: Snakemake
+    then re-checks its ready jobs at once after each hand-out instead of
+    leaving a one-second timer that the process waits for when it exits
+    (about a second of every run with jobs). While a ready job is held back,
+    that re-check repeats without pause. Zero-thread jobs (``job_threads``)
+    are never held back for cores; a limit given with ``--resources`` could
+    hold them, so such a run is stopped here with what to do instead.
     """
-    cores = _cores(workflow)
-    if not isinstance(cores, int) or cores < 2 or POOL_SLOTS in workflow.global_resources:
-        return None
-    workflow.register_resource(POOL_SLOTS, 2 * cores)
-    return 2 * cores
+    limit = getattr(getattr(workflow, "scheduling_settings", None), "max_jobs_per_timespan", None)
+    known = getattr(workflow, "execution_settings", None) is not None
+    if not known or not workflow.is_main_process or limit is None or limit.timespan > 0:
+        return
+    if not jobs_are_threads(workflow):
+        raise ValueError(
+            "Snakemake's rate limit is off (max-jobs-per-timespan 1000/0s, from "
+            "profiles/default), but this run's jobs are processes, which Snakemake holds back "
+            "when --jobs or --cores are taken, and would then re-check without pause. Run a "
+            "cluster with its profile in place of the default one (--workflow-profile "
+            "profiles/slurm), or add --max-jobs-per-timespan 100/1s (Snakemake's default)."
+        )
+    limited = sorted(
+        name
+        for name, value in workflow.global_resources.items()
+        if name not in SNAKEMAKE_RESOURCES and getattr(value, "value", value) is not None
+    )
+    if limited:
+        raise ValueError(
+            f"--resources {', '.join(limited)} would hold ready jobs back, and with "
+            "profiles/default's max-jobs-per-timespan of 1000/0s Snakemake would re-check them "
+            "without pause. The worker pool already bounds the CPU by --cores; to limit "
+            "resources as well, add --max-jobs-per-timespan 100/1s (Snakemake's default)."
+        )
 
 
 def start_of_run(cores: int) -> None:
