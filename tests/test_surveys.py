@@ -417,6 +417,47 @@ def test_wilcoxon_with_many_tied_pairs_is_exact_and_close_to_sampling():
     assert result.p_value == pytest.approx(approximate, abs=0.01)
 
 
+def test_average_ranks_are_scipys_rankdata_with_and_without_ties():
+    from evaluation.strands.surveys.stats import average_ranks
+
+    rng = np.random.default_rng(5)
+    for values in (
+        rng.integers(1, 6, 40).astype(float),  # many ties
+        rng.permutation(50).astype(float),  # none
+        np.array([2.5]),
+        np.array([3.0, 3.0, 3.0]),
+    ):
+        assert np.array_equal(average_ranks(values), scipy.stats.rankdata(values))
+
+
+@pytest.mark.parametrize("tied", [False, True])
+def test_wilcoxon_above_the_exact_limit_is_scipys_normal_approximation(tied):
+    from evaluation.strands.surveys.stats import PERMUTATION_MAX_N
+
+    rng = np.random.default_rng(9)
+    n = PERMUTATION_MAX_N + 37
+    if tied:
+        differences = rng.choice([-3, -2, -1, 1, 2, 3, 4], n).astype(float)
+    else:
+        differences = rng.permutation(np.arange(1, n + 1)) * rng.choice([-1, 1], n, p=[0.45, 0.55])
+    ours = wilcoxon_paired(np.zeros(n), differences)
+    theirs = scipy.stats.wilcoxon(differences, correction=False, method="approx")
+    assert ours.method.startswith("Wilcoxon signed-rank") and "normal" in ours.method_text.lower()
+    assert ours.statistic == theirs.statistic
+    assert ours.p_value == pytest.approx(theirs.pvalue, rel=1e-9)
+
+
+def test_stuart_maxwell_p_value_is_scipys_chi_square_survival():
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        table = rng.integers(0, 30, (4, 4))
+        result = stuart_maxwell(table)
+        if result.p_value is not None:
+            assert result.p_value == pytest.approx(
+                scipy.stats.chi2.sf(result.statistic, result.df), rel=1e-12
+            )
+
+
 def test_wilcoxon_without_change_reports_no_test():
     result = wilcoxon_paired([2, 3, 4], [2, 3, 4])
     assert result.p_value is None and result.statistic is None
