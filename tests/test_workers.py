@@ -242,6 +242,17 @@ def test_without_an_interpreter_to_start_there_is_no_pool_and_steps_run_here(mon
     assert job_threads(fake_workflow()) == 0  # still threads: they wait for the step lock
 
 
+def test_workers_start_with_the_first_step_not_with_the_pool():
+    # a run that only re-renders the report hands no step to the pool
+    workers.start(2)
+    try:
+        assert workers.active() and not workers._pool._threads
+        workers.call(len, "x")
+        assert len(workers._pool._threads) == 2
+    finally:
+        workers.stop()
+
+
 def print_then_answer(value):
     print("a step's own output, on standard output")
     return value

@@ -12,7 +12,9 @@ Contract
 --------
 What runs where
     While the pool is on, a job thread's ``call(step, *args)`` runs the step in
-    one of ``--cores`` worker processes and waits for it. Each worker imports
+    one of ``--cores`` worker processes and waits for it. The workers start
+    with the first step (a run that only re-renders the report starts none).
+    Each worker imports
     pandas and pyarrow and parses the codebook once when it starts
     (``evaluation.runtime.preload``); matplotlib and scipy are imported once
     per worker by the first step that needs them. Nothing else of the
@@ -222,13 +224,18 @@ class _Pool:
     """A priority queue of steps and one dispatching thread per worker process."""
 
     def __init__(self, size: int):
+        self._size = size
         self._queue: list = []
         self._order = itertools.count()
         self._ready = threading.Condition()
         self._closing = False
+        self._threads: list[threading.Thread] = []
+
+    def _start_workers(self) -> None:
+        """Start the workers with the first step, so a run with none starts no process."""
         self._threads = [
             threading.Thread(target=self._serve, args=(_Worker(),), daemon=True)
-            for _ in range(size)
+            for _ in range(self._size)
         ]
         for thread in self._threads:
             thread.start()
@@ -238,6 +245,8 @@ class _Pool:
         with self._ready:
             if self._closing:
                 raise StepError("the worker pool has been stopped")
+            if not self._threads:
+                self._start_workers()
             heapq.heappush(self._queue, (priority, next(self._order), request))
             self._ready.notify()
         request.done.wait()
