@@ -1180,7 +1180,7 @@ FIRST_RESPONSE = 4  # index into the records: row 5 of the file (row 4 is a surv
 
 
 def _export_records() -> list[list[str]]:
-    from evaluation.strands.surveys.textio import csv_records, decode_csv
+    from evaluation.core.textio import csv_records, decode_csv
 
     text, _ = decode_csv(PRACTITIONERS_Y1)
     return [r for r in csv_records(text) if r][:12]

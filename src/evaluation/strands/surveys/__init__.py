@@ -8,6 +8,6 @@ prose reads), ``figures`` (charts drawn from the table files; the only module
 that imports matplotlib) and ``steps`` (the Snakemake rule entry points).
 Beside them: ``spec`` (the survey codebook and config), ``mothers_file`` and
 ``practitioner_export`` (what each instrument's file must look like),
-``textio`` (decoding CSV text), ``wai`` (WAI-SR scoring) and ``stats``
+``wai`` (WAI-SR scoring) and ``stats``
 (Wilson intervals, Wilcoxon signed-rank, Stuart-Maxwell).
 """

@@ -17,7 +17,7 @@ from evaluation.core import codebook
 from evaluation.core.findings import DataValidationError, FindingLog
 from evaluation.core.parsing import is_blank
 from evaluation.strands.surveys import spec
-from evaluation.strands.surveys.textio import (
+from evaluation.core.textio import (
     EncodingProblem,
     csv_records,
     decode_csv,
