@@ -20,8 +20,8 @@ import pandas as pd
 from evaluation.core import codebook
 from evaluation.core.findings import DataValidationError, FindingLog
 from evaluation.core.parsing import distinct_cells, is_blank
-from evaluation.strands.surveys import spec
 from evaluation.core.textio import EncodingProblem, decode_csv, warn_if_fallback
+from evaluation.strands.surveys import spec
 
 #: The checks this module names in its findings (``check=``), as the validation
 #: report describes them; a test keeps this in step with the code.

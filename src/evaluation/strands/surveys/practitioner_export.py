@@ -16,7 +16,6 @@ from pathlib import Path
 from evaluation.core import codebook
 from evaluation.core.findings import DataValidationError, FindingLog
 from evaluation.core.parsing import is_blank
-from evaluation.strands.surveys import spec
 from evaluation.core.textio import (
     EncodingProblem,
     csv_records,
@@ -24,6 +23,7 @@ from evaluation.core.textio import (
     parse_date_time,
     warn_if_fallback,
 )
+from evaluation.strands.surveys import spec
 
 #: The checks this module names in its findings (``check=``), as the validation
 #: report describes them; a test keeps this in step with the code.
