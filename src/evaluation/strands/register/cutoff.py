@@ -1,0 +1,61 @@
+"""The register at the census date: records dated after it are left out and counted.
+
+A record set declares the date column that places it in time (``dated_by:``,
+for example a survey response's recorded date or an interview's date);
+records without one (authorities, services) are all in. A record set
+deduplicated by a column (``deduplicate:``, two people answering for one
+organisation) keeps, of the records left at the cut-off, the latest of each;
+the others are counted out. Deduplicating after the cut-off keeps an earlier
+answer at an interim census when the later one came after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from evaluation.core.findings import Ledger
+from evaluation.core.stage import StageResult
+from evaluation.strands.register.spec import RecordSet, RegisterSpec
+
+
+def register_at_cutoff(read: StageResult, cutoff: dt.date, spec: RegisterSpec) -> StageResult:
+    """The records of ``read`` on or before ``cutoff``, deduplicated; the rest counted out."""
+    result = StageResult(frames={}, findings=read.findings, ledger=read.ledger)
+    for name, frame in read.frames.items():
+        record_set = spec.record_sets[name]
+        if record_set.dated_by:
+            frame = _on_or_before(frame, record_set, cutoff, result.ledger)
+        if record_set.deduplicate:
+            frame = _deduplicate(frame, record_set, result.ledger)
+        result.frames[name] = frame
+    return result
+
+
+def _exclude(ledger: Ledger, frame, record_set: RecordSet, reason: str, count: int) -> None:
+    if count:
+        file = frame["source_file"].iloc[0]
+        ledger.excluded(
+            "register", file, record_set.sheet, record_set.unit, reason, count, step="cutoff"
+        )
+
+
+def _on_or_before(frame, record_set: RecordSet, cutoff: dt.date, ledger) -> pd.DataFrame:
+    column = record_set.dated_by
+    later = frame[column].map(lambda date: date is not None and date > cutoff).astype(bool)
+    header = record_set.columns[column].header
+    reason = f"{header} after the cut-off {cutoff.isoformat()}"
+    _exclude(ledger, frame, record_set, reason, int(later.sum()))
+    return frame.loc[~later].reset_index(drop=True)
+
+
+def _deduplicate(frame, record_set: RecordSet, ledger) -> pd.DataFrame:
+    """One record per ``by`` value: the latest by ``keep_last_by``; the others counted out."""
+    by, order = record_set.deduplicate["by"], record_set.deduplicate["keep_last_by"]
+    ordered = frame.sort_values([by, order, "source_row"], kind="mergesort")
+    kept = ordered.drop_duplicates(by, keep="last").sort_values("source_row", kind="mergesort")
+    header = record_set.columns[by].header
+    reason = f"another response for the same {header} (the latest kept)"
+    _exclude(ledger, frame, record_set, reason, len(frame) - len(kept))
+    return kept.reset_index(drop=True)

@@ -1,0 +1,332 @@
+"""The register strand on a small inline study: record sets read and checked, tables, facts."""
+
+from __future__ import annotations
+
+import textwrap
+
+import openpyxl
+import pytest
+
+from evaluation.core import codebook
+from evaluation.core.findings import DataValidationError
+from evaluation.strands.register.context import register_facts
+from evaluation.strands.register.read import read_register
+from evaluation.strands.register.spec import RegisterSpecError, register_spec
+from evaluation.strands.register.tables import build_register_tables
+
+REGISTER_YAML = """
+value_sets:
+  area:
+    - label: North
+      variants: ["north region", "n"]
+    - label: South
+  status:
+    - label: Service
+    - label: No service
+    - label: Unknown
+      variants: ["?", "not known"]
+  operating:
+    - label: Operating
+    - label: In development
+  yes_no:
+    - label: "Yes"
+      variants: ["y"]
+    - label: "No"
+      variants: ["n"]
+
+register:
+  record_sets:
+    authorities:
+      unit: authority
+      source: mapping
+      sheet: Authorities
+      key: code
+      columns:
+        code: {header: Code, type: id}
+        area: {header: Area, type: category, categories: area}
+        status: {header: Status, type: category, categories: status}
+        notes: {header: Notes, type: free_text, required: false}
+    services:
+      unit: service
+      source: mapping
+      sheet: Services
+      key: service
+      columns:
+        service: {header: Service ID, type: id}
+        provider: {header: Provider, type: id}
+        state: {header: Status, type: category, categories: operating}
+        covers: {header: Authorities, type: list, references: authorities, required: false}
+        staff: {header: Staff, type: integer, min: 1, max: 30}
+    responses:
+      unit: survey response
+      source: survey
+      format: online_survey
+      exclude_when: {status: [Survey Preview], finished: ["False"]}
+      deduplicate: {by: organisation, keep_last_by: recorded}
+      dated_by: recorded
+      columns:
+        status: {header: Status, type: free_text}
+        finished: {header: Finished, type: free_text}
+        recorded: {header: RecordedDate, type: date}
+        organisation: {header: organisation, type: id}
+        named: {header: own_name, type: yes_no}
+  recodes:
+    any_service:
+      record_set: authorities
+      from: status
+      map: {Covered: [Service], "Not covered": [No service, Unknown]}
+  tables:
+    status_by_area:
+      kind: crosstab
+      record_set: authorities
+      rows: area
+      columns: status
+      margin: Authorities
+      total_row: Total
+      percentages: false
+    services_by_state: {kind: counts, record_set: services, rows: state, column: Services}
+    responses:
+      kind: count_list
+      column: n
+      percentages: false
+      rows:
+        - {label: Organisations answering, record_set: responses}
+        - {label: Named, record_set: responses, where: {named: ["Yes"]}}
+  figures:
+    fig_status_by_area: {table: status_by_area, title: Authorities by area and status}
+  facts:
+    operating_services: {count: services, where: {state: [Operating]}}
+    covered_authorities: {distinct: services.covers, where: {state: [Operating]}}
+    providers: {distinct: services.provider}
+    staff_total: {sum: services.staff}
+    smallest_team: {min: services.staff}
+    multi_area_providers: {more_than: 1, of: services.covers, per: provider}
+"""
+
+SURVEY_CSV = (
+    "\ufeffStartDate,Status,Finished,RecordedDate,ResponseId,organisation,own_name\n"
+    "Start Date,Response Type,Finished,Recorded Date,Response ID,Organisation,Own name?\n"
+    '"{""ImportId"":""startDate""}","{""ImportId"":""status""}",x,x,x,x,x\n'
+    "2020-09-01 10:00:00,Survey Preview,True,2020-09-01 10:05:00,R_0,A1,Yes\n"
+    "2020-09-02 10:00:00,IP Address,True,2020-09-02 10:05:00,R_1,A1,Yes\n"
+    "2020-09-03 10:00:00,IP Address,False,2020-09-03 10:05:00,R_2,A2,Yes\n"
+    "2020-09-04 10:00:00,IP Address,True,2020-09-04 10:05:00,R_3,A2,y\n"
+    "2020-09-05 10:00:00,IP Address,True,2020-09-05 10:05:00,R_4,A1,No\n"
+)
+
+
+def write_workbook(path, authorities, services):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Authorities"
+    sheet.append(["Code", "Area", "Status", "Notes"])
+    for row in authorities:
+        sheet.append(row)
+    sheet = workbook.create_sheet("Services")
+    sheet.append(["Service ID", "Provider", "Status", "Authorities", "Staff"])
+    for row in services:
+        sheet.append(row)
+    workbook.save(path)
+
+
+AUTHORITIES = [
+    ["A1", "North", "Service", "free text never output"],
+    ["A2", "north region ", "service", None],
+    [None, None, None, None],  # a blank row between records
+    ["A3", "South", "?", None],
+    ["A4", "South", "No service", None],
+]
+SERVICES = [
+    ["S1", "P1", "Operating", "A1; A2", 4],
+    ["S2", "P2", "Operating", "A2", 7],
+    ["S3", "P2", "In development", None, 1],
+]
+
+
+@pytest.fixture
+def study(tmp_path):
+    folder = tmp_path / "codebook"
+    folder.mkdir()
+    (folder / "register.yaml").write_text(textwrap.dedent(REGISTER_YAML), encoding="utf-8")
+    codebook.use_codebook(folder)
+    write_workbook(tmp_path / "mapping.xlsx", AUTHORITIES, SERVICES)
+    (tmp_path / "survey.csv").write_text(SURVEY_CSV, encoding="utf-8")
+    files = {"mapping": str(tmp_path / "mapping.xlsx"), "survey": str(tmp_path / "survey.csv")}
+    yield tmp_path, files
+    codebook.use_codebook(None)
+
+
+def cell(table, row, column):
+    found = table[(table["row"] == row) & (table["column"] == column)]
+    assert len(found) == 1, (row, column)
+    return found.iloc[0]
+
+
+def test_record_sets_are_read_with_their_variants_and_where_each_came_from(study):
+    _, files = study
+    read = read_register(files, register_spec())
+    authorities = read["authorities"]
+    assert list(authorities["code"]) == ["A1", "A2", "A3", "A4"]
+    assert list(authorities["area"]) == ["North", "North", "South", "South"]
+    assert list(authorities["status"]) == ["Service", "Service", "Unknown", "No service"]
+    assert list(authorities["source_row"]) == [2, 3, 5, 6]  # Excel rows, the blank row 4 skipped
+    assert list(authorities["any_service"]) == ["Covered", "Covered", "Not covered", "Not covered"]
+    assert read["services"]["covers"].tolist() == [["A1", "A2"], ["A2"], []]
+
+
+def at_cutoff(files, day="2020-12-31"):
+    import datetime as dt
+
+    from evaluation.strands.register.cutoff import register_at_cutoff
+
+    spec = register_spec()
+    return register_at_cutoff(read_register(files, spec), dt.date.fromisoformat(day), spec)
+
+
+def test_survey_exclusions_and_the_duplicate_are_counted_in_the_ledger(study):
+    from evaluation.core.findings import ledger_balance
+
+    _, files = study
+    result = at_cutoff(files)
+    responses = result["responses"]
+    assert list(responses["organisation"]) == ["A2", "A1"]  # A1's latest answer kept
+    assert list(responses["source_row"]) == [7, 8]  # CSV lines after three header rows
+    ledger = result.ledger.to_frame()
+    reasons = dict(zip(ledger["reason"], ledger["rows"], strict=True))
+    assert reasons["Status is Survey Preview"] == 1
+    assert reasons["Finished is False"] == 1
+    assert reasons["another response for the same organisation (the latest kept)"] == 1
+    assert ledger_balance(ledger[ledger["step"] == "read"])["balanced"].all()
+
+
+def test_at_an_earlier_cutoff_the_earlier_answer_of_an_organisation_counts(study):
+    _, files = study
+    responses = at_cutoff(files, "2020-09-04")["responses"]
+    assert list(responses["organisation"]) == ["A1", "A2"]  # A1's answer of 2 September
+    assert list(responses["named"]) == ["Yes", "Yes"]
+
+
+def test_tables_count_every_category_with_totals_and_margins(study):
+    _, files = study
+    spec = register_spec()
+    tables = build_register_tables(at_cutoff(files).frames, spec)
+    by_area = tables["status_by_area"]
+    assert cell(by_area, "North", "Authorities")["n"] == 2
+    assert cell(by_area, "North", "Service")["n"] == 2
+    assert cell(by_area, "North", "Unknown")["n"] == 0  # a category with no records
+    assert cell(by_area, "Total", "Authorities")["n"] == 4
+    assert cell(by_area, "Total", "No service")["n"] == 1
+    assert by_area["pct"].isna().all() and by_area["denominator"].isna().all()
+    services = tables["services_by_state"]
+    assert cell(services, "Operating", "Services")["n"] == 2
+    assert cell(services, "Operating", "Services")["pct"] == pytest.approx(66.7)
+    responses = tables["responses"]
+    assert list(responses["n"]) == [2, 1]  # A1's latest answer (No) counts, not its first
+
+
+def test_facts_are_computed_over_the_record_sets(study):
+    _, files = study
+    spec = register_spec()
+    facts = register_facts(at_cutoff(files).frames, spec)
+    assert facts == {
+        "operating_services": 2,
+        "covered_authorities": 2,
+        "providers": 2,
+        "staff_total": 12,
+        "smallest_team": 1,
+        "multi_area_providers": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    ("authorities", "services", "message"),
+    [
+        (
+            [*AUTHORITIES, ["A9", "East", "Service", None]],
+            SERVICES,
+            "'East' is not a valid Area",
+        ),
+        ([*AUTHORITIES, ["A1", "North", "Service", None]], SERVICES, "code 'A1' is repeated"),
+        (AUTHORITIES, [*SERVICES, ["S4", "P3", "Operating", "A1, A7", 2]], "'A7' is not a"),
+        (
+            AUTHORITIES,
+            [*SERVICES, ["S4", "P3", "Operating", "A1", 40]],
+            "'40' is not a valid Staff",
+        ),
+        ([*AUTHORITIES, ["A9", None, "Service", None]], SERVICES, "Area is blank"),
+    ],
+)
+def test_bad_values_stop_the_read_naming_file_sheet_row_column_and_value(
+    study, authorities, services, message
+):
+    folder, files = study
+    write_workbook(folder / "mapping.xlsx", authorities, services)
+    with pytest.raises(DataValidationError) as raised:
+        read_register(files, register_spec())
+    text = str(raised.value)
+    assert message in text
+    assert "mapping.xlsx" in text and "row " in text
+
+
+def test_a_missing_source_or_column_is_named(study):
+    folder, files = study
+    with pytest.raises(DataValidationError, match="no file for the register source 'survey'"):
+        read_register({"mapping": files["mapping"]}, register_spec())
+    (folder / "survey.csv").write_text(SURVEY_CSV.replace("own_name", "name"), encoding="utf-8")
+    with pytest.raises(DataValidationError, match="required column 'own_name' not found"):
+        read_register(files, register_spec())
+
+
+def test_a_malformed_register_codebook_is_refused(study):
+    bad = {"register": {"register": {"record_sets": {"x": {"source": "s", "columns": {}}}}}}
+    bad["register"]["register"]["record_sets"]["x"]["columns"] = {"a": {"type": "colour"}}
+    with pytest.raises(RegisterSpecError, match="type 'colour'"):
+        register_spec(bad)
+    refs = {"a": {"type": "list", "references": "nowhere"}}
+    bad["register"]["register"]["record_sets"]["x"]["columns"] = refs
+    with pytest.raises(RegisterSpecError, match="references 'nowhere'"):
+        register_spec(bad)
+
+
+def test_steps_write_parquet_tables_facts_audit_and_a_figure_with_the_cutoff(study):
+    import json
+
+    import pandas as pd
+
+    from evaluation.core.tidy import read_csv
+    from evaluation.runtime import StepFiles
+    from evaluation.strands.register import steps
+
+    folder, files = study
+    spec = register_spec()
+    parquet = {name: str(folder / f"{name}.parquet") for name in spec.record_sets}
+    read_out = StepFiles(
+        list(parquet.values()),
+        {**parquet, "findings": str(folder / "f.csv"), "ledger": str(folder / "l.csv")},
+    )
+    steps.register_read(StepFiles(), read_out, StepFiles([], {"files": files}))
+    tables = {table_id: str(folder / f"{table_id}.csv") for table_id in spec.tables}
+    out = StepFiles(
+        [],
+        {
+            **tables,
+            "context": str(folder / "facts.json"),
+            "findings": str(folder / "f2.csv"),
+            "ledger": str(folder / "l2.csv"),
+        },
+    )
+    inputs = StepFiles([], {**parquet, "findings": read_out.findings, "ledger": read_out.ledger})
+    steps.register_tables(inputs, out, StepFiles([], {"cutoff": "2020-09-04"}))
+    responses = read_csv(tables["responses"])
+    assert list(responses["n"]) == [2, 2]  # A1's answer of 2 September, not of 5 September
+    assert json.loads((folder / "facts.json").read_text())["operating_services"] == 2
+    ledger = pd.read_csv(out.ledger)
+    assert "RecordedDate after the cut-off 2020-09-04" in set(ledger["reason"].dropna())
+    figure = StepFiles([], {"png": str(folder / "f.png"), "svg": str(folder / "f.svg")})
+    steps.register_figure(
+        StepFiles([], {"table": tables["status_by_area"]}),
+        figure,
+        StepFiles([], {"spec": spec.figures["fig_status_by_area"], "synthetic": True}),
+    )
+    assert (folder / "f.png").stat().st_size > 1000
+    assert "SYNTHETIC" in (folder / "f.svg").read_text().upper()
