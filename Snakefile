@@ -13,9 +13,18 @@ configfile: "config.yaml"
 
 
 include: "rules/common.smk"
-# The study's strands (evaluation.core.config.study_strands): the case tracker,
-# then each optional strand whose files the config names.
-include: "rules/case_tracker.smk"
+
+
+# The study's strands (evaluation.core.config.study_strands): each strand whose
+# files the config names.
+if "case_tracker" in STUDY_STRANDS:
+
+    include: "rules/case_tracker.smk"
+
+
+if "register" in STUDY_STRANDS:
+
+    include: "rules/register.smk"
 
 
 if "surveys" in STUDY_STRANDS:

@@ -25,7 +25,7 @@ os.environ[evaluation_codebook.CODEBOOK_ENV] = str(
 GROUPS = evaluation_config.study_groups(CONFIG)
 # The register's workbooks by file-name-safe key (one read job each).
 WORKBOOK_SLUGS = {
-    evaluation_config.slug(name): name for name in CONFIG["case_trackers"]
+    evaluation_config.slug(name): name for name in CONFIG.get("case_trackers", {})
 }
 CUTOFF = CONFIG["cutoff_date"]
 
@@ -199,7 +199,8 @@ def study_or_engine(path):
 
 def raw_inputs():
     """Every configured raw file that exists (its hash is the report's data version)."""
-    paths = list(CONFIG["case_trackers"].values())
+    paths = list(CONFIG.get("case_trackers", {}).values())
+    paths += list(CONFIG.get("register", {}).get("files", {}).values())
     for instrument in ("mothers", "practitioners"):
         paths += list(
             CONFIG.get("surveys", {}).get(instrument, {}).get("waves", {}).values()

@@ -34,73 +34,74 @@ value_sets:
     - label: "No"
       variants: ["n"]
 
-register:
-  record_sets:
-    authorities:
-      unit: authority
-      source: mapping
-      sheet: Authorities
-      key: code
-      columns:
-        code: {header: Code, type: id}
-        area: {header: Area, type: category, categories: area}
-        status: {header: Status, type: category, categories: status}
-        notes: {header: Notes, type: free_text, required: false}
-    services:
-      unit: service
-      source: mapping
-      sheet: Services
-      key: service
-      columns:
-        service: {header: Service ID, type: id}
-        provider: {header: Provider, type: id}
-        state: {header: Status, type: category, categories: operating}
-        covers: {header: Authorities, type: list, references: authorities, required: false}
-        staff: {header: Staff, type: integer, min: 1, max: 30}
-    responses:
-      unit: survey response
-      source: survey
-      format: online_survey
-      exclude_when: {status: [Survey Preview], finished: ["False"]}
-      deduplicate: {by: organisation, keep_last_by: recorded}
-      dated_by: recorded
-      columns:
-        status: {header: Status, type: free_text}
-        finished: {header: Finished, type: free_text}
-        recorded: {header: RecordedDate, type: date}
-        organisation: {header: organisation, type: id}
-        named: {header: own_name, type: yes_no}
-  recodes:
-    any_service:
-      record_set: authorities
-      from: status
-      map: {Covered: [Service], "Not covered": [No service, Unknown]}
-  tables:
-    status_by_area:
-      kind: crosstab
-      record_set: authorities
-      rows: area
-      columns: status
-      margin: Authorities
-      total_row: Total
-      percentages: false
-    services_by_state: {kind: counts, record_set: services, rows: state, column: Services}
-    responses:
-      kind: count_list
-      column: n
-      percentages: false
-      rows:
-        - {label: Organisations answering, record_set: responses}
-        - {label: Named, record_set: responses, where: {named: ["Yes"]}}
-  figures:
-    fig_status_by_area: {table: status_by_area, title: Authorities by area and status}
-  facts:
-    operating_services: {count: services, where: {state: [Operating]}}
-    covered_authorities: {distinct: services.covers, where: {state: [Operating]}}
-    providers: {distinct: services.provider}
-    staff_total: {sum: services.staff}
-    smallest_team: {min: services.staff}
-    multi_area_providers: {more_than: 1, of: services.covers, per: provider}
+record_sets:
+  authorities:
+    unit: authority
+    source: mapping
+    sheet: Authorities
+    key: code
+    columns:
+      code: {header: Code, type: id}
+      area: {header: Area, type: category, categories: area}
+      status: {header: Status, type: category, categories: status}
+      notes: {header: Notes, type: free_text, required: false}
+  services:
+    unit: service
+    source: mapping
+    sheet: Services
+    key: service
+    columns:
+      service: {header: Service ID, type: id}
+      provider: {header: Provider, type: id}
+      state: {header: Status, type: category, categories: operating}
+      covers: {header: Authorities, type: list, references: authorities, required: false}
+      staff: {header: Staff, type: integer, min: 1, max: 30}
+  responses:
+    unit: survey response
+    source: survey
+    format: online_survey
+    exclude_when: {status: [Survey Preview], finished: ["False"]}
+    deduplicate: {by: organisation, keep_last_by: recorded}
+    dated_by: recorded
+    columns:
+      status: {header: Status, type: free_text}
+      finished: {header: Finished, type: free_text}
+      recorded: {header: RecordedDate, type: date}
+      organisation: {header: organisation, type: id}
+      named: {header: own_name, type: yes_no}
+recodes:
+  any_service:
+    record_set: authorities
+    from: status
+    map: {Covered: [Service], "Not covered": [No service, Unknown]}
+tables:
+  status_by_area:
+    kind: crosstab
+    record_set: authorities
+    rows: area
+    columns: status
+    margin: Authorities
+    total_row: Total
+    percentages: false
+  services_by_state: {kind: counts, record_set: services, rows: state, column: Services}
+  responses:
+    kind: count_list
+    column: n
+    percentages: false
+    rows:
+      - {label: Responses, record_set: responses, deduplicated: false}
+      - {label: Organisations answering, record_set: responses}
+      - {label: Named, record_set: responses, where: {named: ["Yes"]}}
+figures:
+  fig_status_by_area: {table: status_by_area, title: Authorities by area and status}
+facts:
+  operating_services: {count: services, where: {state: [Operating]}}
+  covered_authorities: {distinct: services.covers, where: {state: [Operating]}}
+  providers: {distinct: services.provider}
+  staff_total: {sum: services.staff}
+  smallest_team: {min: services.staff}
+  multi_area_providers: {more_than: 1, of: services.covers, per: provider}
+  services_without_authorities: {count: services, where: {covers: null}}
 """
 
 SURVEY_CSV = (
@@ -221,7 +222,8 @@ def test_tables_count_every_category_with_totals_and_margins(study):
     assert cell(services, "Operating", "Services")["n"] == 2
     assert cell(services, "Operating", "Services")["pct"] == pytest.approx(66.7)
     responses = tables["responses"]
-    assert list(responses["n"]) == [2, 1]  # A1's latest answer (No) counts, not its first
+    # 3 responses from 2 organisations; A1's latest answer (No) counts, not its first
+    assert list(responses["n"]) == [3, 2, 1]
 
 
 def test_facts_are_computed_over_the_record_sets(study):
@@ -235,6 +237,7 @@ def test_facts_are_computed_over_the_record_sets(study):
         "staff_total": 12,
         "smallest_team": 1,
         "multi_area_providers": 1,
+        "services_without_authorities": 1,
     }
 
 
@@ -278,12 +281,12 @@ def test_a_missing_source_or_column_is_named(study):
 
 
 def test_a_malformed_register_codebook_is_refused(study):
-    bad = {"register": {"register": {"record_sets": {"x": {"source": "s", "columns": {}}}}}}
-    bad["register"]["register"]["record_sets"]["x"]["columns"] = {"a": {"type": "colour"}}
+    bad = {"register": {"record_sets": {"x": {"source": "s", "columns": {}}}}}
+    bad["register"]["record_sets"]["x"]["columns"] = {"a": {"type": "colour"}}
     with pytest.raises(RegisterSpecError, match="type 'colour'"):
         register_spec(bad)
     refs = {"a": {"type": "list", "references": "nowhere"}}
-    bad["register"]["register"]["record_sets"]["x"]["columns"] = refs
+    bad["register"]["record_sets"]["x"]["columns"] = refs
     with pytest.raises(RegisterSpecError, match="references 'nowhere'"):
         register_spec(bad)
 
@@ -318,7 +321,7 @@ def test_steps_write_parquet_tables_facts_audit_and_a_figure_with_the_cutoff(stu
     inputs = StepFiles([], {**parquet, "findings": read_out.findings, "ledger": read_out.ledger})
     steps.register_tables(inputs, out, StepFiles([], {"cutoff": "2020-09-04"}))
     responses = read_csv(tables["responses"])
-    assert list(responses["n"]) == [2, 2]  # A1's answer of 2 September, not of 5 September
+    assert list(responses["n"]) == [2, 2, 2]  # A1's answer of 2 September, not of 5 September
     assert json.loads((folder / "facts.json").read_text())["operating_services"] == 2
     ledger = pd.read_csv(out.ledger)
     assert "RecordedDate after the cut-off 2020-09-04" in set(ledger["reason"].dropna())

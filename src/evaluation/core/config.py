@@ -55,18 +55,25 @@ def _mapping(config: Mapping, key: str, *, required: bool = True) -> dict:
 #: The source strands a study can have, in the order their rules are included.
 #: The case tracker is every study's register; the others are in the study when
 #: the config names their files (see :func:`study_strands`).
-OPTIONAL_STRANDS = ("surveys", "qualitative", "activity")
+OPTIONAL_STRANDS = ("case_tracker", "register", "surveys", "qualitative", "activity")
 
 
 def study_strands(config: Mapping) -> list[str]:
-    """The strands this study runs: the case tracker, then each optional strand the config names.
+    """The strands this study runs, in the order their rules are included.
 
+    ``case_tracker`` when ``case_trackers:`` names workbooks, ``register``
+    when ``register: files:`` names the register's files (a register of units
+    that are not people, declared in the study's ``codebook/register.yaml``),
     ``surveys`` when ``surveys:`` lists waves of either questionnaire,
     ``qualitative`` when ``qualitative:`` names its files, ``activity`` when
     ``activity: log:`` names a diary. A strand left out has no rules, tables,
     figures or report section.
     """
-    strands = ["case_tracker"]
+    strands = []
+    if config.get("case_trackers"):
+        strands.append("case_tracker")
+    if (config.get("register") or {}).get("files"):
+        strands.append("register")
     surveys = config.get("surveys") or {}
     if any(((surveys.get(kind) or {}).get("waves")) for kind in ("mothers", "practitioners")):
         strands.append("surveys")
@@ -92,6 +99,8 @@ def study_groups(config: Mapping) -> list[str]:
     value set in the study's codebook, in the codebook's order; the keys of
     ``case_trackers`` then only name the workbooks.
     """
+    if not config.get("case_trackers"):
+        return []  # no case tracker: the register's tables declare their own rows
     grouping = config.get("grouping") or {}
     if grouping.get("by", "workbook") == "column":
         return list(grouping_value_set(grouping["column"]).labels)
@@ -152,7 +161,29 @@ def validate_config(config: Mapping) -> dict:
         raise ConfigError("config key 'valid_date_range': the first date must be before the second")
     cfg["valid_date_range"] = [low.isoformat(), high.isoformat()]
 
-    trackers = _mapping(cfg, "case_trackers")
+    trackers = _mapping(cfg, "case_trackers", required=False)
+    register_files = _mapping(cfg, "register:files", required=False)
+    if not trackers and not register_files:
+        raise ConfigError(
+            "config names no register: give 'case_trackers' (one workbook per group) or "
+            "'register: files' (the files of a register declared in codebook/register.yaml)"
+        )
+    mothers_waves = ((cfg.get("surveys") or {}).get("mothers") or {}).get("waves")
+    if mothers_waves and not trackers:
+        raise ConfigError(
+            "config key 'surveys: mothers: waves' needs 'case_trackers': the questionnaires "
+            "name the tracker's cases"
+        )
+    if (cfg.get("activity") or {}).get("log") and not trackers:
+        raise ConfigError(
+            "config key 'activity: log' needs 'case_trackers': diary entries name the "
+            "tracker's cases"
+        )
+    if register_files:
+        cfg["register"] = {
+            **dict(cfg["register"]),
+            "files": {str(k): str(v) for k, v in register_files.items()},
+        }
     slugs = [slug(name) for name in trackers]
     if len(set(slugs)) != len(slugs):
         raise ConfigError("config key 'case_trackers': two prison names give the same file name")

@@ -22,7 +22,56 @@ def merge_csv_parts(parts: list[str], output: str, sort_by: list[str] | None = N
 
 
 def data_dictionary() -> list[dict]:
-    """Sheets and columns of the case tracker with labels, types and allowed values (for the appendix)."""
+    """Sheets and columns of the study's registers with labels, types and allowed values (appendix).
+
+    The case tracker's sheets, then the register's record sets, for the
+    strands whose codebook files the study has.
+    """
+    parts = codebook.load_codebook()
+    sheets = _case_tracker_dictionary() if "case_tracker" in parts else []
+    if "register" in parts:
+        sheets += _register_dictionary()
+    return sheets
+
+
+def _register_dictionary() -> list[dict]:
+    """The register's record sets as the study's codebook/register.yaml declares them."""
+    sheets = []
+    for name, record_set in codebook.load_codebook()["register"]["record_sets"].items():
+        columns = []
+        for column_name, column in record_set["columns"].items():
+            kind = column["type"]
+            categories = "yes_no" if kind == "yes_no" else column.get("categories")
+            if categories:
+                allowed = "; ".join(codebook.value_set(categories).labels)
+            elif column.get("references"):
+                allowed = f"codes of {column['references']}"
+            elif kind == "integer" and "min" in column:
+                allowed = f"{column['min']} to {column['max']}"
+            else:
+                allowed = kind.replace("_", " ")
+            header = str(column.get("header", column_name))
+            columns.append(
+                {
+                    "name": column_name,
+                    "label": header,
+                    "type": kind,
+                    "description": header,
+                    "allowed": allowed,
+                }
+            )
+        unit = record_set.get("unit", name)
+        sheets.append(
+            {
+                "sheet": record_set.get("sheet") or record_set["source"],
+                "description": f"One row per {unit}.",
+                "columns": columns,
+            }
+        )
+    return sheets
+
+
+def _case_tracker_dictionary() -> list[dict]:
     sheets = []
     for sheet, spec in codebook.case_tracker_sheets().items():
         columns = []
@@ -53,6 +102,18 @@ def data_dictionary() -> list[dict]:
 
 def derivations(band_overrides: dict | None) -> list[dict]:
     """Each derived variable and band, as the codebook defines it (for the appendix)."""
+    parts = codebook.load_codebook()
+    items = _derived_items(band_overrides) if "derived" in parts else []
+    for name, recode in ((parts.get("register") or {}).get("recodes") or {}).items():
+        bands = "; ".join(
+            f"{label} = {', '.join(values)}" for label, values in recode["map"].items()
+        )
+        description = f"{recode['from']} of each {recode['record_set']} record, grouped"
+        items.append({"name": name, "description": description, "bands": bands})
+    return items
+
+
+def _derived_items(band_overrides: dict | None) -> list[dict]:
     spec = codebook.derived()
     items = []
     for name in spec["bands"]:

@@ -19,6 +19,10 @@ from evaluation.core.findings import Ledger
 from evaluation.core.stage import StageResult
 from evaluation.strands.register.spec import RecordSet, RegisterSpec
 
+#: A deduplicated record set's records before deduplication are kept as
+#: ``<name>:all`` (a table may count responses as well as organisations).
+BEFORE_DEDUPLICATION = ":all"
+
 
 def register_at_cutoff(read: StageResult, cutoff: dt.date, spec: RegisterSpec) -> StageResult:
     """The records of ``read`` on or before ``cutoff``, deduplicated; the rest counted out."""
@@ -28,6 +32,7 @@ def register_at_cutoff(read: StageResult, cutoff: dt.date, spec: RegisterSpec) -
         if record_set.dated_by:
             frame = _on_or_before(frame, record_set, cutoff, result.ledger)
         if record_set.deduplicate:
+            result.frames[name + BEFORE_DEDUPLICATION] = frame
             frame = _deduplicate(frame, record_set, result.ledger)
         result.frames[name] = frame
     return result

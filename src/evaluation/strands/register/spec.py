@@ -2,9 +2,11 @@
 
 A study whose main evidence is a register of units that are not people (local
 authorities, services, teams, interviews) declares it in
-``codebook/register.yaml``::
+``codebook/register.yaml``, beside its ``value_sets``, ``tables`` (each with
+its ``title`` and, for counts of organisations, ``disclosure: exempt`` and a
+``disclosure_reason``, as every strand's tables), ``figures``, ``facts`` and
+``report_numbers``::
 
-    register:
       record_sets:
         authorities:                     # a name the tables and facts use
           unit: local authority          # what one row is (ledger, messages)
@@ -108,14 +110,14 @@ class RegisterSpec:
 def register_spec(codebook: dict | None = None) -> RegisterSpec:
     """The study's register declaration, checked (``RegisterSpecError`` names what is wrong)."""
     codebook = load_codebook() if codebook is None else codebook
-    section = (codebook.get("register") or {}).get("register")
+    section = codebook.get("register")
     if not isinstance(section, dict):
-        raise RegisterSpecError("codebook/register.yaml needs a top-level 'register:' mapping")
+        raise RegisterSpecError("the study's codebook has no register.yaml")
     record_sets = {
         name: _record_set(name, body) for name, body in (section.get("record_sets") or {}).items()
     }
     if not record_sets:
-        raise RegisterSpecError("register: declares no record_sets")
+        raise RegisterSpecError("codebook/register.yaml declares no record_sets")
     for record_set in record_sets.values():
         for column in record_set.columns.values():
             if column.references and column.references not in record_sets:

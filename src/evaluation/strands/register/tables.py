@@ -13,7 +13,9 @@ Kinds (``kind:``):
 ``count_list``
     One row per entry of ``rows``, each the number of records of its
     ``record_set`` that satisfy its ``where``, in one column ``column``
-    (counts only: ``percentages: false``).
+    (counts only: ``percentages: false``); ``deduplicated: false`` counts a
+    deduplicated record set's records before deduplication (responses, not
+    organisations).
 
 Percentages: a crosstab's of each row's records, a ``counts`` table's of the
 records counted (a list column's may add up to more than 100).
@@ -57,12 +59,24 @@ def labels_of(spec: RegisterSpec, record_set: str, column: str) -> tuple[str, ..
 
 
 def selected(frame: pd.DataFrame, where: dict | None) -> pd.DataFrame:
-    """The records whose columns hold one of the given labels (a list column: any of them)."""
+    """The records whose columns hold one of the given labels (a list column: any of them).
+
+    ``{column: null}`` selects the records where the column is blank (an empty list).
+    """
     for column, labels in (where or {}).items():
+        if labels is None:
+            frame = frame.loc[frame[column].map(_blank)]
+            continue
         wanted = {str(label) for label in labels}
         keep = frame[column].map(lambda value, wanted=wanted: _holds(value, wanted))
         frame = frame.loc[keep]
     return frame
+
+
+def _blank(value) -> bool:
+    if is_list(value):
+        return len(value) == 0
+    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
 def is_list(value) -> bool:
@@ -122,11 +136,19 @@ def count_list(frames, spec: RegisterSpec, table: dict) -> pd.DataFrame:
         {
             "row": entry["label"],
             "column": table["column"],
-            "n": len(selected(frames[entry["record_set"]], entry.get("where"))),
+            "n": len(selected(_records(frames, entry), entry.get("where"))),
         }
         for entry in table["rows"]
     ]
     return pd.DataFrame(rows)
+
+
+def _records(frames: dict[str, pd.DataFrame], entry: dict) -> pd.DataFrame:
+    """The entry's record set; with ``deduplicated: false``, its records before deduplication."""
+    name = entry["record_set"]
+    if entry.get("deduplicated", True) is False:
+        return frames.get(name + ":all", frames[name])
+    return frames[name]
 
 
 def _percentages(frame: pd.DataFrame, table: dict) -> pd.DataFrame:
