@@ -265,7 +265,7 @@ def test_bad_values_stop_the_read_naming_file_sheet_row_column_and_value(
     folder, files = study
     write_workbook(folder / "mapping.xlsx", authorities, services)
     with pytest.raises(DataValidationError) as raised:
-        read_register(files, register_spec())
+        read_register(files, register_spec()).findings.raise_if_errors()
     text = str(raised.value)
     assert message in text
     assert "mapping.xlsx" in text and "row " in text
@@ -274,10 +274,12 @@ def test_bad_values_stop_the_read_naming_file_sheet_row_column_and_value(
 def test_a_missing_source_or_column_is_named(study):
     folder, files = study
     with pytest.raises(DataValidationError, match="no file for the register source 'survey'"):
-        read_register({"mapping": files["mapping"]}, register_spec())
+        read_register({"mapping": files["mapping"]}, register_spec()).findings.raise_if_errors()
     (folder / "survey.csv").write_text(SURVEY_CSV.replace("own_name", "name"), encoding="utf-8")
+    result = read_register(files, register_spec())
+    assert result.frames == {}  # what stopped it is in the findings, with the ledger
     with pytest.raises(DataValidationError, match="required column 'own_name' not found"):
-        read_register(files, register_spec())
+        result.findings.raise_if_errors()
 
 
 def test_a_malformed_register_codebook_is_refused(study):

@@ -48,6 +48,7 @@ KINDS = {
     "participant_map": "Qualitative participant map",
     "integration": "Joint display (integration)",
     "activity": "Activity diary",
+    "register": "Register file",
 }
 QUALITATIVE_KINDS = ("themes", "participants", "coded_segments", "participant_map", "integration")
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -264,8 +265,10 @@ def configured_targets(cfg: dict, base: Path) -> list[Target]:
     """Every raw file the config lists, in checking order."""
     targets = [
         Target("case_tracker", _shown(p, base), prison)
-        for prison, p in cfg["case_trackers"].items()
+        for prison, p in (cfg.get("case_trackers") or {}).items()
     ]
+    for source, p in ((cfg.get("register") or {}).get("files") or {}).items():
+        targets.append(Target("register", _shown(p, base), str(source)))
     for i, (label, p) in enumerate(cfg["_mother_waves"].items(), start=1):
         targets.append(Target("mothers", _shown(p, base), label, i))
     for label, p in cfg["_practitioner_waves"].items():
@@ -387,6 +390,7 @@ STRAND_KINDS: dict[str, tuple[str, ...]] = {
     "surveys": ("mothers", "practitioners"),
     "qualitative": QUALITATIVE_KINDS,
     "activity": ("activity",),
+    "register": ("register",),
 }
 #: Kinds whose rows are not counted (a mapping, a YAML file).
 UNCOUNTED_KINDS = ("integration", "participant_map")
@@ -469,6 +473,10 @@ def _run_strand(
             band_overrides=cfg.get("bands"),
             grouping=cfg.get("grouping"),
         )
+    if strand == "register":
+        from evaluation.strands.register.validation import validate_register
+
+        return validate_register({t.name: t.path for t in targets}, cutoff)
     if strand == "surveys":
         from evaluation.strands.surveys.validation import validate_surveys
 

@@ -44,7 +44,12 @@ _LIST_SEPARATOR = re.compile(r"\s*[;,]\s*")
 
 
 def read_register(files: dict[str, str], spec: RegisterSpec) -> StageResult:
-    """Every record set of ``spec`` from the study's files (config ``register: files``)."""
+    """Every record set of ``spec`` from the study's files (config ``register: files``).
+
+    With errors, the result has no frames (the step stops on them:
+    ``result.findings.raise_if_errors()``), and ``evaluation validate``
+    reports them with the ledger.
+    """
     log, ledger = FindingLog("register"), Ledger()
     frames: dict[str, pd.DataFrame] = {}
     workbooks: dict[str, object] = {}
@@ -65,7 +70,8 @@ def read_register(files: dict[str, str], spec: RegisterSpec) -> StageResult:
         for recode in spec.recodes.values():
             frame = frames[recode.record_set]
             frame[recode.name] = frame[recode.source_column].map(recode.mapping)
-    log.raise_if_errors()
+    if log.errors:
+        frames = {}
     return StageResult(frames=frames, findings=log, ledger=ledger)
 
 

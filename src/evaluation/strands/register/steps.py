@@ -18,6 +18,7 @@ def register_read(input, output, params) -> None:
     from evaluation.strands.register.spec import register_spec
 
     read = read_register(dict(params.files), register_spec())
+    read.findings.raise_if_errors()
     for name, frame in read.frames.items():
         frame.to_parquet(getattr(output, name), index=False)
     write_csv(read.findings.to_frame(), output.findings)
