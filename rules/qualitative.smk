@@ -1,15 +1,20 @@
 # Qualitative strand: themes, participants and coded segments (tidy CSVs or a
 # QualCoder / Taguette export with a participant map) -> validated Parquet
 # (cut-off independent, every text through the identifier guard) -> theme
-# matrix, intercoder agreement, quote bank and joint display at the cut-off
-# -> figures.
+# matrix, intercoder agreement, quote bank, joint display and the theme lists
+# the study's codebook declares at the cut-off -> figures.
+
+import evaluation.strands.qualitative.theme_lists as qualitative_theme_lists
 
 QUALITATIVE = CONFIG.get("qualitative", {})
+# codebook/qualitative.yaml theme_lists: one table per list, published with the rest
+QUALITATIVE_THEME_LISTS = list(qualitative_theme_lists.declared_theme_lists())
 QUALITATIVE_TABLES = [
     "theme_matrix",
     "intercoder_agreement",
     "quote_bank",
     "joint_display",
+    *QUALITATIVE_THEME_LISTS,
 ]
 QUALITATIVE_FIGURES = ["fig_theme_coverage"]
 
@@ -83,6 +88,9 @@ rule qualitative_tables:
         intercoder_agreement="data/processed/tables/intercoder_agreement.csv",
         quote_bank="data/processed/tables/quote_bank.csv",
         joint_display="data/processed/tables/joint_display.csv",
+        theme_lists=expand(
+            "data/processed/tables/{table_id}.csv", table_id=QUALITATIVE_THEME_LISTS
+        ),
         context="data/processed/context/qualitative.json",
         integration_context="data/processed/context/integration.json",
         ledger="data/processed/audit/ledger_qualitative.csv",

@@ -14,6 +14,12 @@ import yaml
 from evaluation.core.codebook import load_codebook, normalise_text, value_set
 from evaluation.core.findings import FindingLog
 from evaluation.core.tidy import TIDY_COLUMNS, percent
+from evaluation.strands.qualitative.theme_lists import WHERE as THEME_LISTS_FILE
+from evaluation.strands.qualitative.theme_lists import (
+    ThemeList,
+    ThemeListError,
+    declared_theme_lists,
+)
 
 #: The checks this module names in its findings (``check=``), as the validation
 #: report describes them; a test keeps this in step with the code.
@@ -110,6 +116,52 @@ def theme_matrix(
     return pd.DataFrame(rows, columns=MATRIX_COLUMNS)
 
 
+def theme_list(
+    spec: ThemeList,
+    themes: pd.DataFrame,
+    participants: pd.DataFrame,
+    segments: pd.DataFrame,
+    coder: str | None,
+) -> pd.DataFrame:
+    """A declared theme list: the parent's sub-themes, each with the participants who spoke of it.
+
+    Rows are the labels of the child themes of ``spec.parent`` in themes.csv
+    order; ``column`` is the declared label; ``n`` the distinct participants
+    with at least one segment coded to the theme by the primary coder (as the
+    theme matrix counts them, every group together); ``denominator`` every
+    participant at the cut-off. A parent that is not a theme, or has no
+    sub-themes, raises :class:`ThemeListError` naming the codebook file.
+    """
+    where = f"{THEME_LISTS_FILE}: theme list {spec.table_id!r}"
+    ids = {normalise_text(t): t for t in themes["theme"]}
+    parent = ids.get(normalise_text(spec.parent))
+    if parent is None:
+        raise ThemeListError(
+            f"{where}: parent {spec.parent!r} is not a theme id of themes.csv "
+            f"(theme ids: {', '.join(themes['theme']) or 'none'})"
+        )
+    children = themes.loc[themes["parent"] == parent].sort_values("order")
+    if children.empty:
+        raise ThemeListError(
+            f"{where}: theme {parent!r} has no sub-themes in themes.csv (no theme names it as "
+            "its parent); a theme list lists the sub-themes of a top-level theme"
+        )
+    total = int(participants["participant_id"].nunique())
+    coded = segments[segments["coder"] == coder] if coder is not None else segments.iloc[0:0]
+    reach = coded.groupby("theme")["participant_id"].nunique()
+    rows = [
+        {
+            "row": label,
+            "column": spec.column,
+            "n": int(reach.get(theme, 0)),
+            "denominator": total,
+            "pct": percent(int(reach.get(theme, 0)), total),
+        }
+        for theme, label in zip(children["theme"], children["label"], strict=True)
+    ]
+    return pd.DataFrame(rows, columns=TIDY_COLUMNS)
+
+
 def attribution(participant_id: str, group: str) -> str:
     """How a report attributes a quote: 'Amy, mother after release'."""
     entries = {
@@ -180,7 +232,7 @@ def quote_bank(
 
 
 def known_result_ids() -> dict[str, str]:
-    """Table and key-fact ids defined anywhere in the codebook -> their title."""
+    """Table and key-fact ids defined anywhere in the codebook (theme lists too) -> their title."""
     known: dict[str, str] = {}
     for part in load_codebook().values():
         if not isinstance(part, dict):
@@ -189,6 +241,8 @@ def known_result_ids() -> dict[str, str]:
             known.setdefault(table_id, (spec or {}).get("title", table_id))
         for fact_id, spec in (part.get("key_facts") or {}).items():
             known.setdefault(fact_id, (spec or {}).get("label", fact_id))
+    for table_id, spec in declared_theme_lists().items():  # the strand's declared tables
+        known.setdefault(table_id, spec.title)
     return known
 
 

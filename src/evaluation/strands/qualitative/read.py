@@ -338,7 +338,17 @@ def read_participants(
     prisons: list[str] | None = None,
     valid_range: tuple[str, str] = ("2015-01-01", "2030-12-31"),
 ) -> pd.DataFrame:
-    """participants.csv -> one row per participant with group, prison, interview_date, rounds."""
+    """participants.csv -> one row per participant with group, prison, interview_date, rounds.
+
+    ``prison`` and ``rounds`` are optional: a column the codebook declares
+    ``required: false`` may be absent from the file, and one it does not
+    declare is ignored (with the warning every column outside the codebook
+    gets). Without the column, every prison is blank and every participant
+    has one interview round, with no finding (the per-row warning about a
+    blank ``rounds`` is for a column that is there). ``prisons`` are the
+    configured prisons a ``prison`` value must be one of (``None``: any
+    value); they matter only when the column has values.
+    """
     table = read_csv_table(path, log)
     _ledger_read(ledger, table, "participant")
     if not _check_columns(table, "participants", log):
@@ -347,6 +357,11 @@ def read_participants(
     groups = value_set("qual_participant_group")
     low, high = (dt.date.fromisoformat(d) for d in valid_range)
     rows = table.frame(["participant_id", "group", "prison", "interview_date", "rounds"])
+    declared = _columns("participants")
+    for optional in ("prison", "rounds"):
+        if optional not in declared:  # outside the codebook: ignored, as its warning says
+            rows[optional] = ""
+    has_rounds = "rounds" in declared and table.column_index("rounds") is not None
     pid, raw_prison, raw_date, raw_rounds = (
         rows[c] for c in ["participant_id", "prison", "interview_date", "rounds"]
     )
@@ -379,7 +394,12 @@ def read_participants(
             (raw_prison != "") & prison.isna(),
             "prison",
             "prison is not a configured prison",
-            dict(expected=f"blank or one of {', '.join(prisons or [])}", check="category"),
+            dict(
+                expected=f"blank or one of {', '.join(prisons)}"
+                if prisons
+                else "blank (no prisons are configured)",
+                check="category",
+            ),
             raw_prison,
         ),
         RowCheck(
@@ -403,7 +423,7 @@ def read_participants(
             raw_date,
         ),
         RowCheck(
-            raw_rounds == "",
+            (raw_rounds == "") & has_rounds,
             "rounds",
             "rounds is blank; counted as one interview",
             dict(check="blank"),

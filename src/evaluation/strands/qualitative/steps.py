@@ -43,7 +43,7 @@ def qualitative_read(input, output, params) -> None:
 
 
 def qualitative_tables(input, output, params) -> None:
-    """rule qualitative_tables: theme matrix, agreement, quote bank and joint display at the cut-off."""
+    """rule qualitative_tables: theme matrix, agreement, quote bank, joint display and theme lists at the cut-off."""
     from evaluation.core.findings import write_json, write_step_audit
     from evaluation.core.tidy import write_csv
     from evaluation.strands.qualitative.context import integration_context, qualitative_context
@@ -68,8 +68,13 @@ def qualitative_tables(input, output, params) -> None:
         integration_file=str(input.integration),
         disallowed_names=_first(input.disallowed_names),
     )
+    # the declared theme lists are one named list of outputs, found by their ids
+    theme_lists = {Path(p).stem: p for p in (getattr(output, "theme_lists", None) or [])}
     for table_id, frame in built.tables.items():
-        write_csv(frame, getattr(output, table_id))
+        path = theme_lists.get(table_id) or getattr(output, table_id, None)
+        if path is None:  # a theme list declared after the workflow was parsed
+            raise ValueError(f"table {table_id!r} is not an output of rule qualitative_tables")
+        write_csv(frame, path)
     context = qualitative_context(
         read, at_cut, built, cutoff=cutoff, quote_max_words=params.quote_max_words
     )

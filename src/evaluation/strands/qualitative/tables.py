@@ -1,5 +1,8 @@
 """Tables of the qualitative strand at the cut-off: theme matrix, agreement, quotes, joint display.
 
+With the theme lists the study's codebook declares (``theme_lists:``, see
+:mod:`evaluation.strands.qualitative.theme_lists`), one table per list.
+
 Every text the tables write passes the identifier guard again
 (:func:`guard_written_texts`) before it is written.
 """
@@ -16,6 +19,7 @@ from evaluation.core.stage import StageResult
 from evaluation.strands.qualitative import agreement as agreement_module
 from evaluation.strands.qualitative import analysis
 from evaluation.strands.qualitative.read import SOURCE, flagged_texts
+from evaluation.strands.qualitative.theme_lists import declared_theme_lists
 
 
 @dataclass
@@ -36,7 +40,7 @@ def build_qualitative_tables(
     primary_coder: str | None,
     quote_max_words: int | None,
 ) -> QualitativeTables:
-    """Theme matrix, intercoder agreement, quote bank and joint display of the run.
+    """Theme matrix, intercoder agreement, quote bank, joint display and theme lists of the run.
 
     ``at_cut`` is the cut-off's result; ``integration`` the integration YAML
     (its errors stop here, with every finding at once).
@@ -63,6 +67,8 @@ def build_qualitative_tables(
         "quote_bank": quotes,
         "joint_display": joint,
     }
+    for table_id, spec in declared_theme_lists().items():
+        tables[table_id] = analysis.theme_list(spec, themes, participants, segments, coder)
     return QualitativeTables(tables, coder, summary, log)
 
 
