@@ -331,7 +331,39 @@ def build_parser() -> argparse.ArgumentParser:
         help="config whose band overrides are shown, when it exists (default: %(default)s)",
     )
     dictionary.set_defaults(handler=cmd_dictionary)
+
+    new_study = commands.add_parser(
+        "new-study",
+        help="write a starting folder for a study of your own",
+        description=_wrap(
+            "Write a study folder that runs as it is, on six invented records: config.yaml, "
+            "codebook/ (one register file, one table, one fact), data/raw/ and a one-page "
+            "report template. Replace them with your own, following the README's "
+            "'Your own study'."
+        ),
+        epilog=(
+            "example:\n  evaluation new-study ../my-study\n"
+            "  snakemake --cores 2 --directory ../my-study\n\n" + EXIT_CODES
+        ),
+        formatter_class=formatter,
+    )
+    new_study.add_argument("folder", help="a new or empty folder")
+    new_study.set_defaults(handler=cmd_new_study)
     return parser
+
+
+def cmd_new_study(args) -> int:
+    """evaluation new-study: copy the starter study into a new folder."""
+    from evaluation.new_study import FolderNotEmpty, write_new_study
+
+    try:
+        written = write_new_study(args.folder)
+    except FolderNotEmpty as exc:
+        raise UsageProblem(str(exc)) from None
+    _print(f"Wrote a starting study to {args.folder} ({len(written)} files). Run it with:")
+    _print(f"  snakemake --cores 2 --directory {args.folder}   (from the engine's folder)")
+    _print("then replace its data, codebook and report template (README: 'Your own study').")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -72,6 +72,11 @@ def column_catalogue() -> dict[str, list[tuple[str, str, str]]]:
         for file_key, file_spec in codebook["qualitative"]["files"].items():
             for column, entry in file_spec["columns"].items():
                 out["qualitative"].append((file_key, column, entry.get("type", "")))
+    if "register" in out:
+        for record_set in codebook["register"]["record_sets"].values():
+            scope = record_set.get("sheet") or record_set["source"]
+            for column, entry in record_set["columns"].items():
+                out["register"].append((scope, str(entry.get("header", column)), entry["type"]))
     if "activity" in out:
         activity = codebook["activity"]
         for column, entry in activity["columns"].items():

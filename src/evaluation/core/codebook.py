@@ -294,8 +294,17 @@ def _collect(key: str) -> dict[str, dict]:
 
 
 def all_table_specs() -> dict[str, dict]:
-    """Every table id the codebook defines (all strands), with its title."""
-    return _collect("tables")
+    """Every table id the codebook defines (all strands), with its title.
+
+    The qualitative strand's declared theme lists (``theme_lists:``) are
+    tables too: their title, counted in participants.
+    """
+    specs = _collect("tables")
+    theme_lists = (load_codebook().get("qualitative") or {}).get("theme_lists") or {}
+    for table_id, declared in theme_lists.items():
+        if isinstance(declared, dict) and table_id not in specs:
+            specs[table_id] = {"title": declared.get("title", table_id), "unit": "participant"}
+    return specs
 
 
 def all_figure_specs() -> dict[str, dict]:

@@ -80,9 +80,24 @@ KINDS = (
 )
 
 
+#: What each kind is called in messages when the study's codebook has no
+#: ``identifier_kinds`` (a study without interviews still has its outputs guarded).
+DEFAULT_DESCRIPTIONS = {
+    "email": "an e-mail address",
+    "uk_phone": "a UK telephone number",
+    "prison_number": "a prison number (like A1234BC)",
+    "nhs_number": "an NHS number (valid checksum)",
+    "ni_number": "a National Insurance number",
+    "postcode": "a UK postcode",
+    "date_of_birth": "a date of birth",
+    "disallowed_name": "a name listed in disallowed_names.txt",
+}
+
+
 def kind_descriptions() -> dict[str, str]:
-    """Kind id -> description used in messages (from the qualitative codebook)."""
-    return dict(load_codebook()["qualitative"]["identifier_kinds"])
+    """Kind id -> description used in messages: the study's codebook's, else the defaults."""
+    declared = (load_codebook().get("qualitative") or {}).get("identifier_kinds") or {}
+    return {**DEFAULT_DESCRIPTIONS, **declared}
 
 
 def nhs_checksum_ok(digits: str) -> bool:

@@ -11,11 +11,22 @@ from evaluation.core import codebook
 from evaluation.core.findings import ledger_balance, write_json
 from evaluation.core.tidy import read_csv, write_csv
 
+#: The columns of the key facts file (outputs.md), written even when no strand has key facts.
+KEY_FACT_COLUMNS = ["fact", "column", "n", "denominator", "pct"]
 
-def merge_csv_parts(parts: list[str], output: str, sort_by: list[str] | None = None) -> None:
-    """Concatenate CSV parts of the strands (key facts, ledgers, data-quality logs) into one file."""
+
+def merge_csv_parts(
+    parts: list[str],
+    output: str,
+    sort_by: list[str] | None = None,
+    columns: list[str] | None = None,
+) -> None:
+    """Concatenate CSV parts of the strands (key facts, ledgers, data-quality logs) into one file.
+
+    With no parts the file has only the header ``columns``.
+    """
     frames = [read_csv(p) for p in parts]
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     if sort_by:
         frame = frame.sort_values(sort_by, kind="stable")
     write_csv(frame, output)
@@ -186,7 +197,7 @@ def audit_summary(ledger: str, findings: str) -> dict:
 
 def key_facts(input, output, params) -> None:
     """rule key_facts: the strands' key facts in one file."""
-    merge_csv_parts(input.parts, output[0])
+    merge_csv_parts(input.parts, output[0], columns=KEY_FACT_COLUMNS)
 
 
 def audit_logs(input, output, params) -> None:

@@ -111,7 +111,10 @@ def crosstab(frames, spec: RegisterSpec, table: dict) -> pd.DataFrame:
         counts.loc[table["total_row"]] = counts.sum(axis=0)
     row_totals = counts.drop(columns=[table["margin"]] if table.get("margin") else []).sum(axis=1)
     tidy = counts.rename_axis(index="row", columns="column").stack().rename("n").reset_index()
-    return tidy.assign(n=tidy["n"].astype(int), denominator=tidy["row"].map(row_totals).astype(int))
+    denominator = tidy["row"].map(row_totals).astype("Int64")
+    if table.get("margin"):  # a row's total is its base, not a share of it
+        denominator = denominator.mask(tidy["column"] == table["margin"])
+    return tidy.assign(n=tidy["n"].astype(int), denominator=denominator)
 
 
 def counts(frames, spec: RegisterSpec, table: dict) -> pd.DataFrame:
