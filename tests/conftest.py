@@ -376,8 +376,38 @@ def hostile_run(tmp_path_factory):
     return runs["hostile"][0], runs["benign"][0], runs["hostile"][1]
 
 
+@pytest.fixture(scope="session")
+def second_study_run(tmp_path_factory):
+    """The second example study (examples/recurrent-care-mapping) run once from its folder.
+
+    A scratch copy of the engine and its examples; Snakemake runs from the
+    engine's folder with ``--directory`` the study's, as the README says.
+    """
+    from workflow import copy_project, snakemake
+
+    engine = copy_project(tmp_path_factory.mktemp("second_study"))
+    snakemake(engine, "--directory", "examples/recurrent-care-mapping")
+    return engine / "examples" / "recurrent-care-mapping"
+
+
+@pytest.fixture(scope="session")
+def new_study_run(tmp_path_factory):
+    """A folder written by ``evaluation new-study``, run as the README says."""
+    from workflow import copy_project, snakemake
+
+    from evaluation.new_study import write_new_study
+
+    engine = copy_project(tmp_path_factory.mktemp("new_study_engine"))
+    study = tmp_path_factory.mktemp("new_study") / "my-study"
+    write_new_study(study)
+    snakemake(engine, "--directory", str(study))
+    return study
+
+
 #: Fixtures that build a project with Snakemake (once per session or module).
 WORKFLOW_FIXTURES = {
+    "second_study_run",
+    "new_study_run",
     "reduced_study_run",
     "survey_variant_run",
     "final_run",

@@ -37,9 +37,8 @@ def test_new_study_refuses_a_folder_with_files(tmp_path, capsys):
 
 
 def test_the_starter_validates_without_findings(tmp_path, monkeypatch):
-    from evaluation.validate import validate_all
-
     from evaluation.core import codebook
+    from evaluation.validate import validate_all
 
     folder = tmp_path / "study"
     write_new_study(folder)

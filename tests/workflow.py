@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -31,7 +32,13 @@ def skipped_names(root: Path, directory, names) -> set[str]:
     skipped = set()
     for name in names:
         path = (rel / name).as_posix()
-        if name in SKIP or path in SKIP_PATHS or (Path(directory) / name / "pyvenv.cfg").exists():
+        in_example = re.fullmatch(r"examples/[^/]+/(.+)", path)  # a study folder's outputs
+        if (
+            name in SKIP
+            or path in SKIP_PATHS
+            or (in_example and in_example.group(1) in SKIP_PATHS)
+            or (Path(directory) / name / "pyvenv.cfg").exists()
+        ):
             skipped.add(name)
     return skipped
 

@@ -199,7 +199,7 @@ def read_sheet(
 
 @contextmanager
 def garbage_collector_paused():
-    """Pause Python's cyclic garbage collector while a sheet becomes millions of cell objects.
+    """Suspend Python's cyclic garbage collector while a sheet becomes millions of cell objects.
 
     The collector would otherwise scan the growing row lists again and again
     (at x1000, turning the diary sheet into rows takes 4.5 s with it, 0.8 s

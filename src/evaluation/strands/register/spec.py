@@ -1,31 +1,31 @@
 """The register strand's codebook: record sets, their columns, tables and facts.
 
-A study whose main evidence is a register of units that are not people (local
-authorities, services, teams, interviews) declares it in
+A study whose main evidence is a register of units that are not people (areas,
+services, teams, interviews) declares it in
 ``codebook/register.yaml``, beside its ``value_sets``, ``tables`` (each with
 its ``title`` and, for counts of organisations, ``disclosure: exempt`` and a
 ``disclosure_reason``, as every strand's tables), ``figures``, ``facts`` and
 ``report_numbers``::
 
       record_sets:
-        authorities:                     # a name the tables and facts use
-          unit: local authority          # what one row is (ledger, messages)
+        sites:                           # a name the tables and facts use
+          unit: site                     # what one row is (ledger, messages)
           source: mapping                # config register: files: <source>
-          sheet: Local authorities       # for a workbook; none for a CSV
+          sheet: Sites                   # for a workbook; none for a CSV
           format: table                  # table (default) or online_survey
-          key: la_code                   # unique, never blank
+          key: site_code                 # unique, never blank
           columns:
-            la_code: {header: LA code, type: id}
-            region: {header: Region, type: category, categories: region}
-            covers: {header: Local authorities, type: list, references: authorities}
+            site_code: {header: Site code, type: id}
+            area: {header: Area, type: category, categories: area}
+            covers: {header: Sites covered, type: list, references: sites}
             notes: {header: Notes, type: free_text, required: false}
           deduplicate: {by: organisation, keep_last_by: recorded}   # optional
           exclude_when: {status: [Survey Preview], finished: [False]} # optional
       recodes:
-        service_available:               # a derived category column
-          record_set: authorities
+        any_service:                     # a derived category column
+          record_set: sites
           from: status
-          map: {Local service: [Local service operating, ...], ...}
+          map: {Covered: [Service operating, ...], ...}
 
 Column types: ``id`` (text, never blank), ``free_text`` (read, never output),
 ``category`` (one label of the value set ``categories``), ``list`` (values
