@@ -391,6 +391,21 @@ def second_study_run(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def second_study_protected_run(tmp_path_factory):
+    """The second example study with ``min_cell: 5`` (its config rewritten, not merged)."""
+    import yaml
+    from workflow import copy_project, snakemake
+
+    engine = copy_project(tmp_path_factory.mktemp("second_study_protected"))
+    study = engine / "examples" / "recurrent-care-mapping"
+    config = yaml.safe_load((study / "config.yaml").read_text())
+    config["disclosure"] = {"min_cell": 5, "review_threshold": 5}
+    (study / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    snakemake(engine, "--directory", "examples/recurrent-care-mapping")
+    return study
+
+
+@pytest.fixture(scope="session")
 def new_study_run(tmp_path_factory):
     """A folder written by ``evaluation new-study``, run as the README says."""
     from workflow import copy_project, snakemake
@@ -407,6 +422,7 @@ def new_study_run(tmp_path_factory):
 #: Fixtures that build a project with Snakemake (once per session or module).
 WORKFLOW_FIXTURES = {
     "second_study_run",
+    "second_study_protected_run",
     "new_study_run",
     "reduced_study_run",
     "survey_variant_run",

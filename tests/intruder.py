@@ -84,12 +84,30 @@ def parse_float(text) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def declared_exempt(workdir: Path) -> set[str]:
+    """Outputs the study declares exempt (counts of organisations, say), from the published
+    disclosure log: an intruder reads the same log, with each exemption's stated reason."""
+    import json
+
+    path = Path(workdir) / "report" / "build" / "disclosure_log.json"
+    if not path.exists():
+        return set()
+    outputs = json.loads(path.read_text(encoding="utf-8")).get("outputs", [])
+    return {o["output"] for o in outputs if o.get("status") == "exempt" and o.get("reason")}
+
+
 def read_tables(workdir: Path) -> dict[str, pd.DataFrame]:
-    """Every published table of ``workdir``, as text (empty string = empty cell)."""
+    """Every published, non-exempt table of ``workdir``, as text (empty string = empty cell).
+
+    Tables the study declares exempt with a reason are left out, except ``joint_display``,
+    whose theme counts are still checked.
+    """
     folder = Path(workdir) / "report" / "tables"
+    exempt = declared_exempt(Path(workdir)) - EXEMPT_TABLES
     return {
         path.stem: pd.read_csv(path, dtype=str, keep_default_na=False)
         for path in sorted(folder.glob("*.csv"))
+        if path.stem not in exempt
     }
 
 
@@ -727,6 +745,25 @@ def relate_joint_display(model: Model, joint: pd.DataFrame, themes: CountTable) 
                 model.equal_sum(sizes, m_key, "joint_display: participants = group sizes")
 
 
+def relate_theme_lists(model: Model, count_tables: dict[str, CountTable]) -> None:
+    """A one-column table whose rows are all rows of the theme matrix (a list of sub-themes
+    with the participants raising each) counts each participant once: its n = the theme's
+    matrix row summed over the participant groups."""
+    themes = count_tables["theme_matrix"]
+    groups = [column for column in themes.columns if column != TOTAL]
+    matrix_rows = {row for (_item, row, _column) in themes.n}
+    for name, table in count_tables.items():
+        columns = [column for column in table.columns if column != TOTAL]
+        rows = {row for (_item, row, _column) in table.n}
+        if name == "theme_matrix" or len(columns) != 1 or not rows or not rows <= matrix_rows:
+            continue
+        for row in sorted(rows):
+            total = table.n.get(("", row, columns[0]))
+            parts = [themes.n.get(("", row, group)) for group in groups]
+            if total is not None and parts and all(part is not None for part in parts):
+                model.equal_sum(parts, total, f"{name}: a theme's row of the theme matrix")
+
+
 def build_model(
     workdir, *, extended: bool = False, single_response: dict[str, bool] | None = None
 ) -> Model:
@@ -768,6 +805,8 @@ def build_model(
         relate_wai_completion(model, count_tables["wai_completion"])
     if "sentence_length" in count_tables and "legal_status" in count_tables:
         relate_sentence_length(model, count_tables["sentence_length"], count_tables["legal_status"])
+    if "theme_matrix" in count_tables:
+        relate_theme_lists(model, count_tables)
     if extended and "joint_display" in frames and "theme_matrix" in count_tables:
         relate_joint_display(model, frames["joint_display"], count_tables["theme_matrix"])
     return model

@@ -193,3 +193,17 @@ def test_a_study_written_by_new_study_runs_to_a_report(new_study_run):
     total = table[(table["row"] == "Total") & (table["column"] == "Records")]
     assert list(total["n"]) == [6]
     assert "6 records" in (build / "report.md").read_text(encoding="utf-8")
+
+
+def test_with_min_cell_an_intruder_recovers_no_small_count(second_study_protected_run):
+    # the interviews are people: the theme matrix and Table 6 are protected; Table 6's
+    # counts are theme-matrix rows summed over the groups, a relation the pipeline and
+    # the intruder both use (without it, 16 matrix cells were recoverable)
+    from intruder import audit_project
+
+    assert audit_project(second_study_protected_run, 5) == {"small_visible": [], "recovered": []}
+    log = json.loads(
+        (second_study_protected_run / "report" / "build" / "disclosure_log.json").read_text()
+    )
+    status = {o["output"]: o["status"] for o in log["outputs"]}
+    assert status["core_components"] == "pass" and status["services_by_region"] == "exempt"

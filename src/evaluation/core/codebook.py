@@ -303,7 +303,11 @@ def all_table_specs() -> dict[str, dict]:
     theme_lists = (load_codebook().get("qualitative") or {}).get("theme_lists") or {}
     for table_id, declared in theme_lists.items():
         if isinstance(declared, dict) and table_id not in specs:
-            specs[table_id] = {"title": declared.get("title", table_id), "unit": "participant"}
+            specs[table_id] = {
+                "title": declared.get("title", table_id),
+                "unit": "participant",
+                "theme_list": True,  # each row = a theme matrix row summed over groups
+            }
     return specs
 
 

@@ -86,18 +86,29 @@ def build_release(
         link_key_facts(release, key_facts, fact_specs)
     link_tables(release, tables, table_specs, project_start)
     link_report_numbers(release, cell_links)  # the tables' cells are registered now
-    _register_qualitative(release, tables)
+    _register_qualitative(release, tables, table_specs)
     return release, context_keys
 
 
-def _register_qualitative(release: Release, tables: dict[str, pd.DataFrame]) -> None:
-    """Joint display theme totals = theme matrix row sums; quotes bound the matrix from below."""
+def _register_qualitative(
+    release: Release, tables: dict[str, pd.DataFrame], table_specs: dict | None = None
+) -> None:
+    """Joint display theme totals and theme-list counts = theme matrix row sums;
+    quotes bound the matrix from below."""
     matrix = tables.get("theme_matrix")
     if matrix is None:
         return
     by_theme: dict[str, list[CellKey]] = {}
     for row, column in matrix[["row", "column"]].astype(str).itertuples(index=False):
         by_theme.setdefault(row, []).append(cell_key("theme_matrix", row, column))
+    for output, spec in (table_specs or {}).items():
+        listed = tables.get(output)
+        if not spec.get("theme_list") or listed is None or output in release.exempt:
+            continue
+        for row, column in listed[["row", "column"]].astype(str).itertuples(index=False):
+            key = cell_key(output, row, column)
+            if row in by_theme and key in release.values:
+                release.sum_to(by_theme[row], key, f"theme list {output}: {row}")
     joint = tables.get("joint_display")
     if joint is not None and "themes" in joint.columns:
         for text in joint["themes"].dropna().astype(str):
