@@ -197,7 +197,9 @@ def test_survey_exclusions_and_the_duplicate_are_counted_in_the_ledger(study):
     assert reasons["Status is Survey Preview"] == 1
     assert reasons["Finished is False"] == 1
     assert reasons["another response for the same organisation (the latest kept)"] == 1
-    assert ledger_balance(ledger[ledger["step"] == "read"])["balanced"].all()
+    assert ledger_balance(ledger)["balanced"].all()  # the read step and the cut-off alike
+    cutoff = ledger[ledger["step"] == "cutoff"]
+    assert set(cutoff["outcome"]) == {"read", "used", "excluded"}
 
 
 def test_at_an_earlier_cutoff_the_earlier_answer_of_an_organisation_counts(study):
@@ -335,3 +337,28 @@ def test_steps_write_parquet_tables_facts_audit_and_a_figure_with_the_cutoff(stu
     )
     assert (folder / "f.png").stat().st_size > 1000
     assert "SYNTHETIC" in (folder / "f.svg").read_text().upper()
+
+
+def test_every_problem_is_reported_at_once_a_bad_value_and_a_bad_reference(study):
+    folder, files = study
+    write_workbook(
+        folder / "mapping.xlsx",
+        [*AUTHORITIES, ["A9", "Nrth", "Service", None]],
+        [*SERVICES, ["S4", "P3", "Operating", "A7", 2]],
+    )
+    result = read_register(files, register_spec())
+    messages = " | ".join(f.message for f in result.findings.errors)
+    assert "'Nrth' is not a valid Area" in messages and "'A7' is not a" in messages
+    reference = next(f for f in result.findings.errors if "'A7'" in f.message)
+    assert reference.expected == "a Code of Authorities"  # the sheet's header, not the key name
+
+
+def test_a_category_without_its_value_set_is_refused_naming_the_codebook(study):
+    folder, _ = study
+    text = (folder / "codebook" / "register.yaml").read_text(encoding="utf-8")
+    (folder / "codebook" / "register.yaml").write_text(
+        text.replace("  yes_no:\n", "  yes_or_no:\n"), encoding="utf-8"
+    )
+    codebook.use_codebook(folder / "codebook")  # parsed again from the edited folder
+    with pytest.raises(RegisterSpecError, match="a yes_no column needs the value set 'yes_no'"):
+        register_spec()

@@ -132,6 +132,11 @@ def test_the_duplicate_response_and_the_excluded_responses_are_in_the_ledger(sec
     assert reasons["another response for the same organisation (the latest kept)"] == 1
     assert reasons["Status is Survey Preview"] == 1
     assert reasons["Finished is False"] == 1
+    from evaluation.core.findings import ledger_balance
+
+    assert ledger_balance(ledger)["balanced"].all()  # every step: read = used + excluded
+    markdown = (second_study_run / "report" / "build" / "report.md").read_text(encoding="utf-8")
+    assert "All sources balance." in markdown
 
 
 def test_no_free_text_of_the_register_reaches_an_output(second_study_run):

@@ -29,13 +29,24 @@ def register_at_cutoff(read: StageResult, cutoff: dt.date, spec: RegisterSpec) -
     result = StageResult(frames={}, findings=read.findings, ledger=read.ledger)
     for name, frame in read.frames.items():
         record_set = spec.record_sets[name]
+        if record_set.dated_by or record_set.deduplicate:
+            _account(result.ledger, frame, record_set, "read", len(frame))
         if record_set.dated_by:
             frame = _on_or_before(frame, record_set, cutoff, result.ledger)
         if record_set.deduplicate:
             result.frames[name + BEFORE_DEDUPLICATION] = frame
             frame = _deduplicate(frame, record_set, result.ledger)
+        if record_set.dated_by or record_set.deduplicate:
+            _account(result.ledger, frame, record_set, "used", len(frame))
         result.frames[name] = frame
     return result
+
+
+def _account(ledger: Ledger, frame, record_set: RecordSet, outcome: str, count: int) -> None:
+    """The cut-off step's rows in (read) and kept (used), so that read = used + excluded."""
+    file = frame["source_file"].iloc[0] if len(frame) else ""
+    record = ledger.read if outcome == "read" else ledger.used
+    record("register", file, record_set.sheet, record_set.unit, count, step="cutoff")
 
 
 def _exclude(ledger: Ledger, frame, record_set: RecordSet, reason: str, count: int) -> None:

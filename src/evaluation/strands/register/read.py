@@ -65,8 +65,8 @@ def read_register(files: dict[str, str], spec: RegisterSpec) -> StageResult:
         rows = _raw_rows(path, record_set, log, ledger, workbooks)
         if rows is not None:
             frames[record_set.name] = _typed(rows, path, record_set, log, ledger)
+    _check_references(frames, spec, files, log)  # with the type errors: every problem at once
     if not log.errors:
-        _check_references(frames, spec, files, log)
         for recode in spec.recodes.values():
             frame = frames[recode.record_set]
             frame[recode.name] = frame[recode.source_column].map(recode.mapping)
@@ -303,6 +303,9 @@ def _check_references(frames, spec: RegisterSpec, files, log) -> None:
                             row=row,
                             column=column.header,
                             value=item,
-                            expected=f"a {target.key} of {target.sheet or target.name}",
+                            expected=(
+                                f"a {target.columns[target.key].header} of "
+                                f"{target.sheet or target.name}"
+                            ),
                             check="register_reference",
                         )

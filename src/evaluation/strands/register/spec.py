@@ -125,6 +125,21 @@ def register_spec(codebook: dict | None = None) -> RegisterSpec:
                     f"record set {record_set.name!r}, column {column.name!r}: references "
                     f"{column.references!r}, which is not a record set"
                 )
+    known_sets = {
+        name
+        for part in codebook.values()
+        if isinstance(part, dict)
+        for name in (part.get("value_sets") or {})
+    }
+    for record_set in record_sets.values():
+        for column in record_set.columns.values():
+            if column.categories and column.categories not in known_sets:
+                what = "a yes_no column" if column.type == "yes_no" else "its categories"
+                raise RegisterSpecError(
+                    f"codebook/register.yaml: record set {record_set.name!r}, column "
+                    f"{column.name!r}: {what} needs the value set {column.categories!r}, which "
+                    "the codebook does not define; add it under value_sets"
+                )
     recodes = {
         name: _recode(name, body, record_sets)
         for name, body in (section.get("recodes") or {}).items()
