@@ -22,7 +22,11 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "evaluation"
 #: Modules that make findings but are not a raw source's reader (checked in validate only).
 #: Modules that make checks but belong to no source of the first study's codebook:
 #: the register strand serves studies with a register (their validation.yaml lists it).
-NOT_SOURCES = {"evaluation.validate", "evaluation.strands.register.read"}
+NOT_SOURCES = {
+    "evaluation.validate",
+    "evaluation.strands.register.read",
+    "evaluation.strands.register.consistency",
+}
 
 
 def _used_names(path: Path) -> set[str]:

@@ -66,9 +66,17 @@ record_sets:
     columns:
       status: {header: Status, type: free_text}
       finished: {header: Finished, type: free_text}
-      recorded: {header: RecordedDate, type: date}
+      recorded: {header: RecordedDate, type: datetime}
       organisation: {header: organisation, type: id}
       named: {header: own_name, type: yes_no}
+consistency:
+  - every: services.covers
+    where: {state: [Operating]}
+    is: {status: [Service]}
+  - every: authorities
+    where: {status: [Service]}
+    listed_in: services.covers
+
 recodes:
   any_service:
     record_set: authorities
@@ -362,3 +370,91 @@ def test_a_category_without_its_value_set_is_refused_naming_the_codebook(study):
     codebook.use_codebook(folder / "codebook")  # parsed again from the edited folder
     with pytest.raises(RegisterSpecError, match="a yes_no column needs the value set 'yes_no'"):
         register_spec()
+
+
+@pytest.mark.parametrize(
+    ("authorities", "services", "message"),
+    [
+        # A4 has no service, yet an operating service covers it
+        (AUTHORITIES, [*SERVICES, ["S4", "P3", "Operating", "A4", 2]], "'A4' does not have"),
+        # A3 says Service, but no service covers it
+        (
+            [row if row[0] != "A3" else ["A3", "South", "Service", None] for row in AUTHORITIES],
+            SERVICES,
+            "authority 'A3' is not listed under 'Authorities'",
+        ),
+    ],
+)
+def test_declared_consistency_rules_stop_records_that_contradict_another_sheet(
+    study, authorities, services, message
+):
+    folder, files = study
+    write_workbook(folder / "mapping.xlsx", authorities, services)
+    result = read_register(files, register_spec())
+    errors = result.findings.errors
+    assert any(message in f.message for f in errors), [f.message for f in errors]
+    assert all(f.check == "register_consistency" and f.row for f in errors)
+
+
+def test_a_consistency_rule_naming_no_list_column_is_a_codebook_error():
+    body = {
+        "record_sets": {
+            "a": {"source": "s", "key": "k", "columns": {"k": {"type": "id"}}},
+        },
+        "consistency": [{"every": "a", "listed_in": "a.k2"}],
+    }
+    with pytest.raises(RegisterSpecError, match="consistency rule 1: listed_in 'a.k2'"):
+        register_spec({"register": body})
+
+
+def test_same_day_answers_of_one_organisation_are_ordered_by_their_time(study):
+    folder, files = study
+    text = SURVEY_CSV.replace("2020-09-05 10:05:00,R_4", "2020-09-02 09:00:00,R_4")
+    (folder / "survey.csv").write_text(text, encoding="utf-8")
+    responses = at_cutoff(files)["responses"]
+    kept = responses.set_index("organisation")["named"].to_dict()
+    assert kept["A1"] == "Yes"  # R_1 at 10:05 is later than R_4 at 09:00 that day
+
+
+def test_a_record_set_cut_with_another_follows_its_cutoff(tmp_path):
+    import datetime as dt
+
+    from evaluation.strands.register.cutoff import register_at_cutoff
+
+    folder = tmp_path / "codebook"
+    folder.mkdir()
+    (folder / "register.yaml").write_text(
+        textwrap.dedent(
+            """
+            record_sets:
+              interviews:
+                source: interviews
+                key: iid
+                dated_by: day
+                columns:
+                  iid: {header: iid, type: id}
+                  day: {header: day, type: date}
+              profiles:
+                source: profiles
+                key: iid
+                cut_with: interviews
+                columns:
+                  iid: {header: iid, type: id, references: interviews}
+            """
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "i.csv").write_text("iid,day\nI1,2021-01-05\nI2,2021-04-02\n")
+    (tmp_path / "p.csv").write_text("iid\nI1\nI2\n")
+    codebook.use_codebook(folder)
+    try:
+        spec = register_spec()
+        read = read_register(
+            {"interviews": str(tmp_path / "i.csv"), "profiles": str(tmp_path / "p.csv")}, spec
+        )
+        result = register_at_cutoff(read, dt.date(2021, 3, 31), spec)
+    finally:
+        codebook.use_codebook(None)
+    assert list(result["profiles"]["iid"]) == ["I1"]
+    ledger = result.ledger.to_frame()
+    assert "its interviews is not in the run at the cut-off" in set(ledger["reason"])

@@ -474,9 +474,13 @@ def _run_strand(
             grouping=cfg.get("grouping"),
         )
     if strand == "register":
+        from evaluation.strands.register.spec import RegisterSpecError
         from evaluation.strands.register.validation import validate_register
 
-        return validate_register({t.name: t.path for t in targets}, cutoff)
+        try:
+            return validate_register({t.name: t.path for t in targets}, cutoff)
+        except RegisterSpecError as exc:  # the study's codebook, not a file, needs fixing
+            raise ConfigError(str(exc)) from None
     if strand == "surveys":
         from evaluation.strands.surveys.validation import validate_surveys
 

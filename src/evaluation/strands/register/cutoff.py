@@ -39,7 +39,23 @@ def register_at_cutoff(read: StageResult, cutoff: dt.date, spec: RegisterSpec) -
         if record_set.dated_by or record_set.deduplicate:
             _account(result.ledger, frame, record_set, "used", len(frame))
         result.frames[name] = frame
+    for record_set in spec.record_sets.values():  # after the sets they follow are cut
+        if record_set.cut_with and record_set.name in result.frames:
+            result.frames[record_set.name] = _cut_with(result, record_set, spec)
     return result
+
+
+def _cut_with(result: StageResult, record_set: RecordSet, spec: RegisterSpec) -> pd.DataFrame:
+    """The records whose key is a key of ``cut_with`` at the cut-off; the others counted out."""
+    frame = result.frames[record_set.name]
+    other = spec.record_sets[record_set.cut_with]
+    kept = set(result.frames[other.name][other.key])
+    inside = frame[record_set.key].isin(kept)
+    _account(result.ledger, frame, record_set, "read", len(frame))
+    reason = f"its {other.unit} is not in the run at the cut-off"
+    _exclude(result.ledger, frame, record_set, reason, int((~inside).sum()))
+    _account(result.ledger, frame, record_set, "used", int(inside.sum()))
+    return frame.loc[inside].reset_index(drop=True)
 
 
 def _account(ledger: Ledger, frame, record_set: RecordSet, outcome: str, count: int) -> None:
@@ -57,9 +73,17 @@ def _exclude(ledger: Ledger, frame, record_set: RecordSet, reason: str, count: i
         )
 
 
+def _day(value) -> dt.date | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
 def _on_or_before(frame, record_set: RecordSet, cutoff: dt.date, ledger) -> pd.DataFrame:
     column = record_set.dated_by
-    later = frame[column].map(lambda date: date is not None and date > cutoff).astype(bool)
+    later = frame[column].map(lambda value: (_day(value) or cutoff) > cutoff).astype(bool)
     header = record_set.columns[column].header
     reason = f"{header} after the cut-off {cutoff.isoformat()}"
     _exclude(ledger, frame, record_set, reason, int(later.sum()))

@@ -12,6 +12,7 @@ CSV line).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from evaluation.strands.register.spec import Column, RecordSet, RegisterSpec
 
 #: The checks this module names in its findings (``check=``).
 CHECKS: dict[str, str] = {
+    "ignored_column": "columns outside the codebook are ignored",
     "register_type": "every value has its column's declared type (category, integer, date, id)",
     "register_key": "a record set's key is never blank and never repeated",
     "register_reference": "a list of keys names only records of the referenced record set",
@@ -66,6 +68,10 @@ def read_register(files: dict[str, str], spec: RegisterSpec) -> StageResult:
         if rows is not None:
             frames[record_set.name] = _typed(rows, path, record_set, log, ledger)
     _check_references(frames, spec, files, log)  # with the type errors: every problem at once
+    if not log.errors:
+        from evaluation.strands.register.consistency import check_consistency
+
+        check_consistency(frames, spec, files, log)
     if not log.errors:
         for recode in spec.recodes.values():
             frame = frames[recode.record_set]
@@ -144,6 +150,14 @@ def _csv_rows(path, record_set, headers, log, ledger) -> pd.DataFrame | None:
         header = wanted.get(normalise_header(raw_name))
         if header is not None:
             position[header] = index
+        elif raw_name.strip() and record_set.format != "online_survey":  # platform columns
+            log.warning(
+                path,
+                "column not in the codebook is ignored",
+                row=1,
+                column=raw_name.strip(),
+                check="ignored_column",
+            )
     missing = [header for header in headers if header not in position]
     if missing:
         for header in missing:
@@ -247,7 +261,24 @@ def _parse(value, column: Column):
     if column.type == "date":
         date, problem = parse_date_time(value)
         return _Invalid(text, problem) if problem else date
+    if column.type == "datetime":
+        return _date_and_time(value, text)
     raise AssertionError(column.type)
+
+
+def _date_and_time(value, text: str):
+    """A date with its time of day (midnight when the cell has none)."""
+    if isinstance(value, dt.datetime):
+        return value
+    for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"):
+        try:
+            return dt.datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+    date, problem = parse_date_time(value)
+    if problem:
+        return _Invalid(text, "a date, with or without a time of day")
+    return dt.datetime.combine(date, dt.time())
 
 
 def _category(text: str, categories: str):

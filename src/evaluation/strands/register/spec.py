@@ -31,8 +31,13 @@ Column types: ``id`` (text, never blank), ``free_text`` (read, never output),
 ``category`` (one label of the value set ``categories``), ``list`` (values
 separated by ``;`` or ``,``; each a key of the record set ``references``, or a
 label of ``categories``), ``integer`` (whole number within ``min``/``max``),
-``date`` (day-first text, ISO or an Excel date), ``yes_no`` (category of the
-value set ``yes_no``). Tables and facts are declared in ``tables.py`` and
+``date`` (day-first text, ISO or an Excel date), ``datetime`` (the same with a
+time of day, kept to order records: an export's recorded time), ``yes_no``
+(category of the value set ``yes_no``).
+
+A record set may be cut with another (``cut_with: interviews``): its records
+whose key is not a key of that record set at the cut-off are left out. The
+``consistency`` rules check records across record sets (``consistency.py``). Tables and facts are declared in ``tables.py`` and
 ``context.py``'s terms (``TableSpec``, ``FactSpec``).
 """
 
@@ -42,7 +47,7 @@ from dataclasses import dataclass, field
 
 from evaluation.core.codebook import load_codebook
 
-COLUMN_TYPES = ("id", "free_text", "category", "list", "integer", "date", "yes_no")
+COLUMN_TYPES = ("id", "free_text", "category", "list", "integer", "date", "datetime", "yes_no")
 FORMATS = ("table", "online_survey")
 
 
@@ -78,6 +83,7 @@ class RecordSet:
     deduplicate: dict | None = None
     exclude_when: dict = field(default_factory=dict)
     dated_by: str | None = None
+    cut_with: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,7 @@ class RegisterSpec:
     tables: dict[str, dict]
     facts: dict[str, dict]
     figures: dict[str, dict] = field(default_factory=dict)
+    consistency: list[dict] = field(default_factory=list)
 
     @property
     def dated_by(self) -> dict[str, str]:
@@ -151,13 +158,44 @@ def register_spec(codebook: dict | None = None) -> RegisterSpec:
             raise RegisterSpecError(
                 f"figure {figure_id!r}: table {figure.get('table')!r} is not a register table"
             )
+    for record_set in record_sets.values():
+        if record_set.cut_with and record_set.cut_with not in record_sets:
+            raise RegisterSpecError(
+                f"record set {record_set.name!r}: cut_with {record_set.cut_with!r} is not a "
+                "record set"
+            )
+    consistency = list(section.get("consistency") or [])
+    for number, rule in enumerate(consistency, start=1):
+        _check_rule(number, rule, record_sets)
     return RegisterSpec(
         record_sets=record_sets,
         recodes=recodes,
         tables=tables,
         facts=dict(section.get("facts") or {}),
         figures=figures,
+        consistency=consistency,
     )
+
+
+def _check_rule(number: int, rule: dict, record_sets: dict[str, RecordSet]) -> None:
+    """A consistency rule names record sets and list columns that exist."""
+    where = f"codebook/register.yaml: consistency rule {number}"
+    every = str(rule.get("every"))
+    if every in record_sets:  # its records, each listed in another set's list column
+        name, _, column = str(rule.get("listed_in")).partition(".")
+        if name not in record_sets or column not in record_sets[name].columns:
+            raise RegisterSpecError(
+                f"{where}: listed_in {rule.get('listed_in')!r} should be "
+                "'<record set>.<list column>'"
+            )
+        return
+    name, _, column = every.partition(".")  # the keys a list column holds, each matching `is`
+    found = record_sets.get(name)
+    if found is None or column not in found.columns or not found.columns[column].references:
+        raise RegisterSpecError(
+            f"{where}: every {rule.get('every')!r} should be a record set, or "
+            "'<record set>.<list column>' whose column references another record set"
+        )
 
 
 def _record_set(name: str, body: dict) -> RecordSet:
@@ -203,10 +241,14 @@ def _record_set(name: str, body: dict) -> RecordSet:
                     f"{where}: deduplicate {part} {deduplicate.get(part)!r} is not a column"
                 )
     dated_by = body.get("dated_by")
-    if dated_by is not None and columns.get(dated_by, Column("", "", "id")).type != "date":
+    if dated_by is not None and columns.get(dated_by, Column("", "", "id")).type not in {
+        "date",
+        "datetime",
+    }:
         raise RegisterSpecError(f"{where}: dated_by {dated_by!r} is not a date column")
     return RecordSet(
         dated_by=dated_by,
+        cut_with=body.get("cut_with"),
         name=name,
         unit=str(body.get("unit", name)),
         source=str(body["source"]),
