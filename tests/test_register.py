@@ -189,7 +189,10 @@ def at_cutoff(files, day="2020-12-31"):
     from evaluation.strands.register.cutoff import register_at_cutoff
 
     spec = register_spec()
-    return register_at_cutoff(read_register(files, spec), dt.date.fromisoformat(day), spec)
+    read = read_register(files, spec)
+    result = register_at_cutoff(read, dt.date.fromisoformat(day), spec)
+    result.ledger.rows[:0] = read.ledger.rows  # the read's rows, then the cut-off's
+    return result
 
 
 def test_survey_exclusions_and_the_duplicate_are_counted_in_the_ledger(study):

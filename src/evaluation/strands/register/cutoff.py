@@ -15,7 +15,7 @@ import datetime as dt
 
 import pandas as pd
 
-from evaluation.core.findings import Ledger
+from evaluation.core.findings import FindingLog, Ledger
 from evaluation.core.stage import StageResult
 from evaluation.strands.register.spec import RecordSet, RegisterSpec
 
@@ -25,8 +25,12 @@ BEFORE_DEDUPLICATION = ":all"
 
 
 def register_at_cutoff(read: StageResult, cutoff: dt.date, spec: RegisterSpec) -> StageResult:
-    """The records of ``read`` on or before ``cutoff``, deduplicated; the rest counted out."""
-    result = StageResult(frames={}, findings=read.findings, ledger=read.ledger)
+    """The records of ``read`` on or before ``cutoff``, deduplicated; the rest counted out.
+
+    The result has the cut-off's own findings and ledger (step ``cutoff``);
+    the read's stay with the read.
+    """
+    result = StageResult(frames={}, findings=FindingLog("register"), ledger=Ledger())
     for name, frame in read.frames.items():
         record_set = spec.record_sets[name]
         if record_set.dated_by or record_set.deduplicate:
