@@ -35,10 +35,10 @@ rule register_read:
 
 rule register_tables:
     input:
+        **REGISTER_PARQUET,
         # raw files too: after a failed read, Snakemake keeps this job's old outputs
         # unless the raw file is also an input here
         raw=list(REGISTER_FILES.values()),
-        **REGISTER_PARQUET,
         findings="data/processed/register/read_findings.csv",
         ledger="data/processed/register/read_ledger.csv",
     output:
