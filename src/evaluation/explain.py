@@ -1,0 +1,365 @@
+"""``evaluation explain``: the records behind one cell of a published table or one key fact.
+
+For reviewers with access to the raw data. It reads the run's processed data
+(``data/processed/``), never the raw files again, and publishes nothing: its
+output names case ids, files and rows, so it is printed (or written with
+``--csv`` where the reviewer chooses), never into ``report/`` or ``figures/``.
+
+Each explanation lists the records the cell counts (the numerator), each with
+its id and where it came from (file, sheet, Excel row or CSV line), the
+derivation applied (the variable or band, the base, the cut-off), and the
+numerator and denominator. Covered: the case tracker's single-variable tables
+(one row per mother or child, with their bases), its multi-response needs
+tables, its key facts, the register's declared tables, and the theme matrix.
+Another table is refused with a message naming what is covered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from evaluation.core import codebook
+
+TOTAL = "Total"
+NOTICE = (
+    "For people with access to the raw data: the records below identify cases. "
+    "Do not publish this output."
+)
+
+
+class CannotExplain(ValueError):
+    """The cell or fact is not one the run published, or not one explain covers."""
+
+
+@dataclass
+class Explanation:
+    """The records one cell counts, with how the cell was derived."""
+
+    what: str
+    derivation: list[str]
+    records: pd.DataFrame  # id, file, sheet, row, value
+    numerator: int
+    denominator: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        lines = [NOTICE, "", self.what, ""]
+        lines += [f"  {step}" for step in self.derivation]
+        base = f" of {self.denominator}" if self.denominator is not None else ""
+        lines += ["", f"Numerator: {self.numerator}{base} (records listed: {len(self.records)})"]
+        lines += [f"  {note}" for note in self.notes]
+        lines.append("")
+        for record in self.records.itertuples(index=False):
+            sheet = f", sheet {record.sheet}" if record.sheet else ""
+            lines.append(f"  {record.id}: {record.file}{sheet}, row {record.row}: {record.value}")
+        return "\n".join(lines) + "\n"
+
+
+def _processed(study: Path, name: str) -> pd.DataFrame:
+    path = study / "data" / "processed" / name
+    if not path.exists():
+        raise CannotExplain(f"{path} does not exist: run snakemake in {study} first")
+    return pd.read_parquet(path)
+
+
+def _published(study: Path, table_id: str) -> pd.DataFrame:
+    path = study / "report" / "tables" / f"{table_id}.csv"
+    if not path.exists():
+        raise CannotExplain(f"no published table {table_id!r} in {study / 'report' / 'tables'}")
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _published_cell(study: Path, table_id: str, row: str, column: str, item: str = "") -> dict:
+    table = _published(study, table_id)
+    match = (table["row"] == row) & (table["column"] == column)
+    if item and "item" in table.columns:
+        match &= table["item"] == item
+    found = table[match]
+    if found.empty:
+        rows = ", ".join(dict.fromkeys(table["row"]))
+        columns = ", ".join(dict.fromkeys(table["column"]))
+        raise CannotExplain(
+            f"{table_id} has no cell row {row!r}, column {column!r}; rows: {rows}; "
+            f"columns: {columns}"
+        )
+    return found.iloc[0].to_dict()
+
+
+def explain_cell(
+    study: str | Path, table_id: str, row: str, column: str, item: str = ""
+) -> Explanation:
+    """The records behind one published cell of ``table_id``."""
+    study = Path(study)
+    published = _published_cell(study, table_id, row, column, item)
+    specs = codebook.all_table_specs()
+    spec = specs.get(table_id, {})
+    parts = codebook.load_codebook()
+    if "register" in parts and table_id in (parts["register"].get("tables") or {}):
+        explanation = _register_cell(study, table_id, row, column)
+    elif table_id == "theme_matrix":
+        explanation = _theme_cell(study, row, column)
+    elif spec.get("theme_list"):
+        explanation = _theme_cell(study, row, None)
+    elif spec.get("unit") == "need":
+        explanation = _needs_cell(study, spec, row, column)
+    elif spec.get("variable"):
+        explanation = _case_tracker_cell(study, spec, row, column)
+    else:
+        raise CannotExplain(
+            f"explain does not cover {table_id!r} yet; it covers the case tracker's tables, "
+            "its key facts, the register's tables, theme_matrix and theme lists"
+        )
+    shown = published.get("n", "")
+    if shown == "":
+        explanation.notes.append("the published cell is suppressed; the records are listed here")
+    elif int(float(shown)) != explanation.numerator:
+        raise CannotExplain(
+            f"{table_id} row {row!r} column {column!r}: the published n is {shown} but the "
+            f"processed data give {explanation.numerator}; the outputs are older than the data "
+            "(run snakemake again)"
+        )
+    return explanation
+
+
+def _records(frame: pd.DataFrame, *, id_column: str, file, sheet: str, value_column: str):
+    return pd.DataFrame(
+        {
+            "id": frame[id_column].astype(str).to_list(),
+            "file": list(file) if not isinstance(file, str) else file,
+            "sheet": sheet,
+            "row": frame["source_row"].astype(int).to_list(),
+            "value": frame[value_column].astype(str).to_list(),
+        }
+    )
+
+
+def _case_tracker_cell(study: Path, spec: dict, row: str, column: str) -> Explanation:
+    unit = spec.get("unit", "mother")
+    mothers = _processed(study, "mothers.parquet").rename(columns={"excel_row": "source_row"})
+    if unit == "child":
+        children = _processed(study, "children.parquet").rename(columns={"excel_row": "source_row"})
+        files = mothers.set_index("case_id")["source_file"]
+        frame = children.assign(source_file=children["case_id"].map(files))
+        frame["id"] = frame["case_id"].astype(str) + "/" + frame["child_ref"].astype(str)
+        sheet = "Children"
+    else:
+        frame = mothers.assign(id=mothers["case_id"])
+        sheet = "Baseline"
+    variable = spec["variable"]
+    derivation = [f"variable: {variable} of each {unit} included at the cut-off"]
+    if spec.get("base"):
+        frame = frame.query(spec["base"], engine="python")
+        derivation.append(f"base: {spec.get('base_description', spec['base'])}")
+    if column != TOTAL:
+        frame = frame[frame["prison"] == column]
+        derivation.append(f"column: {unit}s of {column}")
+    base = len(frame)
+    label = codebook.missing_label()
+    values = frame[variable].astype(object).where(frame[variable].notna(), label).astype(str)
+    chosen = frame[values == row].assign(shown=values[values == row])
+    derivation.append(f"row: {variable} is {row!r}")
+    records = _records(
+        chosen, id_column="id", file=chosen["source_file"], sheet=sheet, value_column="shown"
+    )
+    return Explanation(
+        what=f"{spec.get('title', variable)}: row {row!r}, column {column!r}",
+        derivation=derivation,
+        records=records.sort_values(["file", "row"], kind="stable").reset_index(drop=True),
+        numerator=len(chosen),
+        denominator=base,
+    )
+
+
+def _needs_cell(study: Path, spec: dict, row: str, column: str) -> Explanation:
+    mothers = _processed(study, "mothers.parquet")
+    needs = _processed(study, "needs.parquet").rename(columns={"excel_row": "source_row"})
+    files = mothers.set_index("case_id")["source_file"]
+    needs = needs[needs["case_id"].isin(set(mothers["case_id"]))]
+    needs = needs[needs["source"] == spec["need_source"]]
+    base_mothers = mothers if column == TOTAL else mothers[mothers["prison"] == column]
+    if column != TOTAL:
+        needs = needs[needs["prison"] == column]
+    chosen = needs[needs["need"] == row].drop_duplicates("case_id")
+    chosen = chosen.assign(source_file=chosen["case_id"].map(files))
+    records = _records(
+        chosen,
+        id_column="case_id",
+        file=chosen["source_file"],
+        sheet="Triage coding",
+        value_column="need",
+    )
+    return Explanation(
+        what=f"{spec.get('title')}: row {row!r}, column {column!r}",
+        derivation=[
+            f"needs identified by: {spec['need_source']} (multi-response: one row per need)",
+            f"base: every mother of the column at the cut-off ({len(base_mothers)})",
+            f"row: the need {row!r}",
+        ],
+        records=records.sort_values(["file", "row"], kind="stable").reset_index(drop=True),
+        numerator=len(chosen),
+        denominator=len(base_mothers),
+    )
+
+
+def _register_cell(study: Path, table_id: str, row: str, column: str) -> Explanation:
+    import datetime as dt
+
+    from evaluation.core.findings import FindingLog, Ledger
+    from evaluation.core.stage import StageResult
+    from evaluation.strands.register.cutoff import register_at_cutoff
+    from evaluation.strands.register.spec import register_spec
+    from evaluation.strands.register.tables import _records as records_of
+    from evaluation.strands.register.tables import selected
+
+    spec = register_spec()
+    table = spec.tables[table_id]
+    frames = {name: _processed(study, f"register/{name}.parquet") for name in spec.record_sets}
+    cutoff = dt.date.fromisoformat(_cutoff(study))
+    at_cut = register_at_cutoff(
+        StageResult(frames=frames, findings=FindingLog("register"), ledger=Ledger()), cutoff, spec
+    ).frames
+    derivation = [f"the register at the cut-off {cutoff.isoformat()}"]
+    if table["kind"] == "count_list":
+        entry = next((e for e in table["rows"] if e["label"] == row), None)
+        if entry is None:
+            raise CannotExplain(f"{table_id} has no row {row!r}")
+        name = entry["record_set"]
+        chosen = selected(records_of(at_cut, entry), entry.get("where"))
+        derivation.append(f"records of {name} where {entry.get('where') or 'any'}")
+    else:
+        name = table["record_set"]
+        chosen = selected(at_cut[name], table.get("where"))
+        row_column = table["rows"]
+        if row != table.get("total_row"):
+            chosen = chosen[chosen[row_column].map(lambda v: row in _as_list(v))]
+            derivation.append(f"{row_column} is {row!r}")
+        if table["kind"] == "crosstab" and column != table.get("margin"):
+            chosen = chosen[chosen[table["columns"]] == column]
+            derivation.append(f"{table['columns']} is {column!r}")
+    record_set = spec.record_sets[name]
+    key = record_set.key or "source_row"
+    rows_column = table.get("rows") if isinstance(table.get("rows"), str) else None
+    shown = chosen[rows_column] if rows_column in chosen.columns else chosen[key]
+    records = pd.DataFrame(
+        {
+            "id": chosen[key].astype(str).to_list(),
+            "file": chosen["source_file"].astype(str).to_list(),
+            "sheet": record_set.sheet or "",
+            "row": chosen["source_row"].astype(int).to_list(),
+            "value": shown.map(lambda v: "; ".join(map(str, _as_list(v)))).to_list(),
+        }
+    )
+    return Explanation(
+        what=f"{table.get('title', table_id)}: row {row!r}, column {column!r}",
+        derivation=derivation,
+        records=records,
+        numerator=len(chosen),
+    )
+
+
+def _cutoff(study: Path) -> str:
+    """The run's cut-off date, as its manifest records it."""
+    import json
+
+    manifest = study / "report" / "build" / "manifest.json"
+    if not manifest.exists():
+        raise CannotExplain(f"{manifest} does not exist: run snakemake in {study} first")
+    return str(json.loads(manifest.read_text(encoding="utf-8"))["cutoff_date"])
+
+
+def _as_list(value) -> list:
+    import numpy as np
+
+    if isinstance(value, list | tuple | np.ndarray):
+        return list(value)
+    return [value]
+
+
+def _theme_cell(study: Path, row: str, column: str | None) -> Explanation:
+    """A theme's participants in one group (``column``), or in every group (a theme list)."""
+    import datetime as dt
+    import json
+
+    segments = _processed(study, "qualitative/segments.parquet")
+    participants = _processed(study, "qualitative/participants.parquet")
+    themes = _processed(study, "qualitative/themes.parquet")
+    theme = themes.loc[themes["label"] == row, "theme"]
+    if theme.empty:
+        raise CannotExplain(f"theme_matrix has no theme {row!r}")
+    context = study / "report" / "build" / "context" / "qualitative.json"
+    primary = json.loads(context.read_text(encoding="utf-8"))["primary_coder"]
+    cutoff = dt.date.fromisoformat(_cutoff(study))
+    dates = pd.to_datetime(participants["interview_date"]).dt.date
+    at_cut = participants[dates <= cutoff]
+    groups = at_cut.set_index("participant_id")["group"]
+    chosen = segments[(segments["theme"] == theme.iloc[0]) & (segments["coder"] == primary)]
+    in_run = chosen["participant_id"].map(groups)
+    chosen = chosen[in_run.notna() if column is None else in_run == column]
+    first = chosen.drop_duplicates("participant_id")
+    records = pd.DataFrame(
+        {
+            "id": first["participant_id"].astype(str).to_list(),
+            "file": first["file"].astype(str).to_list(),
+            "sheet": "",
+            "row": first["line"].astype(int).to_list(),
+            "value": ("segment " + first["segment_id"].astype(str)).to_list(),
+        }
+    )
+    who = "every group" if column is None else f"group {column!r}"
+    return Explanation(
+        what=f"Participants raising theme {row!r}, {who}",
+        derivation=[
+            f"participants of {who} interviewed by the cut-off {cutoff.isoformat()}",
+            f"with a segment the primary coder ({primary}) gave theme {theme.iloc[0]!r}",
+            "one record per participant (the first such segment shown; no excerpt is printed)",
+        ],
+        records=records,
+        numerator=len(first),
+        denominator=int(len(groups) if column is None else (groups == column).sum()),
+    )
+
+
+def explain_fact(study: str | Path, fact: str, column: str = TOTAL) -> Explanation:
+    """The records behind one key fact (the case tracker's ``key_facts``)."""
+    study = Path(study)
+    specs = codebook.all_key_fact_specs()
+    if fact not in specs or "numerator" not in specs[fact]:
+        known = ", ".join(sorted(f for f, s in specs.items() if "numerator" in s))
+        raise CannotExplain(f"no key fact {fact!r} explain covers; key facts: {known}")
+    spec = specs[fact]
+    mothers = _processed(study, "mothers.parquet").rename(columns={"excel_row": "source_row"})
+    derivation = ["mothers included at the cut-off"]
+    if column != TOTAL:
+        mothers = mothers[mothers["prison"] == column]
+        derivation.append(f"column: mothers of {column}")
+    if spec.get("base"):
+        mothers = mothers.query(spec["base"], engine="python")
+        derivation.append(f"base: {spec['base']}")
+    chosen = mothers.query(spec["numerator"], engine="python")
+    derivation.append(f"numerator: {spec['numerator']}")
+    records = _records(
+        chosen.assign(shown=spec["numerator"]),
+        id_column="case_id",
+        file=chosen["source_file"],
+        sheet="Baseline",
+        value_column="shown",
+    )
+    return Explanation(
+        what=f"{spec.get('label', fact)} ({column})",
+        derivation=derivation,
+        records=records,
+        numerator=len(chosen),
+        denominator=len(mothers),
+    )
+
+
+def write_csv(explanation: Explanation, path: str | Path) -> None:
+    """The records as CSV, for a reviewer's own folder (never under report/ or figures/)."""
+    path = Path(path).resolve()
+    for forbidden in ("report", "figures"):
+        if forbidden in path.parts[-3:-1]:
+            raise CannotExplain(f"{path}: explain never writes into {forbidden}/")
+    explanation.records.to_csv(path, index=False)

@@ -1,0 +1,121 @@
+"""evaluation explain: the records behind a published cell, each traced to a raw file row.
+
+The promise to reviewers: for a cell with n = k, explain lists exactly k distinct
+records, each with a file, sheet and row that exist and hold the record counted; it
+reads processed data only and writes nothing into report/ or figures/.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from evaluation.core import codebook
+from evaluation.explain import CannotExplain, explain_cell, explain_fact, write_csv
+
+CASE_TRACKER_CELLS = [
+    ("known_to_social_services", "Yes", "Send"),
+    ("ethnicity", "White British", "Total"),
+    ("sentence_length", "Life", "Total"),  # a base: mothers not on remand
+    ("children_age", "0-2", "Eastwood Park"),  # one record per child
+    ("mother_needs", "Support to navigate the Family Court process", "Total"),  # multi-response
+    ("start_quarter", "Q3", "Total"),
+    ("theme_matrix", "Staying connected with children", "Mother in prison"),
+]
+
+
+def published_n(run: Path, table_id: str, row: str, column: str) -> int:
+    with open(run / "report" / "tables" / f"{table_id}.csv", encoding="utf-8") as file:
+        for record in csv.DictReader(file):
+            if record["row"] == row and record["column"] == column:
+                return int(float(record["n"]))
+    raise AssertionError((table_id, row, column))
+
+
+def raw_row(run: Path, file: str, sheet: str, row: int) -> list[str]:
+    """The cells of one row of a raw workbook sheet or CSV file, as text."""
+    path = run / file
+    if path.suffix == ".xlsx":
+        sheet_cells = openpyxl.load_workbook(path, read_only=True)[sheet]
+        cells = next(sheet_cells.iter_rows(min_row=row, max_row=row, values_only=True))
+        return ["" if value is None else str(value).strip() for value in cells]
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return [cell.strip() for cell in list(csv.reader(handle))[row - 1]]
+
+
+def snapshot(run: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(run)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for folder in ("report", "figures")
+        for p in sorted((run / folder).rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.mark.parametrize(("table_id", "row", "column"), CASE_TRACKER_CELLS)
+def test_a_cell_of_n_lists_n_distinct_records_each_at_a_raw_row_that_holds_it(
+    final_run, table_id, row, column
+):
+    before = snapshot(final_run)
+    explanation = explain_cell(final_run, table_id, row, column)
+    n = published_n(final_run, table_id, row, column)
+    assert explanation.numerator == n and len(explanation.records) == n
+    assert explanation.records["id"].is_unique
+    for record in explanation.records.itertuples(index=False):
+        cells = raw_row(final_run, record.file, record.sheet, record.row)
+        owner = record.id.split("/")[0]  # a child's id is <case id>/<child ref>
+        assert owner in cells, (record.file, record.sheet, record.row, record.id)
+    assert snapshot(final_run) == before  # nothing written into report/ or figures/
+    assert "Do not publish" in explanation.text()
+
+
+def test_a_key_fact_lists_its_mothers(final_run):
+    explanation = explain_fact(final_run, "two_plus_children", "Send")
+    assert explanation.numerator == len(explanation.records) > 0
+    assert explanation.denominator == published_n(
+        final_run, "known_to_social_services", "Yes", "Send"
+    ) + sum(
+        published_n(final_run, "known_to_social_services", r, "Send") for r in ("No", "Not known")
+    )
+
+
+@pytest.mark.parametrize(
+    ("table_id", "row", "column"),
+    [
+        ("services_by_region", "London", "Pause"),
+        ("fdac_by_region", "West Midlands", "Teams"),
+        ("survey_interview_responses", "Survey responses", "n"),  # before deduplication
+        ("who_services_work_with", "Women only", "Services"),
+        ("core_components", "Trauma-informed", "Interviews"),  # a theme list
+    ],
+)
+def test_the_second_studys_cells_are_traced_to_their_rows(second_study_run, table_id, row, column):
+    codebook.use_codebook(second_study_run / "codebook")
+    try:
+        explanation = explain_cell(second_study_run, table_id, row, column)
+    finally:
+        codebook.use_codebook(None)
+    n = published_n(second_study_run, table_id, row, column)
+    assert explanation.numerator == n and len(explanation.records) == n
+    for record in explanation.records.itertuples(index=False):
+        cells = raw_row(second_study_run, record.file, record.sheet, record.row)
+        assert record.id in cells, (record.file, record.row, record.id)
+
+
+def test_an_unknown_cell_or_table_is_refused_with_what_exists(final_run):
+    with pytest.raises(CannotExplain, match="rows: .*Yes"):
+        explain_cell(final_run, "known_to_social_services", "Maybe", "Total")
+    with pytest.raises(CannotExplain, match="does not cover 'practitioner_roles'"):
+        explain_cell(final_run, "practitioner_roles", "Other", "Y1")
+
+
+def test_the_csv_goes_to_the_reviewers_folder_never_into_report(final_run, tmp_path):
+    explanation = explain_cell(final_run, "known_to_social_services", "Yes", "Send")
+    write_csv(explanation, tmp_path / "cell.csv")
+    assert (tmp_path / "cell.csv").read_text().count("\n") == len(explanation.records) + 1
+    with pytest.raises(CannotExplain, match="never writes into report"):
+        write_csv(explanation, final_run / "report" / "tables" / "cell.csv")
