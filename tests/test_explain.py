@@ -119,3 +119,20 @@ def test_the_csv_goes_to_the_reviewers_folder_never_into_report(final_run, tmp_p
     assert (tmp_path / "cell.csv").read_text().count("\n") == len(explanation.records) + 1
     with pytest.raises(CannotExplain, match="never writes into report"):
         write_csv(explanation, final_run / "report" / "tables" / "cell.csv")
+
+
+def test_a_survey_item_cell_lists_the_questionnaires_at_their_rows(final_run):
+    import pyreadstat
+
+    explanation = explain_cell(
+        final_run, "mothers_views_css", "Strongly agree or agree", "T1", item="willing_engage_css"
+    )
+    assert len(explanation.records) == explanation.numerator > 0
+    frame, _ = pyreadstat.read_sav(str(final_run / explanation.records["file"].iloc[0]))
+    ids = {str(v).strip() for v in frame.iloc[:, 0]} | {
+        str(v).strip() for column in frame.columns for v in frame[column] if isinstance(v, str)
+    }
+    for record in explanation.records.itertuples(index=False):
+        row = frame.iloc[record.row - 1]  # an SPSS file has no header row: row 1 = first case
+        assert record.id in {str(v).strip() for v in row.to_list()}, (record.row, record.id)
+        assert record.id in ids

@@ -103,6 +103,10 @@ def explain_cell(
         explanation = _theme_cell(study, row, column)
     elif spec.get("theme_list"):
         explanation = _theme_cell(study, row, None)
+    elif item and _is_mothers_item(study, item):
+        explanation = _mothers_item_cell(study, spec, item, row, column)
+    elif item:
+        explanation = _practitioner_item_cell(study, spec, item, row, column)
     elif spec.get("unit") == "need":
         explanation = _needs_cell(study, spec, row, column)
     elif spec.get("variable"):
@@ -133,6 +137,70 @@ def _records(frame: pd.DataFrame, *, id_column: str, file, sheet: str, value_col
             "row": frame["source_row"].astype(int).to_list(),
             "value": frame[value_column].astype(str).to_list(),
         }
+    )
+
+
+def _is_mothers_item(study: Path, item: str) -> bool:
+    path = study / "data" / "processed" / "surveys" / "mothers_answers.parquet"
+    return path.exists() and item in set(pd.read_parquet(path, columns=["item"])["item"])
+
+
+def _mothers_item_cell(study: Path, spec: dict, item: str, row: str, column: str) -> Explanation:
+    answers = _processed(study, "surveys/mothers_answers.parquet")
+    answers = answers[(answers["item"] == item) & (answers["wave"] == column)]
+    valid = answers[answers["status"] == "valid"]
+    chosen = answers[answers["collapsed"] == row]
+    records = pd.DataFrame(
+        {
+            "id": chosen["case_id"].astype(str).to_list(),
+            "file": chosen["source_file"].astype(str).to_list(),
+            "sheet": "",
+            "row": chosen["source_row"].astype(int).to_list(),
+            "value": (
+                chosen["label"].astype(str) + " (code " + chosen["code"].astype(str) + ")"
+            ).to_list(),
+        }
+    )
+    counted = "" if row in set(valid["collapsed"]) else " (shown, outside the denominator)"
+    return Explanation(
+        what=f"{spec.get('title', item)}: item {item!r}, row {row!r}, wave {column!r}",
+        derivation=[
+            f"the wave {column} questionnaires returned by the cut-off, answer to {item}",
+            f"row: the answer's category collapsed to {row!r}{counted}",
+            "denominator: the item's valid answers in the wave (missing codes excluded)",
+        ],
+        records=records,
+        numerator=len(chosen),
+        denominator=len(valid),
+    )
+
+
+def _practitioner_item_cell(
+    study: Path, spec: dict, item: str, row: str, column: str
+) -> Explanation:
+    answers = _processed(study, "surveys/practitioner_answers.parquet")
+    answers = answers[(answers["item"] == item) & (answers["wave"] == column)]
+    chosen = answers[answers["answer"] == row]
+    if chosen.empty and len(answers):
+        raise CannotExplain(
+            f"explain does not cover the collapsed rows of {item!r} yet (its answers are "
+            f"{', '.join(sorted(set(answers['answer'].astype(str))))})"
+        )
+    records = pd.DataFrame(
+        {
+            "id": chosen["response_id"].astype(str).to_list(),
+            "file": chosen["source_file"].astype(str).to_list(),
+            "sheet": "",
+            "row": chosen["source_row"].astype(int).to_list(),
+            "value": chosen["answer"].astype(str).to_list(),
+        }
+    )
+    return Explanation(
+        what=f"{spec.get('title', item)}: item {item!r}, row {row!r}, wave {column!r}",
+        derivation=[f"the wave {column} responses at the cut-off, answer to {item} is {row!r}"],
+        records=records,
+        numerator=len(chosen),
+        denominator=len(answers),
     )
 
 
