@@ -1,3 +1,3 @@
 """Reproducible mixed-methods evaluation pipeline for a prison social-work pilot."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
