@@ -349,6 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     new_study.add_argument("folder", help="a new or empty folder")
     new_study.set_defaults(handler=cmd_new_study)
+    _add_compare_commands(commands, formatter)
     return parser
 
 
@@ -364,6 +365,128 @@ def cmd_new_study(args) -> int:
     _print(f"  snakemake --cores 2 --directory {args.folder}   (from the engine's folder)")
     _print("then replace its data, codebook and report template (README: 'Your own study').")
     return 0
+
+
+# --------------------------------------------------------------------------- diff and baseline
+
+DIFF_EXIT_CODES = """exit codes:
+  0  no differences
+  1  the runs differ (tables, key facts, cut-off, data version or records)
+  2  a problem with the command: a folder that is not a run, an output path refused
+  3  an unexpected problem in the program (run again with --debug for details)"""
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """evaluation diff A B: compare two runs cell by cell; 0 when equal, 1 when they differ."""
+    from evaluation.compare import RunError, check_output_path, compare_runs, open_run
+
+    if args.tolerance < 0:
+        raise UsageProblem("--tolerance must be 0 or more")
+    try:
+        run_a, run_b = open_run(args.a, "A"), open_run(args.b, "B")
+        target = check_output_path(args.html, run_a, run_b) if args.html else None
+    except RunError as exc:
+        raise UsageProblem(str(exc)) from None
+    comparison = compare_runs(run_a, run_b, args.tolerance, records=not args.no_records)
+    from evaluation.compare import render_html, render_text
+
+    sys.stdout.write(render_text(comparison))
+    if target is not None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(render_html(comparison), encoding="utf-8")
+        _print(f"Wrote the comparison to {args.html}.", err=True)
+    return DATA_ERRORS if comparison.differs else OK
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    """evaluation baseline NAME: keep the study's published tables and manifest for later."""
+    from evaluation.compare import RunError, save_baseline
+
+    try:
+        saved = save_baseline(args.study, args.name, force=args.force)
+    except RunError as exc:
+        raise UsageProblem(str(exc)) from None
+    for note in saved.notes:
+        _print(f"Note: {note}", err=True)
+    _print(
+        f"Saved baseline '{args.name}' to {saved.folder.as_posix()}: {len(saved.tables)} "
+        f"published tables and the manifest (cut-off {saved.cutoff or 'unknown'}, data version "
+        f"{saved.data_version or 'unknown'})."
+    )
+    _print(f"Compare a later run with it: evaluation diff {saved.folder.as_posix()} {args.study}")
+    return OK
+
+
+def _add_compare_commands(commands, formatter) -> None:
+    """The diff and baseline subcommands (evaluation.compare)."""
+    diff = commands.add_parser(
+        "diff",
+        help="compare two runs cell by cell (exit 0 when equal, 1 when they differ)",
+        description=_wrap(
+            "Compare run A (the earlier) with run B: every published table and key fact, cell "
+            "by cell (added and removed tables, rows and cells; changed cells with the old "
+            "and new value and the difference; suppressed cells shown as suppressed), and the "
+            "two manifests' cut-off dates and data versions. A run is a study folder after "
+            "snakemake, a saved baseline folder (report/baselines/NAME) or, from a study's "
+            "folder, a baseline's name.",
+            "When both are study folders with processed data, it also lists the case ids "
+            "that moved into or out of the run and the ledger's changes: that part is for "
+            "people with access to the raw data only (leave it out with --no-records).",
+            "It writes nothing into either run; --html writes a small self-contained page, "
+            "refused inside the runs' report/ and figures/ folders.",
+        ),
+        epilog=(
+            "examples:\n"
+            "  evaluation diff report/baselines/interim .\n"
+            "  evaluation diff interim . --html /tmp/diff.html\n"
+            "  evaluation diff ../run-2022 ../run-2023 --tolerance 0.05\n\n" + DIFF_EXIT_CODES
+        ),
+        formatter_class=formatter,
+    )
+    diff.add_argument("a", metavar="A", help="the earlier run: study folder or saved baseline")
+    diff.add_argument("b", metavar="B", help="the later run: study folder or saved baseline")
+    diff.add_argument(
+        "--html", metavar="OUT.html", help="also write the comparison as a self-contained page"
+    )
+    diff.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.0,
+        metavar="X",
+        help="ignore numeric differences of at most X (default: %(default)s)",
+    )
+    diff.add_argument(
+        "--no-records",
+        action="store_true",
+        help="leave out the record-level part (case ids), e.g. to share the comparison",
+    )
+    diff.set_defaults(handler=cmd_diff)
+
+    baseline = commands.add_parser(
+        "baseline",
+        help="keep the study's published tables and manifest for later comparison",
+        description=_wrap(
+            "Copy the study's current published tables (report/tables/*.csv, key facts "
+            "included) and its manifest (report/build/manifest.json) into "
+            "report/baselines/NAME/, to compare later runs with (evaluation diff). An "
+            "existing baseline is not replaced unless --force is given."
+        ),
+        epilog=(
+            "examples:\n"
+            "  snakemake --cores 2 --config cutoff_date=2022-05-31 && "
+            "evaluation baseline interim\n"
+            "  evaluation baseline final-2023 --study ../my-study\n\n" + EXIT_CODES
+        ),
+        formatter_class=formatter,
+    )
+    baseline.add_argument("name", metavar="NAME", help="the baseline's name, e.g. interim")
+    baseline.add_argument(
+        "--study", default=".", help="the study folder after a run (default: the current folder)"
+    )
+    baseline.add_argument(
+        "--force", action="store_true", help="replace an existing baseline of that name"
+    )
+    baseline.set_defaults(handler=cmd_baseline)
 
 
 def main(argv: list[str] | None = None) -> int:
