@@ -22,7 +22,16 @@ from evaluation.core import codebook
 from evaluation.validate import detect_kind, validate_all
 
 CONFIG = REPO / "config.yaml"
-COMMANDS = ["validate", "proforma", "add-wave", "dictionary"]
+COMMANDS = [
+    "validate",
+    "proforma",
+    "add-wave",
+    "dictionary",
+    "new-study",
+    "explain",
+    "diff",
+    "baseline",
+]
 
 
 def run(capsys, *argv: str) -> tuple[int, str]:

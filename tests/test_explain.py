@@ -136,3 +136,16 @@ def test_a_survey_item_cell_lists_the_questionnaires_at_their_rows(final_run):
         row = frame.iloc[record.row - 1]  # an SPSS file has no header row: row 1 = first case
         assert record.id in {str(v).strip() for v in row.to_list()}, (record.row, record.id)
         assert record.id in ids
+
+
+def test_diff_between_the_interim_and_the_final_cutoff_names_the_mothers_added(
+    interim_run, final_run, capsys
+):
+    from evaluation.cli import main
+
+    assert main(["diff", str(interim_run), str(final_run)]) == 1
+    out = capsys.readouterr().out
+    assert "35 -> 94" in out
+    assert "EP-048" in out and "SE-046" in out  # mothers added after the interim cut-off
+    assert main(["diff", str(final_run), str(final_run)]) == 0
+    assert "no differences" in capsys.readouterr().out

@@ -332,6 +332,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dictionary.set_defaults(handler=cmd_dictionary)
 
+    explain = commands.add_parser(
+        "explain",
+        help="list the records behind one published cell or key fact (restricted output)",
+        description=_wrap(
+            "For one cell of a published table (TABLE ROW COLUMN) or one key fact (--fact "
+            "NAME [COLUMN]) of the current run: the records it counts, each with its id and "
+            "where it came from (file, sheet, row), the derivation applied, and the numerator "
+            "and denominator. It reads data/processed/ and publishes nothing: its output names "
+            "cases and is for people with access to the raw data."
+        ),
+        epilog=(
+            "examples:\n  evaluation explain known_to_social_services Yes Send\n"
+            "  evaluation explain mothers_views_css 'Strongly agree or agree' T1 "
+            "--item willing_engage_css\n  evaluation explain --fact two_plus_children Send\n\n"
+            + EXIT_CODES
+        ),
+        formatter_class=formatter,
+    )
+    explain.add_argument("cell", nargs="*", help="TABLE ROW COLUMN (or, with --fact, [COLUMN])")
+    explain.add_argument("--fact", help="a key fact's name instead of a table cell")
+    explain.add_argument("--item", default="", help="the item of a stacked (survey) table")
+    explain.add_argument("--study", default=".", help="the study folder (default: %(default)s)")
+    explain.add_argument("--csv", help="also write the records to this CSV (not under report/)")
+    explain.set_defaults(handler=cmd_explain)
+
     new_study = commands.add_parser(
         "new-study",
         help="write a starting folder for a study of your own",
@@ -351,6 +376,36 @@ def build_parser() -> argparse.ArgumentParser:
     new_study.set_defaults(handler=cmd_new_study)
     _add_compare_commands(commands, formatter)
     return parser
+
+
+def cmd_explain(args) -> int:
+    """evaluation explain: the records behind a cell or a key fact."""
+    from evaluation.core import codebook
+    from evaluation.core.config import validate_config
+    from evaluation.explain import TOTAL, CannotExplain, explain_cell, explain_fact, write_csv
+
+    study = Path(args.study)
+    config = study / "config.yaml"
+    if config.exists():  # the study's codebook, as its run read it
+        import yaml
+
+        settings = validate_config(yaml.safe_load(config.read_text(encoding="utf-8")) or {})
+        codebook.use_codebook(study / settings.get("codebook", "codebook"))
+    try:
+        if args.fact:
+            if len(args.cell) > 1:
+                raise UsageProblem("with --fact give at most a COLUMN")
+            explanation = explain_fact(study, args.fact, args.cell[0] if args.cell else TOTAL)
+        else:
+            if len(args.cell) != 3:
+                raise UsageProblem("give TABLE ROW COLUMN (quote labels with spaces)")
+            explanation = explain_cell(study, *args.cell, item=args.item)
+        if args.csv:
+            write_csv(explanation, args.csv)
+    except CannotExplain as exc:
+        raise UsageProblem(str(exc)) from None
+    _print(explanation.text())
+    return 0
 
 
 def cmd_new_study(args) -> int:
