@@ -377,6 +377,16 @@ def hostile_run(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def interim_full_run(tmp_path_factory):
+    """Every output of the example at the interim cut-off (2022-05-31), for comparing runs."""
+    from workflow import copy_project, snakemake
+
+    workdir = copy_project(tmp_path_factory.mktemp("interim_full"))
+    snakemake(workdir, "--config", "cutoff_date=2022-05-31")
+    return workdir
+
+
+@pytest.fixture(scope="session")
 def second_study_run(tmp_path_factory):
     """The second example study (examples/recurrent-care-mapping) run once from its folder.
 
@@ -421,6 +431,7 @@ def new_study_run(tmp_path_factory):
 
 #: Fixtures that build a project with Snakemake (once per session or module).
 WORKFLOW_FIXTURES = {
+    "interim_full_run",
     "second_study_run",
     "second_study_protected_run",
     "new_study_run",

@@ -139,11 +139,11 @@ def test_a_survey_item_cell_lists_the_questionnaires_at_their_rows(final_run):
 
 
 def test_diff_between_the_interim_and_the_final_cutoff_names_the_mothers_added(
-    interim_run, final_run, capsys
+    interim_full_run, final_run, capsys
 ):
     from evaluation.cli import main
 
-    assert main(["diff", str(interim_run), str(final_run)]) == 1
+    assert main(["diff", str(interim_full_run), str(final_run)]) == 1
     out = capsys.readouterr().out
     assert "35 -> 94" in out
     assert "EP-048" in out and "SE-046" in out  # mothers added after the interim cut-off
