@@ -77,11 +77,11 @@ def test_every_strand_has_the_stages_of_the_contract(strand):
 def test_the_engine_and_the_shared_stages_import_no_strand():
     """What the shared stages' rules run (all but the strands) must not reach into a strand.
 
-    ``validate.py``, ``add_wave.py`` and ``cli.py`` are the command line's, run
-    by no rule: they read the raw files through each strand's own read and
-    cut-off stages.
+    ``validate.py``, ``add_wave.py``, ``explain.py`` and ``cli.py`` are the
+    command line's, run by no rule: they read the raw files (or, ``explain``,
+    the processed data) through each strand's own stages.
     """
-    command_line = {"validate.py", "add_wave.py", "cli.py"}
+    command_line = {"validate.py", "add_wave.py", "explain.py", "cli.py"}
     for part in workflow.shared_parts():
         if part in command_line:
             continue
