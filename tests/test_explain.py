@@ -111,6 +111,8 @@ def test_an_unknown_cell_or_table_is_refused_with_what_exists(final_run):
         explain_cell(final_run, "known_to_social_services", "Maybe", "Total")
     with pytest.raises(CannotExplain, match="does not cover 'practitioner_roles'"):
         explain_cell(final_run, "practitioner_roles", "Other", "Y1")
+    with pytest.raises(CannotExplain, match="statistics or texts, not of counts"):
+        explain_cell(final_run, "mothers_ratings", "x", "T1")
 
 
 def test_the_csv_goes_to_the_reviewers_folder_never_into_report(final_run, tmp_path):

@@ -74,6 +74,11 @@ def _published(study: Path, table_id: str) -> pd.DataFrame:
 
 def _published_cell(study: Path, table_id: str, row: str, column: str, item: str = "") -> dict:
     table = _published(study, table_id)
+    if not {"row", "column", "n"} <= set(table.columns):
+        raise CannotExplain(
+            f"{table_id} is a table of statistics or texts, not of counts: explain lists the "
+            "records behind count cells (row, column, n)"
+        )
     match = (table["row"] == row) & (table["column"] == column)
     if item and "item" in table.columns:
         match &= table["item"] == item
@@ -150,6 +155,8 @@ def _mothers_item_cell(study: Path, spec: dict, item: str, row: str, column: str
     answers = answers[(answers["item"] == item) & (answers["wave"] == column)]
     valid = answers[answers["status"] == "valid"]
     chosen = answers[answers["collapsed"] == row]
+    if chosen.empty:  # tables of the answers themselves (missing codes, satisfaction labels)
+        chosen = answers[answers["label"] == row]
     records = pd.DataFrame(
         {
             "id": chosen["case_id"].astype(str).to_list(),
