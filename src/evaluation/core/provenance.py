@@ -107,7 +107,9 @@ def environment_lock(lock_path: str | Path | None = None) -> dict:
     """Whether the running environment has the lock file's exact versions.
 
     ``lock_path`` defaults to ``requirements.lock`` in the engine's folder. Returns
-    ``{"lock_file", "lock_sha256", "status", "matches", "differences"}``: status is
+    ``{"lock_file", "lock_sha256", "status", "matches", "differences"}``: the lock
+    file by name (not its folder, so two copies of the engine write the same
+    manifest; the digest identifies it), and a status
     ``"matches"``, ``"differs"`` or ``"no lock file"`` (then ``matches`` is None);
     each difference is ``{"package", "locked", "installed"}``, ``installed`` being
     ``"not installed"`` for a locked package that is absent.
@@ -117,7 +119,7 @@ def environment_lock(lock_path: str | Path | None = None) -> dict:
         lock_path = root / LOCK_FILE if root is not None else None
     if lock_path is None or not Path(lock_path).is_file():
         return {
-            "lock_file": None if lock_path is None else str(lock_path),
+            "lock_file": None if lock_path is None else Path(lock_path).name,
             "lock_sha256": None,
             "status": "no lock file",
             "matches": None,
@@ -132,7 +134,7 @@ def environment_lock(lock_path: str | Path | None = None) -> dict:
         if installed != locked:
             differences.append({"package": name, "locked": locked, "installed": installed})
     return {
-        "lock_file": str(lock_path),
+        "lock_file": Path(lock_path).name,
         "lock_sha256": file_sha256(lock_path),
         "status": "differs" if differences else "matches",
         "matches": not differences,
