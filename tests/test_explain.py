@@ -151,3 +151,26 @@ def test_diff_between_the_interim_and_the_final_cutoff_names_the_mothers_added(
     assert "EP-048" in out and "SE-046" in out  # mothers added after the interim cut-off
     assert main(["diff", str(final_run), str(final_run)]) == 0
     assert "no differences" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("table_id", "item", "row", "column"),
+    [
+        ("practitioner_roles", "", "Children's social worker", "Y1"),
+        ("practitioner_agreement", "agree_01", "Strongly agree or agree", "Y1"),  # collapsed
+        ("mothers_missing", "willing_engage_css", "Don't know", "T1"),
+        ("wai_completion", "", "Had not met the social worker", "T1"),
+    ],
+)
+def test_survey_count_cells_list_their_responses(final_run, table_id, item, row, column):
+    explanation = explain_cell(final_run, table_id, row, column, item=item)
+    with open(final_run / "report" / "tables" / f"{table_id}.csv", encoding="utf-8") as file:
+        published = next(
+            int(float(r["n"]))
+            for r in csv.DictReader(file)
+            if r["row"] == row and r["column"] == column and r.get("item", "") == item
+        )
+    assert explanation.numerator == published == len(explanation.records) > 0
+    for record in explanation.records.itertuples(index=False):
+        if record.file.endswith(".csv"):  # the online export: the response id is on its line
+            assert record.id in raw_row(final_run, record.file, "", record.row)

@@ -108,9 +108,16 @@ def explain_cell(
         explanation = _theme_cell(study, row, column)
     elif spec.get("theme_list"):
         explanation = _theme_cell(study, row, None)
+    elif table_id == "mothers_missing":
+        explanation = _mothers_missing_cell(study, spec, item, row, column)
+    elif table_id == "wai_completion":
+        explanation = _wai_completion_cell(study, spec, row, column)
     elif item and _is_mothers_item(study, item):
         explanation = _mothers_item_cell(study, spec, item, row, column)
     elif item:
+        explanation = _practitioner_item_cell(study, spec, item, row, column)
+    elif table_id in _practitioner_category_tables():
+        item = _practitioner_category_tables()[table_id]
         explanation = _practitioner_item_cell(study, spec, item, row, column)
     elif spec.get("unit") == "need":
         explanation = _needs_cell(study, spec, row, column)
@@ -182,17 +189,97 @@ def _mothers_item_cell(study: Path, spec: dict, item: str, row: str, column: str
     )
 
 
+def _practitioner_category_tables() -> dict[str, str]:
+    """Table id -> the practitioners' column it counts (``category_tables`` of their codebook)."""
+    return dict(
+        (codebook.load_codebook().get("practitioner_survey") or {}).get("category_tables") or {}
+    )
+
+
+def _collapsed_labels(value_set: str) -> dict[str, str]:
+    """Answer label -> its collapsed row, from the value set's ``collapsed`` entries."""
+    try:
+        entries = codebook.load_codebook_value_set_entries(value_set)
+    except KeyError:
+        return {}
+    return {e["label"]: e["collapsed"] for e in entries if "collapsed" in e}
+
+
+def _mothers_missing_cell(study: Path, spec: dict, item: str, row: str, column: str):
+    answers = _processed(study, "surveys/mothers_answers.parquet")
+    responses = _processed(study, "surveys/mothers_responses.parquet")
+    answers = answers[(answers["item"] == item) & (answers["wave"] == column)]
+    chosen = answers[answers["status"] == row]  # the reason an answer is not valid
+    returned = int((responses["wave"] == column).sum())
+    records = pd.DataFrame(
+        {
+            "id": chosen["case_id"].astype(str).to_list(),
+            "file": chosen["source_file"].astype(str).to_list(),
+            "sheet": "",
+            "row": chosen["source_row"].astype(int).to_list(),
+            "value": (
+                chosen["status"].astype(str) + " (code " + chosen["code"].astype(str) + ")"
+            ).to_list(),
+        }
+    )
+    return Explanation(
+        what=f"{spec.get('title', 'mothers_missing')}: item {item!r}, row {row!r}, wave {column!r}",
+        derivation=[
+            f"the wave {column} questionnaires returned by the cut-off",
+            f"answer to {item} not valid: {row}",
+            "denominator: the wave's returned questionnaires",
+        ],
+        records=records,
+        numerator=len(chosen),
+        denominator=returned,
+    )
+
+
+def _wai_completion_cell(study: Path, spec: dict, row: str, column: str) -> Explanation:
+    responses = _processed(study, "surveys/mothers_responses.parquet")
+    wave = responses[responses["wave"] == column]
+    status = wave["wai_status"].astype(str)
+    computed = wave["wai_total_computed"].fillna(False).astype(bool)
+    answered = status == "answered"
+    rows = {  # the table's rows (mothers' survey codebook, wai_completion)
+        "Questionnaires returned": pd.Series(True, index=wave.index),
+        "Had not met the social worker": status == "not_met",
+        "Answered at least one WAI item": answered,
+        "No WAI item answered": ~answered & (status != "not_met"),
+        "Total score computed": answered & computed,
+        "Total not computed (items skipped)": answered & ~computed,
+    }
+    if row not in rows:
+        raise CannotExplain(f"wai_completion has no row {row!r}; rows: {', '.join(rows)}")
+    matched = rows[row]
+    chosen = wave[matched]
+    records = pd.DataFrame(
+        {
+            "id": chosen["case_id"].astype(str).to_list(),
+            "file": chosen["source_file"].astype(str).to_list(),
+            "sheet": "",
+            "row": chosen["source_row"].astype(int).to_list(),
+            "value": chosen["wai_status"].astype(str).to_list(),
+        }
+    )
+    return Explanation(
+        what=f"{spec.get('title', 'wai_completion')}: row {row!r}, wave {column!r}",
+        derivation=[f"the wave {column} questionnaires returned by the cut-off", f"row: {row}"],
+        records=records,
+        numerator=len(chosen),
+        denominator=len(wave),
+    )
+
+
 def _practitioner_item_cell(
     study: Path, spec: dict, item: str, row: str, column: str
 ) -> Explanation:
     answers = _processed(study, "surveys/practitioner_answers.parquet")
     answers = answers[(answers["item"] == item) & (answers["wave"] == column)]
-    chosen = answers[answers["answer"] == row]
-    if chosen.empty and len(answers):
-        raise CannotExplain(
-            f"explain does not cover the collapsed rows of {item!r} yet (its answers are "
-            f"{', '.join(sorted(set(answers['answer'].astype(str))))})"
-        )
+    collapsed = (
+        answers["answer"].map(_collapsed_labels("practitioner_agreement")).fillna(answers["answer"])
+    )
+    chosen = answers[(answers["answer"] == row) | (collapsed == row)]
     records = pd.DataFrame(
         {
             "id": chosen["response_id"].astype(str).to_list(),
