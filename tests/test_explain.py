@@ -109,8 +109,8 @@ def test_the_second_studys_cells_are_traced_to_their_rows(second_study_run, tabl
 def test_an_unknown_cell_or_table_is_refused_with_what_exists(final_run):
     with pytest.raises(CannotExplain, match="rows: .*Yes"):
         explain_cell(final_run, "known_to_social_services", "Maybe", "Total")
-    with pytest.raises(CannotExplain, match="does not cover 'practitioner_roles'"):
-        explain_cell(final_run, "practitioner_roles", "Other", "Y1")
+    with pytest.raises(CannotExplain, match="does not cover 'caseload_by_month'"):
+        explain_cell(final_run, "caseload_by_month", "2022-03", "Total")
     with pytest.raises(CannotExplain, match="statistics or texts, not of counts"):
         explain_cell(final_run, "mothers_ratings", "x", "T1")
 
