@@ -109,8 +109,8 @@ def test_the_second_studys_cells_are_traced_to_their_rows(second_study_run, tabl
 def test_an_unknown_cell_or_table_is_refused_with_what_exists(final_run):
     with pytest.raises(CannotExplain, match="rows: .*Yes"):
         explain_cell(final_run, "known_to_social_services", "Maybe", "Total")
-    with pytest.raises(CannotExplain, match="does not cover 'caseload_by_month'"):
-        explain_cell(final_run, "caseload_by_month", "2022-03", "Total")
+    with pytest.raises(CannotExplain, match="does not cover 'activity_minutes'"):
+        explain_cell(final_run, "activity_minutes", "Meeting attended", "Total")
     with pytest.raises(CannotExplain, match="statistics or texts, not of counts"):
         explain_cell(final_run, "mothers_ratings", "x", "T1")
 
@@ -160,6 +160,7 @@ def test_diff_between_the_interim_and_the_final_cutoff_names_the_mothers_added(
         ("practitioner_agreement", "agree_01", "Strongly agree or agree", "Y1"),  # collapsed
         ("mothers_missing", "willing_engage_css", "Don't know", "T1"),
         ("wai_completion", "", "Had not met the social worker", "T1"),
+        ("caseload_by_month", "", "2022-03", "Send"),
     ],
 )
 def test_survey_count_cells_list_their_responses(final_run, table_id, item, row, column):

@@ -110,6 +110,8 @@ def explain_cell(
         explanation = _theme_cell(study, row, None)
     elif table_id == "mothers_missing":
         explanation = _mothers_missing_cell(study, spec, item, row, column)
+    elif table_id == "caseload_by_month":
+        explanation = _caseload_cell(study, spec, row, column)
     elif table_id == "wai_completion":
         explanation = _wai_completion_cell(study, spec, row, column)
     elif item and _is_mothers_item(study, item):
@@ -232,6 +234,42 @@ def _mothers_missing_cell(study: Path, spec: dict, item: str, row: str, column: 
         records=records,
         numerator=len(chosen),
         denominator=returned,
+    )
+
+
+def _caseload_cell(study: Path, spec: dict, row: str, column: str) -> Explanation:
+    """Mothers whose case was open in the month: first contact by its last day, not closed
+    before its first day (a closure after the cut-off does not count), as the table counts."""
+    mothers = _processed(study, "mothers.parquet").rename(columns={"excel_row": "source_row"})
+    cut = pd.Timestamp(_cutoff(study))
+    try:
+        month = pd.Period(row, freq="M")
+    except ValueError:
+        raise CannotExplain(f"caseload_by_month rows are months (YYYY-MM), not {row!r}") from None
+    first = pd.to_datetime(mothers["first_contact_date"])
+    closed = pd.to_datetime(mothers["closure_date"])
+    closed = closed.where(closed <= cut)
+    is_open = (first <= month.end_time) & (closed.isna() | (closed >= month.start_time))
+    if column != TOTAL:
+        is_open &= mothers["prison"] == column
+    chosen = mothers[is_open]
+    shown = chosen["closure_date"].map(lambda d: "open" if pd.isna(d) else f"closed {d}")
+    records = _records(
+        chosen.assign(shown=shown),
+        id_column="case_id",
+        file=chosen["source_file"],
+        sheet="Baseline",
+        value_column="shown",
+    )
+    return Explanation(
+        what=f"{spec.get('title', 'Open cases by month')}: month {row}, column {column!r}",
+        derivation=[
+            f"cases with first contact on or before {month.end_time.date()}",
+            f"and no closure before {month.start_time.date()} (closures after the cut-off "
+            f"{cut.date()} do not count)",
+        ],
+        records=records,
+        numerator=len(chosen),
     )
 
 
