@@ -345,7 +345,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=(
             "examples:\n  evaluation explain known_to_social_services Yes Send\n"
             "  evaluation explain mothers_views_css 'Strongly agree or agree' T1 "
-            "--item willing_engage_css\n  evaluation explain --fact two_plus_children Send\n\n"
+            "--item willing_engage_css\n  evaluation explain mothers_ratings involvement_rating T1"
+            "   (ROW = the item)\n  evaluation explain --fact two_plus_children Send\n\n"
             + EXIT_CODES
         ),
         formatter_class=formatter,

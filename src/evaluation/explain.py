@@ -8,10 +8,14 @@ output names case ids, files and rows, so it is printed (or written with
 Each explanation lists the records the cell counts (the numerator), each with
 its id and where it came from (file, sheet, Excel row or CSV line), the
 derivation applied (the variable or band, the base, the cut-off), and the
-numerator and denominator. Covered: the case tracker's single-variable tables
-(one row per mother or child, with their bases), its multi-response needs
-tables, its key facts, the register's declared tables, and the theme matrix.
-Another table is refused with a message naming what is covered.
+numerator and denominator. Covered: every published table of both example
+studies: the case tracker's tables (bases, children, multi-response needs,
+open cases by month) and key facts, the surveys' item, missing-answer,
+rating, WAI and paired-change tables, the practitioners' tables, the diary's
+staff time, the register's declared tables, and the qualitative tables
+(theme matrix, theme lists, agreement, quotes, joint display; segment ids,
+never excerpts). A table without a row column names its cells by its own
+keys (``STATISTICS_TABLES``). A table it does not know is refused, saying so.
 """
 
 from __future__ import annotations
@@ -98,6 +102,8 @@ def explain_cell(
 ) -> Explanation:
     """The records behind one published cell of ``table_id``."""
     study = Path(study)
+    if table_id in STATISTICS_TABLES:
+        return STATISTICS_TABLES[table_id](study, row, column)
     published = _published_cell(study, table_id, row, column, item)
     specs = codebook.all_table_specs()
     spec = specs.get(table_id, {})
@@ -554,6 +560,312 @@ def explain_fact(study: str | Path, fact: str, column: str = TOTAL) -> Explanati
         numerator=len(chosen),
         denominator=len(mothers),
     )
+
+
+# ----------------------------------------------------------------------------
+# Tables of statistics and texts: the records each row is computed from. Their
+# cells are named by the table's own keys (an item or theme in place of ROW).
+
+
+def _published_row(study: Path, table_id: str, **keys: str) -> dict:
+    table = _published(study, table_id)
+    match = pd.Series(True, index=table.index)
+    for name, value in keys.items():
+        match &= table[name] == value
+    found = table[match]
+    if found.empty:
+        wanted = ", ".join(f"{k} {v!r}" for k, v in keys.items())
+        raise CannotExplain(f"{table_id} has no row with {wanted}")
+    return found.iloc[0].to_dict()
+
+
+def _check(table_id: str, field_name: str, published: dict, counted: int) -> None:
+    shown = published.get(field_name, "")
+    if shown != "" and int(float(shown)) != counted:
+        raise CannotExplain(
+            f"{table_id}: the published {field_name} is {shown} but the processed data give "
+            f"{counted}; the outputs are older than the data (run snakemake again)"
+        )
+
+
+def _activity_entries(study: Path, column: str) -> pd.DataFrame:
+    import json
+
+    entries = _processed(study, "activity/activity_log.parquet")
+    entries = entries[pd.to_datetime(entries["date"]) <= pd.Timestamp(_cutoff(study))]
+    if column != TOTAL:
+        entries = entries[entries["prison"] == column]
+    manifest = json.loads((study / "report" / "build" / "manifest.json").read_text())
+    return entries.assign(source_file=manifest["config"]["activity"]["log"])
+
+
+def _entry_records(entries: pd.DataFrame) -> pd.DataFrame:
+    sheet = (codebook.load_codebook().get("activity") or {}).get("sheet", "")
+    return pd.DataFrame(
+        {
+            "id": (
+                entries["case_id"].fillna("-").astype(str)
+                + " "
+                + entries["date"].astype(str).str[:10]
+            ).to_list(),
+            "file": entries["source_file"].astype(str).to_list(),
+            "sheet": sheet,
+            "row": entries["excel_row"].astype(int).to_list(),
+            "value": (
+                entries["activity"].astype(str) + ", " + entries["minutes"].astype(str) + " min"
+            ).to_list(),
+        }
+    )
+
+
+def _activity_minutes(study: Path, row: str, column: str) -> Explanation:
+    published = _published_row(study, "activity_minutes", row=row, column=column)
+    entries = _activity_entries(study, column)
+    chosen = entries[entries["activity"] == row]
+    minutes = int(chosen["minutes"].sum())
+    _check("activity_minutes", "entries", published, len(chosen))
+    _check("activity_minutes", "minutes", published, minutes)
+    return Explanation(
+        what=f"Staff time by activity: {row!r}, {column!r}",
+        derivation=["diary entries dated on or before the cut-off", f"activity {row!r}"],
+        records=_entry_records(chosen),
+        numerator=minutes,
+        denominator=int(entries["minutes"].sum()),
+        notes=[f"{len(chosen)} diary entries; numerator and denominator are minutes (staff time)"],
+    )
+
+
+def _activity_hours(study: Path, row: str, column: str) -> Explanation:
+    published = _published_row(study, "activity_hours_by_month", row=row, column=column)
+    entries = _activity_entries(study, column)
+    month = pd.to_datetime(entries["date"]).dt.to_period("M").astype(str)
+    chosen = entries[month == row]
+    _check("activity_hours_by_month", "entries", published, len(chosen))
+    return Explanation(
+        what=f"Staff time by month: {row}, {column!r}",
+        derivation=["diary entries dated on or before the cut-off", f"dated in {row}"],
+        records=_entry_records(chosen),
+        numerator=len(chosen),
+        notes=[f"{int(chosen['minutes'].sum())} minutes in all"],
+    )
+
+
+def _valid_answers(study: Path, item: str, wave: str) -> pd.DataFrame:
+    answers = _processed(study, "surveys/mothers_answers.parquet")
+    return answers[
+        (answers["item"] == item) & (answers["wave"] == wave) & (answers["status"] == "valid")
+    ]
+
+
+def _answer_records(answers: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": answers["case_id"].astype(str).to_list(),
+            "file": answers["source_file"].astype(str).to_list(),
+            "sheet": "",
+            "row": answers["source_row"].astype(int).to_list(),
+            "value": ("code " + answers["code"].astype(str)).to_list(),
+        }
+    )
+
+
+def _mothers_ratings(study: Path, item: str, wave: str) -> Explanation:
+    """ROW is the rated item (the table has no row column), COLUMN the wave."""
+    published = _published_row(study, "mothers_ratings", item=item, column=wave)
+    valid = _valid_answers(study, item, wave)
+    _check("mothers_ratings", "n", published, len(valid))
+    return Explanation(
+        what=f"Ratings: item {item!r}, wave {wave!r}",
+        derivation=[f"the wave {wave} questionnaires' valid answers to {item}"],
+        records=_answer_records(valid),
+        numerator=len(valid),
+        notes=[
+            f"published mean {published['mean']}, sd {published['sd']}, median {published['median']}"
+        ],
+    )
+
+
+def _wai_scores(study: Path, row: str, wave: str) -> Explanation:
+    published = _published_row(study, "wai_scores", row=row, column=wave)
+    responses = _processed(study, "surveys/mothers_responses.parquet")
+    column = {"Total": "wai_total", "Goal": "wai_goal", "Task": "wai_task", "Bond": "wai_bond"}
+    if row not in column:
+        raise CannotExplain(f"wai_scores has no row {row!r}; rows: {', '.join(column)}")
+    score = column[row]
+    scored = responses[(responses["wave"] == wave) & responses[score].notna()]
+    _check("wai_scores", "n", published, len(scored))
+    values = scored[score].astype(str)
+    records = pd.DataFrame(
+        {
+            "id": scored["case_id"].astype(str).to_list(),
+            "file": scored["source_file"].astype(str).to_list(),
+            "sheet": "",
+            "row": scored["source_row"].astype(int).to_list(),
+            "value": values.to_list(),
+        }
+    )
+    return Explanation(
+        what=f"WAI-SR {row} scores, wave {wave!r}",
+        derivation=[f"the wave {wave} questionnaires with a computed {row} score (WAI-SR rule)"],
+        records=records,
+        numerator=len(scored),
+        notes=[
+            f"published mean {published['mean']}, sd {published['sd']}, median {published['median']}"
+        ],
+    )
+
+
+def _paired_change(study: Path, item: str, comparison: str) -> Explanation:
+    """ROW is the item, COLUMN the comparison (e.g. T1-T2): mothers answering in both waves."""
+    published = _published_row(study, "mothers_paired_change", item=item, comparison=comparison)
+    first, later = comparison.split("-", 1)
+    if item.startswith("wai_"):  # a scale score: the questionnaires with the score computed
+        responses = _processed(study, "surveys/mothers_responses.parquet")
+        scored = responses[responses[item].notna()].rename(columns={item: "code"})
+        a = scored[scored["wave"] == first].set_index("case_id")
+        b = scored[scored["wave"] == later].set_index("case_id")
+    else:
+        a = _valid_answers(study, item, first).set_index("case_id")
+        b = _valid_answers(study, item, later).set_index("case_id")
+    both = sorted(set(a.index) & set(b.index))
+    records = pd.DataFrame(
+        {
+            "id": both,
+            "file": [f"{a.at[c, 'source_file']} and {b.at[c, 'source_file']}" for c in both],
+            "sheet": "",
+            "row": [int(b.at[c, "source_row"]) for c in both],
+            "value": [f"{a.at[c, 'code']} -> {b.at[c, 'code']}" for c in both],
+        }
+    )
+    _check("mothers_paired_change", "pairs", published, len(both))
+    return Explanation(
+        what=f"Paired change: item {item!r}, {comparison}",
+        derivation=[f"mothers with a valid answer to {item} in both {first} and {later}"],
+        records=records,
+        numerator=len(both),
+        notes=[
+            "row is the later wave's case; codes shown first -> later",
+            f"published: {published.get('method', '')}, p = {published.get('p_value', '')}",
+        ],
+    )
+
+
+def _segment_records(segments: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": segments["segment_id"].astype(str).to_list(),
+            "file": segments["file"].astype(str).to_list(),
+            "sheet": "",
+            "row": segments["line"].astype(int).to_list(),
+            "value": (
+                segments["participant_id"].astype(str) + ", coder " + segments["coder"].astype(str)
+            ).to_list(),
+        }
+    )
+
+
+def _intercoder(study: Path, theme_label: str, _column: str) -> Explanation:
+    """ROW is the theme's label (or the overall row's label); COLUMN is not used."""
+    published = _published_row(study, "intercoder_agreement", theme=theme_label)
+    segments = _processed(study, "qualitative/segments.parquet")
+    coders = segments.groupby("segment_id")["coder"].nunique()
+    double = segments[segments["segment_id"].isin(coders[coders >= 2].index)]
+    themes = _processed(study, "qualitative/themes.parquet")
+    theme = themes.loc[themes["label"] == theme_label, "theme"]
+    shown = double.drop_duplicates("segment_id")
+    if not theme.empty:
+        either = double[double["theme"] == theme.iloc[0]]["segment_id"]
+        shown = shown[shown["segment_id"].isin(set(either))]
+    _check(
+        "intercoder_agreement", "double_coded_segments", published, double["segment_id"].nunique()
+    )
+    return Explanation(
+        what=f"Intercoder agreement: {theme_label!r}",
+        derivation=[
+            "segments coded by both coders (every theme's agreement is over all of them)",
+            "listed: the double-coded segments either coder gave this theme",
+        ],
+        records=_segment_records(shown),
+        numerator=int(double["segment_id"].nunique()),
+        notes=[
+            f"published agreement {published.get('agreement')}%, kappa {published.get('kappa')}"
+        ],
+    )
+
+
+def _quote_bank(study: Path, theme_label: str, _column: str) -> Explanation:
+    """ROW is the theme's label: the quotes published for it, traced to their coded segments."""
+    quotes = _published(study, "quote_bank")
+    quotes = quotes[quotes["theme"] == theme_label]
+    if quotes.empty:
+        raise CannotExplain(f"quote_bank has no quotes for theme {theme_label!r}")
+    segments = _processed(study, "qualitative/segments.parquet").drop_duplicates("segment_id")
+    chosen = segments[segments["segment_id"].isin(set(quotes["segment_id"]))]
+    return Explanation(
+        what=f"Quotes for theme {theme_label!r}",
+        derivation=["exemplar segments of the primary coder, pseudonymised and checked"],
+        records=_segment_records(chosen),
+        numerator=len(chosen),
+    )
+
+
+def _joint_display(study: Path, question: str, _column: str) -> Explanation:
+    """ROW is the research question: each linked theme's participants (as theme lists count)."""
+    row = _published_row(study, "joint_display", research_question=question)
+    themes = _processed(study, "qualitative/themes.parquet")
+    labels = {label for label in themes["label"] if label and label in str(row.get("themes", ""))}
+    parts = [_theme_cell(study, label, None) for label in sorted(labels)]
+    records = (
+        pd.concat([p.records for p in parts], ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["id", "file", "sheet", "row", "value"])
+    )
+    return Explanation(
+        what=f"Joint display: {question}",
+        derivation=[
+            f"linked tables: {row.get('quantitative', '')}",
+            "each linked theme's participants",
+        ],
+        records=records,
+        numerator=len(records),
+        notes=[f"{p.what}: {p.numerator} of {p.denominator}" for p in parts],
+    )
+
+
+def _statements(study: Path, item: str, wave: str) -> Explanation:
+    """ROW is the statement's item: the responses that answered it."""
+    _published_row(study, "practitioner_statements", item=item, column=wave)
+    answers = _processed(study, "surveys/practitioner_answers.parquet")
+    chosen = answers[(answers["item"] == item) & (answers["wave"] == wave)]
+    records = pd.DataFrame(
+        {
+            "id": chosen["response_id"].astype(str).to_list(),
+            "file": chosen["source_file"].astype(str).to_list(),
+            "sheet": "",
+            "row": chosen["source_row"].astype(int).to_list(),
+            "value": chosen["answer"].astype(str).to_list(),
+        }
+    )
+    return Explanation(
+        what=f"Statement {item!r}, wave {wave!r}",
+        derivation=["the complete responses at the cut-off that answered the statement"],
+        records=records,
+        numerator=len(chosen),
+    )
+
+
+#: Tables without count cells, explained by their own keys: table -> function(study, ROW, COLUMN).
+STATISTICS_TABLES = {
+    "activity_minutes": _activity_minutes,
+    "activity_hours_by_month": _activity_hours,
+    "mothers_ratings": _mothers_ratings,
+    "wai_scores": _wai_scores,
+    "mothers_paired_change": _paired_change,
+    "intercoder_agreement": _intercoder,
+    "quote_bank": _quote_bank,
+    "joint_display": _joint_display,
+    "practitioner_statements": _statements,
+}
 
 
 def write_csv(explanation: Explanation, path: str | Path) -> None:
