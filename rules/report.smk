@@ -196,6 +196,7 @@ rule report_docx:
 
 # The report's files `rule all` and the manifest collect.
 REPORT_TARGETS = [
+    "report/tables/key_facts.csv",
     "report/build/disclosure_log.json",
     *rules.render_report.output,
     *rules.report_html.output,
