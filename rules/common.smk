@@ -14,6 +14,8 @@ import evaluation.strands.registry as evaluation_strands
 import evaluation.runtime.workflow as evaluation_workflow
 
 CONFIG = evaluation_config.validate_config(config)
+# A file the config names must exist: a missing optional file is never skipped.
+evaluation_config.stop_on_missing_files(CONFIG)
 STUDY_STRANDS = evaluation_config.study_strands(CONFIG)
 # The study's codebook (config key codebook:, a folder beside config.yaml): named
 # in the environment, so that this process, the workers and every job read it.
@@ -198,30 +200,8 @@ def study_or_engine(path):
 
 
 def raw_inputs():
-    """Every configured raw file that exists (its hash is the report's data version)."""
-    paths = list(CONFIG.get("case_trackers", {}).values())
-    paths += list(CONFIG.get("register", {}).get("files", {}).values())
-    for instrument in ("mothers", "practitioners"):
-        paths += list(
-            CONFIG.get("surveys", {}).get(instrument, {}).get("waves", {}).values()
-        )
-    qualitative = CONFIG.get("qualitative", {})
-    for key in (
-        "themes",
-        "participants",
-        "coded_segments",
-        "integration",
-        "disallowed_names",
-        "participant_map",
-    ):
-        value = qualitative.get(key)
-        if isinstance(value, dict):  # Taguette: one export per coder
-            paths += [str(v) for v in value.values()]
-        elif value:
-            paths.append(str(value))
-    if CONFIG.get("activity", {}).get("log"):
-        paths.append(CONFIG["activity"]["log"])
-    return sorted(p for p in set(paths) if Path(p).exists())
+    """Every configured raw file (its hash is the report's data version); each exists."""
+    return sorted({path for _, path in evaluation_config.configured_files(CONFIG)})
 
 
 def job_threads(wildcards):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
+from pathlib import Path
 
 
 class ConfigError(ValueError):
@@ -83,6 +84,61 @@ def study_strands(config: Mapping) -> list[str]:
     if (config.get("activity") or {}).get("log"):
         strands.append("activity")
     return strands
+
+
+def configured_files(config: Mapping) -> list[tuple[str, str]]:
+    """Every raw file the config names: ``(config key, path)``, in config order."""
+    found: list[tuple[str, str]] = []
+    for name, path in (config.get("case_trackers") or {}).items():
+        found.append((f"case_trackers: {name}", str(path)))
+    for name, path in ((config.get("register") or {}).get("files") or {}).items():
+        found.append((f"register: files: {name}", str(path)))
+    for instrument in ("mothers", "practitioners"):
+        waves = ((config.get("surveys") or {}).get(instrument) or {}).get("waves") or {}
+        for label, path in waves.items():
+            found.append((f"surveys: {instrument}: waves: {label}", str(path)))
+    qualitative = config.get("qualitative") or {}
+    for key in QUALITATIVE_FILE_KEYS:
+        value = qualitative.get(key)
+        if isinstance(value, Mapping):  # Taguette: one export per coder
+            found += [(f"qualitative: {key}: {coder}", str(p)) for coder, p in value.items()]
+        elif value:
+            found.append((f"qualitative: {key}", str(value)))
+    log = (config.get("activity") or {}).get("log")
+    if log:
+        found.append(("activity: log", str(log)))
+    return found
+
+
+#: The qualitative strand's file keys, in the order they are read.
+QUALITATIVE_FILE_KEYS = (
+    "themes",
+    "participants",
+    "coded_segments",
+    "integration",
+    "disallowed_names",
+    "participant_map",
+)
+
+
+def stop_on_missing_files(config: Mapping, base: str | Path = ".") -> None:
+    """Stop a run whose config names a file that does not exist, listing every such key.
+
+    An optional file (the names that must never appear in a quote, a
+    participant map) that is named but absent must not be skipped: the
+    quotes would go unchecked against the names, or a run would reuse the
+    outputs of the last good one.
+    """
+    missing = [
+        f"config key '{key}' names {path}, which does not exist"
+        for key, path in configured_files(config)
+        if not (Path(base) / path).exists()
+    ]
+    if missing:
+        raise ConfigError(
+            "; ".join(missing) + ". Correct the path in config.yaml (paths are relative to the "
+            "study's folder) or remove the key."
+        )
 
 
 #: How a study's register is split into the groups that are the columns of its tables.
