@@ -148,14 +148,24 @@ def explain_cell(
     return explanation
 
 
-def _records(frame: pd.DataFrame, *, id_column: str, file, sheet: str, value_column: str):
+def _records(
+    frame: pd.DataFrame,
+    *,
+    id_column: str,
+    value,
+    sheet: str = "",
+    file_column: str = "source_file",
+    row_column: str = "source_row",
+) -> pd.DataFrame:
+    """The listed records: id, file, sheet, row and the value counted (a column or a Series)."""
+    values = frame[value] if isinstance(value, str) else value
     return pd.DataFrame(
         {
             "id": frame[id_column].astype(str).to_list(),
-            "file": list(file) if not isinstance(file, str) else file,
+            "file": frame[file_column].astype(str).to_list(),
             "sheet": sheet,
-            "row": frame["source_row"].astype(int).to_list(),
-            "value": frame[value_column].astype(str).to_list(),
+            "row": frame[row_column].astype(int).to_list(),
+            "value": values.astype(str).to_list(),
         }
     )
 
@@ -172,16 +182,10 @@ def _mothers_item_cell(study: Path, spec: dict, item: str, row: str, column: str
     chosen = answers[answers["collapsed"] == row]
     if chosen.empty:  # tables of the answers themselves (missing codes, satisfaction labels)
         chosen = answers[answers["label"] == row]
-    records = pd.DataFrame(
-        {
-            "id": chosen["case_id"].astype(str).to_list(),
-            "file": chosen["source_file"].astype(str).to_list(),
-            "sheet": "",
-            "row": chosen["source_row"].astype(int).to_list(),
-            "value": (
-                chosen["label"].astype(str) + " (code " + chosen["code"].astype(str) + ")"
-            ).to_list(),
-        }
+    records = _records(
+        chosen,
+        id_column="case_id",
+        value=(chosen["label"].astype(str) + " (code " + chosen["code"].astype(str) + ")"),
     )
     counted = "" if row in set(valid["collapsed"]) else " (shown, outside the denominator)"
     return Explanation(
@@ -219,16 +223,10 @@ def _mothers_missing_cell(study: Path, spec: dict, item: str, row: str, column: 
     answers = answers[(answers["item"] == item) & (answers["wave"] == column)]
     chosen = answers[answers["status"] == row]  # the reason an answer is not valid
     returned = int((responses["wave"] == column).sum())
-    records = pd.DataFrame(
-        {
-            "id": chosen["case_id"].astype(str).to_list(),
-            "file": chosen["source_file"].astype(str).to_list(),
-            "sheet": "",
-            "row": chosen["source_row"].astype(int).to_list(),
-            "value": (
-                chosen["status"].astype(str) + " (code " + chosen["code"].astype(str) + ")"
-            ).to_list(),
-        }
+    records = _records(
+        chosen,
+        id_column="case_id",
+        value=(chosen["status"].astype(str) + " (code " + chosen["code"].astype(str) + ")"),
     )
     return Explanation(
         what=f"{spec.get('title', 'mothers_missing')}: item {item!r}, row {row!r}, wave {column!r}",
@@ -263,9 +261,8 @@ def _caseload_cell(study: Path, spec: dict, row: str, column: str) -> Explanatio
     records = _records(
         chosen.assign(shown=shown),
         id_column="case_id",
-        file=chosen["source_file"],
         sheet="Baseline",
-        value_column="shown",
+        value="shown",
     )
     return Explanation(
         what=f"{spec.get('title', 'Open cases by month')}: month {row}, column {column!r}",
@@ -297,15 +294,7 @@ def _wai_completion_cell(study: Path, spec: dict, row: str, column: str) -> Expl
         raise CannotExplain(f"wai_completion has no row {row!r}; rows: {', '.join(rows)}")
     matched = rows[row]
     chosen = wave[matched]
-    records = pd.DataFrame(
-        {
-            "id": chosen["case_id"].astype(str).to_list(),
-            "file": chosen["source_file"].astype(str).to_list(),
-            "sheet": "",
-            "row": chosen["source_row"].astype(int).to_list(),
-            "value": chosen["wai_status"].astype(str).to_list(),
-        }
-    )
+    records = _records(chosen, id_column="case_id", value="wai_status")
     return Explanation(
         what=f"{spec.get('title', 'wai_completion')}: row {row!r}, wave {column!r}",
         derivation=[f"the wave {column} questionnaires returned by the cut-off", f"row: {row}"],
@@ -324,15 +313,7 @@ def _practitioner_item_cell(
         answers["answer"].map(_collapsed_labels("practitioner_agreement")).fillna(answers["answer"])
     )
     chosen = answers[(answers["answer"] == row) | (collapsed == row)]
-    records = pd.DataFrame(
-        {
-            "id": chosen["response_id"].astype(str).to_list(),
-            "file": chosen["source_file"].astype(str).to_list(),
-            "sheet": "",
-            "row": chosen["source_row"].astype(int).to_list(),
-            "value": chosen["answer"].astype(str).to_list(),
-        }
-    )
+    records = _records(chosen, id_column="response_id", value="answer")
     return Explanation(
         what=f"{spec.get('title', item)}: item {item!r}, row {row!r}, wave {column!r}",
         derivation=[f"the wave {column} responses at the cut-off, answer to {item} is {row!r}"],
@@ -367,9 +348,7 @@ def _case_tracker_cell(study: Path, spec: dict, row: str, column: str) -> Explan
     values = frame[variable].astype(object).where(frame[variable].notna(), label).astype(str)
     chosen = frame[values == row].assign(shown=values[values == row])
     derivation.append(f"row: {variable} is {row!r}")
-    records = _records(
-        chosen, id_column="id", file=chosen["source_file"], sheet=sheet, value_column="shown"
-    )
+    records = _records(chosen, id_column="id", sheet=sheet, value="shown")
     return Explanation(
         what=f"{spec.get('title', variable)}: row {row!r}, column {column!r}",
         derivation=derivation,
@@ -393,9 +372,8 @@ def _needs_cell(study: Path, spec: dict, row: str, column: str) -> Explanation:
     records = _records(
         chosen,
         id_column="case_id",
-        file=chosen["source_file"],
         sheet="Triage coding",
-        value_column="need",
+        value="need",
     )
     return Explanation(
         what=f"{spec.get('title')}: row {row!r}, column {column!r}",
@@ -449,14 +427,11 @@ def _register_cell(study: Path, table_id: str, row: str, column: str) -> Explana
     key = record_set.key or "source_row"
     rows_column = table.get("rows") if isinstance(table.get("rows"), str) else None
     shown = chosen[rows_column] if rows_column in chosen.columns else chosen[key]
-    records = pd.DataFrame(
-        {
-            "id": chosen[key].astype(str).to_list(),
-            "file": chosen["source_file"].astype(str).to_list(),
-            "sheet": record_set.sheet or "",
-            "row": chosen["source_row"].astype(int).to_list(),
-            "value": shown.map(lambda v: "; ".join(map(str, _as_list(v)))).to_list(),
-        }
+    records = _records(
+        chosen,
+        id_column=key,
+        sheet=record_set.sheet or "",
+        value=shown.map(lambda v: "; ".join(map(str, _as_list(v)))),
     )
     return Explanation(
         what=f"{table.get('title', table_id)}: row {row!r}, column {column!r}",
@@ -505,14 +480,12 @@ def _theme_cell(study: Path, row: str, column: str | None) -> Explanation:
     in_run = chosen["participant_id"].map(groups)
     chosen = chosen[in_run.notna() if column is None else in_run == column]
     first = chosen.drop_duplicates("participant_id")
-    records = pd.DataFrame(
-        {
-            "id": first["participant_id"].astype(str).to_list(),
-            "file": first["file"].astype(str).to_list(),
-            "sheet": "",
-            "row": first["line"].astype(int).to_list(),
-            "value": ("segment " + first["segment_id"].astype(str)).to_list(),
-        }
+    records = _records(
+        first,
+        id_column="participant_id",
+        file_column="file",
+        row_column="line",
+        value="segment " + first["segment_id"].astype(str),
     )
     who = "every group" if column is None else f"group {column!r}"
     return Explanation(
@@ -549,9 +522,8 @@ def explain_fact(study: str | Path, fact: str, column: str = TOTAL) -> Explanati
     records = _records(
         chosen.assign(shown=spec["numerator"]),
         id_column="case_id",
-        file=chosen["source_file"],
         sheet="Baseline",
-        value_column="shown",
+        value="shown",
     )
     return Explanation(
         what=f"{spec.get('label', fact)} ({column})",
@@ -601,20 +573,13 @@ def _activity_entries(study: Path, column: str) -> pd.DataFrame:
 
 def _entry_records(entries: pd.DataFrame) -> pd.DataFrame:
     sheet = (codebook.load_codebook().get("activity") or {}).get("sheet", "")
-    return pd.DataFrame(
-        {
-            "id": (
-                entries["case_id"].fillna("-").astype(str)
-                + " "
-                + entries["date"].astype(str).str[:10]
-            ).to_list(),
-            "file": entries["source_file"].astype(str).to_list(),
-            "sheet": sheet,
-            "row": entries["excel_row"].astype(int).to_list(),
-            "value": (
-                entries["activity"].astype(str) + ", " + entries["minutes"].astype(str) + " min"
-            ).to_list(),
-        }
+    day = entries["date"].astype(str).str[:10]
+    return _records(
+        entries.assign(entry=entries["case_id"].fillna("-").astype(str) + " " + day),
+        id_column="entry",
+        sheet=sheet,
+        row_column="excel_row",
+        value=entries["activity"].astype(str) + ", " + entries["minutes"].astype(str) + " min",
     )
 
 
@@ -658,15 +623,7 @@ def _valid_answers(study: Path, item: str, wave: str) -> pd.DataFrame:
 
 
 def _answer_records(answers: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "id": answers["case_id"].astype(str).to_list(),
-            "file": answers["source_file"].astype(str).to_list(),
-            "sheet": "",
-            "row": answers["source_row"].astype(int).to_list(),
-            "value": ("code " + answers["code"].astype(str)).to_list(),
-        }
-    )
+    return _records(answers, id_column="case_id", value="code " + answers["code"].astype(str))
 
 
 def _mothers_ratings(study: Path, item: str, wave: str) -> Explanation:
@@ -695,15 +652,7 @@ def _wai_scores(study: Path, row: str, wave: str) -> Explanation:
     scored = responses[(responses["wave"] == wave) & responses[score].notna()]
     _check("wai_scores", "n", published, len(scored))
     values = scored[score].astype(str)
-    records = pd.DataFrame(
-        {
-            "id": scored["case_id"].astype(str).to_list(),
-            "file": scored["source_file"].astype(str).to_list(),
-            "sheet": "",
-            "row": scored["source_row"].astype(int).to_list(),
-            "value": values.to_list(),
-        }
-    )
+    records = _records(scored, id_column="case_id", value=values)
     return Explanation(
         what=f"WAI-SR {row} scores, wave {wave!r}",
         derivation=[f"the wave {wave} questionnaires with a computed {row} score (WAI-SR rule)"],
@@ -751,16 +700,12 @@ def _paired_change(study: Path, item: str, comparison: str) -> Explanation:
 
 
 def _segment_records(segments: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "id": segments["segment_id"].astype(str).to_list(),
-            "file": segments["file"].astype(str).to_list(),
-            "sheet": "",
-            "row": segments["line"].astype(int).to_list(),
-            "value": (
-                segments["participant_id"].astype(str) + ", coder " + segments["coder"].astype(str)
-            ).to_list(),
-        }
+    return _records(
+        segments,
+        id_column="segment_id",
+        file_column="file",
+        row_column="line",
+        value=segments["participant_id"].astype(str) + ", coder " + segments["coder"].astype(str),
     )
 
 
@@ -837,15 +782,7 @@ def _statements(study: Path, item: str, wave: str) -> Explanation:
     _published_row(study, "practitioner_statements", item=item, column=wave)
     answers = _processed(study, "surveys/practitioner_answers.parquet")
     chosen = answers[(answers["item"] == item) & (answers["wave"] == wave)]
-    records = pd.DataFrame(
-        {
-            "id": chosen["response_id"].astype(str).to_list(),
-            "file": chosen["source_file"].astype(str).to_list(),
-            "sheet": "",
-            "row": chosen["source_row"].astype(int).to_list(),
-            "value": chosen["answer"].astype(str).to_list(),
-        }
-    )
+    records = _records(chosen, id_column="response_id", value="answer")
     return Explanation(
         what=f"Statement {item!r}, wave {wave!r}",
         derivation=["the complete responses at the cut-off that answered the statement"],
