@@ -131,10 +131,9 @@ def final_targets(wildcards):
 
 
 # Names that must never appear in an output (optional file; never committed for real data).
+# A configured file exists: stop_on_missing_files stopped the run otherwise.
 DISALLOWED_NAMES_FILE = [
-    path
-    for path in [config.get("qualitative", {}).get("disallowed_names")]
-    if path and Path(path).exists()
+    path for path in [CONFIG.get("qualitative", {}).get("disallowed_names")] if path
 ]
 CODEBOOK_FILES = [
     str(path)

@@ -25,18 +25,14 @@ QUALITATIVE_SEGMENT_FILES = (
     list(_SEGMENTS.values()) if isinstance(_SEGMENTS, dict) else [_SEGMENTS]
 )
 QUALITATIVE_CODERS = list(_SEGMENTS) if isinstance(_SEGMENTS, dict) else []
-# optional inputs: [] when not configured or absent
-PARTICIPANT_MAP = [
-    p for p in [QUALITATIVE.get("participant_map")] if p and Path(p).exists()
-]
+# optional inputs: [] when not configured (a configured file exists: rules/common.smk)
+PARTICIPANT_MAP = [p for p in [QUALITATIVE.get("participant_map")] if p]
 QUALITATIVE_RAW_FILES = [
     QUALITATIVE.get("themes", "data/raw/qualitative/themes.csv"),
     QUALITATIVE.get("participants", "data/raw/qualitative/participants.csv"),
     *QUALITATIVE_SEGMENT_FILES,
 ]
-DISALLOWED_NAMES = [
-    p for p in [QUALITATIVE.get("disallowed_names")] if p and Path(p).exists()
-]
+DISALLOWED_NAMES = DISALLOWED_NAMES_FILE
 
 
 rule qualitative_read:

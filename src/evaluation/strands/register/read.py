@@ -30,6 +30,7 @@ from evaluation.core.textio import (
     parse_date_time,
     warn_if_fallback,
 )
+from evaluation.strands.register.consistency import check_consistency
 from evaluation.strands.register.spec import Column, RecordSet, RegisterSpec
 
 #: The checks this module names in its findings (``check=``).
@@ -69,8 +70,6 @@ def read_register(files: dict[str, str], spec: RegisterSpec) -> StageResult:
             frames[record_set.name] = _typed(rows, path, record_set, log, ledger)
     _check_references(frames, spec, files, log)  # with the type errors: every problem at once
     if not log.errors:
-        from evaluation.strands.register.consistency import check_consistency
-
         check_consistency(frames, spec, files, log)
     if not log.errors:
         for recode in spec.recodes.values():
