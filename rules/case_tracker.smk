@@ -161,6 +161,7 @@ rule case_tracker_context:
         *strand_code("case_tracker"),
         prisons=GROUPS,
         cutoff=CUTOFF,
+        project_start=CONFIG["project_start"],
     run:
         run_step(
             "strands.case_tracker.steps.case_tracker_context",

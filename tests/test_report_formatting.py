@@ -69,7 +69,7 @@ def test_count_table_keeps_row_order_and_shows_gaps_suppression_and_plain_counts
     assert lines[1] == "|:---|:---|---:|---:|"
     assert lines[2:] == [
         "| Housing | Yes | 4 (40%) | 7 |",  # no base: a plain count
-        f"| Housing | No | {fmt.SUPPRESSED} |  |",  # suppressed, and no B cell at all
+        f"|  | No | {fmt.SUPPRESSED} |  |",  # suppressed, and no B cell; the item heads its group once
         "| Debt | Yes |  | 2 (22%) |",
     ]  # the row with no label is not a row
 

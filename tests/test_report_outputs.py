@@ -14,6 +14,7 @@ import subprocess
 import docx
 import pytest
 
+from evaluation.core import codebook
 from evaluation.core import formatting as fmt
 from evaluation.core.tidy import read_csv
 from evaluation.report.inert import unescape
@@ -45,8 +46,23 @@ def report_md(final_run):
     return (final_run / "report/build/report.md").read_text(encoding="utf-8")
 
 
+def reader_labels(run) -> dict[str, set[str]]:
+    """Item id -> the texts the report may show for it (statement, short label, export question)."""
+    labels: dict[str, set[str]] = {}
+    statements = read_csv(run / "report/tables/practitioner_statements.csv")
+    for source in (
+        codebook.item_labels(),
+        codebook.item_labels("short"),
+        dict(zip(statements["item"], statements["statement"], strict=True)),
+    ):
+        for item, text in source.items():
+            labels.setdefault(item, set()).add(plain(text))
+    return labels
+
+
 def test_every_count_in_the_report_agrees_with_its_csv(final_run, report_md):
     tables = markdown_tables(report_md)
+    shown_as = reader_labels(final_run)
     checked = 0
     for table_id, rows in tables.items():
         csv = read_csv(final_run / "report/tables" / f"{table_id}.csv")
@@ -55,12 +71,20 @@ def test_every_count_in_the_report_agrees_with_its_csv(final_run, report_md):
         header = rows[0]
         stacked = header[0] == "Item"
         columns = [re.sub(r" \(n=[\d,]+\)$", "", h) for h in header[(2 if stacked else 1) :]]
+        item = None
         for cells in rows[2:]:
             key = cells[: 2 if stacked else 1]
+            if stacked:  # an item's label heads its rows once
+                item = plain(key[0]) or item
             for column, text in zip(columns, cells[len(key) :], strict=True):
-                match = csv[(csv["row"] == key[-1]) & (csv["column"] == column)]
+                shown = csv["row"].map(
+                    lambda row, key=key: (
+                        key[-1] in (row, f"{row} (") or key[-1].startswith(f"{row} (")
+                    )
+                )
+                match = csv[shown & (csv["column"] == column)]
                 if stacked:
-                    match = match[match["item"] == key[0]]
+                    match = match[[item in shown_as.get(i, ()) for i in match["item"]]]
                 assert len(match) == 1, (table_id, key, column)
                 n, base = match["n"].iloc[0], match["denominator"].iloc[0]
                 expected = (
@@ -108,8 +132,6 @@ def test_word_document_has_real_tables_captions_and_the_marking(final_run, repor
     )
     assert age.rows[1].cells[-1].text == md_tables["age_group"][2][-1]
     import zipfile
-
-    from evaluation.core import codebook
 
     xml = zipfile.ZipFile(final_run / "report/build/report.docx").read("word/document.xml").decode()
     alt_texts = re.findall(r'<wp:docPr descr="([^"]*)"', xml)
@@ -224,3 +246,47 @@ def test_html_and_word_tables_show_exactly_the_markdown_numbers(final_run, repor
     word_tables = [[[plain(c.text) for c in row.cells] for row in t.rows] for t in document.tables]
     for table_id, rows in md_tables.items():
         assert rows in word_tables, table_id
+
+
+def variable_names(run) -> set[str]:
+    """Every variable name a reader should never meet in a results table.
+
+    The columns and variables of every codebook file, and the items the
+    published tables stack (a survey export's own question ids).
+    """
+    names = set()
+    for part in codebook.load_codebook().values():
+        for section in ("columns", "variables"):
+            names |= set((part or {}).get(section) or {}) if isinstance(part, dict) else set()
+    for path in (run / "report/tables").glob("*.csv"):
+        frame = read_csv(path)
+        if "item" in frame.columns:
+            names |= set(frame["item"].dropna().astype(str))
+    return {name for name in names if "_" in name or any(ch.isdigit() for ch in name)}
+
+
+def test_no_variable_name_in_a_results_table(final_run, report_md):
+    """Readers see statements and labels; the tidy CSVs keep the ids (the must-show of issue 18)."""
+    names = variable_names(final_run)
+    assert {"willing_engage_css", "support_inside", "agree_01"} <= names
+    html = (final_run / "report/build/report.html").read_text(encoding="utf-8")
+    document = docx.Document(str(final_run / "report/build/report.docx"))
+    md_tables = markdown_tables(report_md)
+    in_html = html_tables(html)
+    word_cells = [
+        cell.text for table in document.tables for row in table.rows for cell in row.cells
+    ]
+    dictionary = set()  # the appendix's data dictionary names variables on purpose
+    for table in document.tables:
+        if table.rows[0].cells[0].text.strip().lower() in {"variable", "column", "name"}:
+            dictionary |= {cell.text for row in table.rows for cell in row.cells}
+    shown = {
+        "report.md": [plain(c) for rows in md_tables.values() for row in rows for c in row],
+        "report.html": [c for rows in in_html.values() for row in rows for c in row],
+        "report.docx": [plain(c) for c in word_cells if c not in dictionary],
+    }
+    for output, cells in shown.items():
+        found = sorted({name for name in names for cell in cells if name in cell})
+        assert not found, f"{output} shows variable names in its tables: {found}"
+    stacked = read_csv(final_run / "report/tables/mothers_views_css.csv")
+    assert "willing_engage_css" in set(stacked["item"])  # the tidy file keeps the id

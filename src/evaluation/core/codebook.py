@@ -311,6 +311,27 @@ def all_table_specs() -> dict[str, dict]:
     return specs
 
 
+def item_labels(kind: str = "statement") -> dict[str, str]:
+    """Item id -> the text a reader sees for it: its ``short`` label or its ``statement``.
+
+    Every codebook entry that has a ``statement`` is an item a table may
+    stack (a questionnaire's variables, extra labelled items such as a total
+    score); ``kind="short"`` prefers the short label where there is one.
+    """
+    labels: dict[str, str] = {}
+    for part in load_codebook().values():
+        if not isinstance(part, dict):
+            continue
+        for section in part.values():
+            if not isinstance(section, dict):
+                continue
+            for item_id, entry in section.items():
+                if isinstance(entry, dict) and entry.get("statement"):
+                    text = entry.get(kind) if kind == "short" else None
+                    labels.setdefault(str(item_id), str(text or entry["statement"]))
+    return labels
+
+
 def all_figure_specs() -> dict[str, dict]:
     """Every figure id the codebook defines (all strands), with title and alt text."""
     return _collect("figures")

@@ -111,8 +111,11 @@ def count_table_markdown(frame: pd.DataFrame) -> str:
         for column, bases in columns.items()
     ]
     rows = []
+    previous_item = None
     for key, row_cells in cells.items():
         row = [str(k) for k in key]
+        if stacked:  # an item's label heads its group of rows, once
+            row[0], previous_item = ("" if key[0] == previous_item else row[0]), key[0]
         for column in columns:
             if column not in row_cells:
                 row.append("")
@@ -143,9 +146,12 @@ def stats_table_markdown(frame: pd.DataFrame) -> str:
 
     align = ["r" if pd.api.types.is_numeric_dtype(frame[c]) else "l" for c in frame.columns]
     header = [c.replace("_", " ").capitalize() for c in frame.columns]
-    return _pipe_table(
-        header, [[cell(v) for v in row] for row in frame.itertuples(index=False)], align
-    )
+    rows = [[cell(v) for v in row] for row in frame.itertuples(index=False)]
+    if frame.columns[0] == "item":  # an item's label heads its group of rows, once
+        for row, previous in zip(rows[:0:-1], rows[-2::-1], strict=True):
+            if row[0] == previous[0]:
+                row[0] = ""
+    return _pipe_table(header, rows, align)
 
 
 @dataclass
@@ -210,7 +216,19 @@ class Helpers:
         self.figure_specs = codebook.all_figure_specs()
         self.facts = {(r.fact, r.column): r for r in inputs.key_facts.itertuples(index=False)}
 
-    def table(self, table_id: str, note: str = "") -> str:
+    def table(
+        self,
+        table_id: str,
+        note: str = "",
+        row_labels: dict | None = None,
+        hide: tuple | list = (),
+    ) -> str:
+        """A numbered table as readers see it: items by their statements, ids left to the CSV.
+
+        ``row_labels`` adds a period or gloss to row labels (``{"Q1": "Apr-Jun
+        2021"}`` shows "Q1 (Apr-Jun 2021)"); ``hide`` names columns of the
+        tidy file that the report leaves out (ids a reader has no use for).
+        """
         path = self.inputs.table_dir / f"{table_id}.csv"
         if not path.exists():
             raise ReportError(f"template asks for table {table_id!r} but {path} does not exist")
@@ -218,7 +236,7 @@ class Helpers:
         title = spec.get("title", table_id.replace("_", " ").capitalize())
         number = self.numbering.number("table", table_id)
         if table_id not in self.bodies:
-            frame = read_csv(path)
+            frame = self._for_readers(table_id, spec, read_csv(path), row_labels or {}, hide)
             self.bodies[table_id] = (
                 count_table_markdown(frame)
                 if set(frame.columns) >= COUNT_COLUMNS
@@ -231,6 +249,55 @@ class Helpers:
             + f" {{#tbl-{table_id}}}"
         )
         return inert.Markdown(f"\n{body}\n\n{caption}\n")
+
+    def _item_labels(self, table_id: str, spec: dict) -> dict[str, str]:
+        """The labels of a stacked table's items: the codebook's, or a published table's column.
+
+        The table's codebook entry says which: ``item_labels: statement``
+        (the default), ``short``, or ``{table: <id>, column: <name>}`` for
+        items whose text comes with the data (a survey export's questions).
+        """
+        source = spec.get("item_labels", "statement")
+        if isinstance(source, dict):
+            labels_path = self.inputs.table_dir / f"{source['table']}.csv"
+            if not labels_path.exists():
+                raise ReportError(
+                    f"table {table_id!r} takes its item labels from {source['table']!r}, "
+                    f"but {labels_path} does not exist"
+                )
+            published = read_csv(labels_path).dropna(subset=["item", source["column"]])
+            return dict(
+                published.drop_duplicates("item")[["item", source["column"]]].itertuples(
+                    index=False
+                )
+            )
+        return codebook.item_labels(source)
+
+    def _for_readers(
+        self, table_id: str, spec: dict, frame: pd.DataFrame, row_labels: dict, hide
+    ) -> pd.DataFrame:
+        unknown = [column for column in hide if column not in frame.columns]
+        if unknown:
+            raise ReportError(f"template hides column(s) {unknown} that table {table_id!r} lacks")
+        frame = frame.drop(columns=list(hide))
+        if "item" in frame.columns:
+            labels = self._item_labels(table_id, spec)
+            unlabelled = sorted(set(frame["item"].dropna().astype(str)) - set(labels))
+            if unlabelled:
+                raise ReportError(
+                    f"table {table_id!r} stacks item(s) {unlabelled} that have no statement "
+                    "in the codebook: give each a statement (and a short label) so the report "
+                    "shows readers the question, not the variable name"
+                )
+            frame = frame.assign(item=frame["item"].map(labels, na_action="ignore"))
+        if row_labels and "row" in frame.columns:
+            frame = frame.assign(
+                row=[
+                    f"{row} ({row_labels[row]})" if row in row_labels else row
+                    for row in frame["row"]
+                ]
+            )
+        return frame
 
     def figure(self, figure_id: str) -> str:
         spec = self.figure_specs.get(figure_id)

@@ -88,4 +88,5 @@ def case_tracker_context(input, output, params) -> None:
         output[0],
         prisons=params.prisons,
         cutoff=params.cutoff,
+        project_start=params.project_start,
     )
