@@ -157,6 +157,7 @@ rule report_html:
         figures=lambda wildcards: strand_files("figures"),
         style=REPORT_ASSETS / "report.css",
         alt_text_filter=REPORT_ASSETS / "figure-alt.lua",
+        table_filter=REPORT_ASSETS / "html-tables.lua",
     output:
         html=report(
             "report/build/report.html",

@@ -19,6 +19,15 @@ from evaluation.core import formatting as fmt
 from evaluation.core.tidy import read_csv
 from evaluation.report.inert import unescape
 
+#: Chromium without a screen, a sandbox, updates or background traffic.
+HEADLESS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 CAPTION = re.compile(r"^Table: Table (\d+): (.*?) \{#tbl-(\w+)\}$")
 
 
@@ -147,12 +156,7 @@ def test_html_renders_in_headless_chromium(final_run, tmp_path):
     result = subprocess.run(
         [
             browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--no-first-run",
+            *HEADLESS,
             f"--user-data-dir={tmp_path / 'profile'}",
             "--enable-logging=stderr",
             "--window-size=1200,3000",
@@ -168,6 +172,75 @@ def test_html_renders_in_headless_chromium(final_run, tmp_path):
         line for line in result.stderr.splitlines() if "CONSOLE" in line and "ERROR" in line
     ]
     assert not console_errors, console_errors
+
+
+#: A page of two frames, one per screen width, that reports each frame's widths.
+WIDTH_PROBE = """<!doctype html><html><body style="margin:0">
+{frames}
+<script>
+let loaded = 0;
+const frames = document.querySelectorAll("iframe");
+function measure() {{
+  if (++loaded < frames.length) return;
+  document.body.setAttribute("data-widths", Array.from(frames, (f) => {{
+    const page = f.contentDocument.documentElement;
+    return f.width + ":" + page.scrollWidth + ":" + page.clientWidth;
+  }}).join(" "));
+}}
+frames.forEach((f) => f.addEventListener("load", measure));
+</script></body></html>"""
+
+
+def page_widths(browser: str, html_path, tmp_path, widths=(1280, 390)) -> dict[int, tuple]:
+    """Screen width -> (the page's scroll width, its visible width), as Chromium lays it out.
+
+    Each width is an iframe of that size (a headless window is never narrower
+    than about 500 px). The copy drops the page's content-security policy,
+    which forbids scripts, so that the probe may measure it.
+    """
+    page = re.sub(
+        r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html_path.read_text("utf-8")
+    )
+    (tmp_path / "page.html").write_text(page, encoding="utf-8")
+    frames = "\n".join(
+        f'<iframe src="page.html" width="{w}" height="900" style="border:0"></iframe>'
+        for w in widths
+    )
+    (tmp_path / "probe.html").write_text(WIDTH_PROBE.format(frames=frames), encoding="utf-8")
+    result = subprocess.run(
+        [
+            browser,
+            *HEADLESS,
+            "--allow-file-access-from-files",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1800,900",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            (tmp_path / "probe.html").as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    found = re.search(r'data-widths="([^"]*)"', result.stdout)
+    assert found, result.stderr[-2000:]
+    measured = [part.split(":") for part in found.group(1).split()]
+    return {int(w): (int(scroll), int(visible)) for w, scroll, visible in measured}
+
+
+def test_html_never_scrolls_sideways_at_desktop_or_phone_width(final_run, tmp_path):
+    """At 1280 px and 390 px the page fits its width; wide tables scroll in their own box."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("Chromium is not installed (CI installs Debian's chromium package)")
+    html_path = final_run / "report/build/report.html"
+    widths = page_widths(browser, html_path, tmp_path)
+    for width, (scroll, visible) in widths.items():
+        assert visible <= width and scroll <= visible, (
+            f"at {width} px the page is {scroll} px wide and shows {visible} px"
+        )
+    html = html_path.read_text(encoding="utf-8")
+    assert html.count('class="table-scroll"') == html.count("<table")  # every table boxed
 
 
 def test_word_document_converts_to_pdf_in_libreoffice(final_run, tmp_path):

@@ -87,6 +87,7 @@ def to_html(
         f"--variable=header-includes:<style>\n{style}</style>",
         f"--metadata=pagetitle:{title}",
         *SHARED_WRITER_ARGS,
+        f"--lua-filter={STYLE_DIR / 'html-tables.lua'}",
     ]
     page = _pandoc(source, "html5", None, args, cutoff, source_format)
     Path(output).write_text(embed_images(page, Path(resource_path)), encoding="utf-8")
