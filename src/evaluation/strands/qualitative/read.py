@@ -3,8 +3,10 @@
 Every reader returns tidy frames and records problems in a FindingLog (file,
 CSV line as the user sees it, column, value) and row counts in a Ledger.
 Excerpts are free text: a message names their file, line and column only.
-Coded segments arrive as the tidy ``coded_segments.csv`` or as a QualCoder or
-Taguette export plus a participant map; all three give the same tidy form.
+Coded segments arrive as the tidy ``coded_segments.csv``, as a QualCoder or
+Taguette export plus a participant map, or as a REFI-QDA project (``.qdpx``,
+:mod:`evaluation.strands.qualitative.refi_qda`), which can also give the
+themes and participants; all give the same tidy form.
 :func:`read_qualitative` is the read stage: every file read, every text that
 can reach an output through the identifier guard, the cut-off not applied.
 """
@@ -28,6 +30,7 @@ from evaluation.core.identifiers import check_texts, read_disallowed_names, scan
 from evaluation.core.parsing import DATE_EXPECTED, parse_date
 from evaluation.core.stage import StageResult
 from evaluation.core.tidy import write_csv
+from evaluation.strands.qualitative import refi_qda as refi_qda_module
 
 #: The checks this module names in its findings (``check=``), as the validation
 #: report describes them; a test keeps this in step with the code.
@@ -50,7 +53,8 @@ CHECKS: dict[str, str] = {
 }
 
 SOURCE = "qualitative"
-FORMATS = ("tidy", "qualcoder", "taguette")
+REFI_FORMAT = "refi-qda"
+FORMATS = ("tidy", "qualcoder", "taguette", "refi-qda")
 SEGMENT_COLUMNS = [
     "segment_id",
     "participant_id",
@@ -197,7 +201,11 @@ def _ledger_read(ledger: Ledger, table: CsvTable, unit: str) -> None:
 
 def read_themes(path: str | Path, log: FindingLog, ledger: Ledger) -> pd.DataFrame:
     """themes.csv -> theme, label, parent, description, order (parents before their sub-themes)."""
-    table = read_csv_table(path, log)
+    return themes_from_table(read_csv_table(path, log), log, ledger)
+
+
+def themes_from_table(table: CsvTable, log: FindingLog, ledger: Ledger) -> pd.DataFrame:
+    """The rows of a themes table (the CSV, or a project's codes) checked as themes.csv is."""
     _ledger_read(ledger, table, "theme")
     if not _check_columns(table, "themes", log):
         ledger.excluded(SOURCE, table.path, "", "theme", "file not readable", len(table.rows))
@@ -340,6 +348,23 @@ def read_participants(
 ) -> pd.DataFrame:
     """participants.csv -> one row per participant with group, prison, interview_date, rounds.
 
+    The checks are :func:`participants_from_table`'s.
+    """
+    return participants_from_table(
+        read_csv_table(path, log), log, ledger, prisons=prisons, valid_range=valid_range
+    )
+
+
+def participants_from_table(
+    table: CsvTable,
+    log: FindingLog,
+    ledger: Ledger,
+    *,
+    prisons: list[str] | None = None,
+    valid_range: tuple[str, str] = ("2015-01-01", "2030-12-31"),
+) -> pd.DataFrame:
+    """The rows of a participants table (the CSV, or a project's cases) checked as one.
+
     ``prison`` and ``rounds`` are optional: a column the codebook declares
     ``required: false`` may be absent from the file, and one it does not
     declare is ignored (with the warning every column outside the codebook
@@ -349,7 +374,6 @@ def read_participants(
     configured prisons a ``prison`` value must be one of (``None``: any
     value); they matter only when the column has values.
     """
-    table = read_csv_table(path, log)
     _ledger_read(ledger, table, "participant")
     if not _check_columns(table, "participants", log):
         ledger.excluded(SOURCE, table.path, "", "participant", "file not readable", len(table.rows))
@@ -943,6 +967,8 @@ def load_segments(
         raise ValueError(
             f"config key 'qualitative: format' is {fmt!r}; use one of {', '.join(FORMATS)}"
         )
+    if fmt == REFI_FORMAT:
+        raise ValueError("a REFI-QDA project is read by read_qualitative (it may hold the themes)")
     if fmt == "tidy":
         return read_segments_tidy(coded_segments, participants, themes, log, ledger)
     if not participant_map:
@@ -1007,12 +1033,27 @@ def read_qualitative(
     disallowed_names: str | None = None,
     prisons: list[str] | None = None,
     valid_date_range: tuple[str, str] = ("2015-01-01", "2030-12-31"),
+    refi_qda: Mapping | None = None,
 ) -> StageResult:
     """The qualitative files, validated: frames ``themes``, ``participants`` and ``segments``.
 
     Every error is a finding of the result (unknown participant or theme, bad
     dates, identifiers in any excerpt ...), so a caller can report them all at once.
+    With ``fmt="refi-qda"``, ``coded_segments`` is the ``.qdpx``; ``themes`` and
+    ``participants`` may be left out (None or an empty list), and then come from
+    the project's codes and cases; ``refi_qda`` is config ``qualitative: refi_qda``.
     """
+    themes, participants = _optional_path(themes), _optional_path(participants)
+    if fmt == REFI_FORMAT:
+        return _read_refi_qda(
+            themes=themes,
+            participants=participants,
+            project_file=_optional_path(coded_segments),
+            participant_map=_optional_path(participant_map),
+            disallowed_names=disallowed_names,
+            checks={"prisons": prisons, "valid_range": tuple(valid_date_range)},
+            reading=refi_qda_module.reading_from_config(refi_qda),
+        )
     log, ledger = FindingLog(SOURCE), Ledger()
     theme_frame = read_themes(themes, log, ledger)
     participant_frame = read_participants(
@@ -1021,6 +1062,84 @@ def read_qualitative(
     segments = load_segments(
         fmt, coded_segments, participant_map, participant_frame, theme_frame, log, ledger
     )
+    return _guarded(
+        log,
+        ledger,
+        theme_frame,
+        participant_frame,
+        segments,
+        disallowed_names,
+        str(themes),
+        str(participants),
+    )
+
+
+def _optional_path(value) -> str | None:
+    """A rule's optional input (a path, or a list of none or one) as a path or None."""
+    if value is None or isinstance(value, str | Path):
+        return str(value) if value else None
+    values = list(value)
+    return str(values[0]) if values else None
+
+
+def _read_refi_qda(
+    *, themes, participants, project_file, participant_map, disallowed_names, checks, reading
+) -> StageResult:
+    """The read stage on a REFI-QDA project: the CSVs given win over the project's codes and cases."""
+    if project_file is None:
+        raise ValueError(
+            "format 'refi-qda' needs the project: set config key 'qualitative: coded_segments' "
+            "to the .qdpx file"
+        )
+    log, ledger = FindingLog(SOURCE), Ledger()
+    project = refi_qda_module.open_project(project_file, log)
+    marker = codebook()["exports"]["exemplar_marker"]
+    empty = pd.DataFrame(columns=THEME_COLUMNS), pd.DataFrame(columns=PARTICIPANT_COLUMNS)
+    if themes:
+        theme_frame = read_themes(themes, log, ledger)
+    else:
+        theme_frame = (
+            refi_qda_module.project_themes(project, marker, log, ledger) if project else empty[0]
+        )
+    if participants:
+        participant_frame = read_participants(participants, log, ledger, **checks)
+    elif project:
+        participant_frame = refi_qda_module.project_participants(project, log, ledger, **checks)
+    else:
+        participant_frame = empty[1]
+    mapping = (
+        read_participant_map(participant_map, participant_frame, log) if participant_map else None
+    )
+    if project is None:
+        segments = _empty_segments()
+    else:
+        segments = refi_qda_module.project_segments(
+            project,
+            participant_frame,
+            theme_frame,
+            reading,
+            log,
+            ledger,
+            mapping=mapping,
+            marker=marker,
+            themes_file=Path(themes).name if themes else project_file,
+        )
+    return _guarded(
+        log,
+        ledger,
+        theme_frame,
+        participant_frame,
+        segments,
+        disallowed_names,
+        themes or project_file,
+        participants or project_file,
+    )
+
+
+def _guarded(
+    log, ledger, theme_frame, participant_frame, segments, disallowed_names, themes, participants
+) -> StageResult:
+    """The read result, after the identifier guard has scanned every text that can reach an output."""
     names = read_disallowed_names(disallowed_names)
     # each distinct text is scanned once; only the rows holding a flagged text are reported
     flagged = flagged_texts(

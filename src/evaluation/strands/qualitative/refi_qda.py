@@ -1,0 +1,820 @@
+"""Reader of REFI-QDA projects (``.qdpx``): the exchange format of NVivo, ATLAS.ti, MAXQDA, QualCoder.
+
+A ``.qdpx`` is a zip holding ``project.qde`` (XML, namespace
+``urn:QDA-XML:project:1.0``) and the sources (``sources/<name>``). What this
+module takes from it, into the qualitative strand's tidy form:
+
+- ``Users/User`` (guid, name): the coders;
+- ``CodeBook/Codes/Code`` (guid, name, nested): the themes, a sub-code being a
+  sub-theme (used when the config names no ``themes.csv``);
+- ``Cases/Case`` (name, ``VariableValue``\\ s, ``SourceRef``\\ s): the
+  participants (case name = participant id, variables named as the columns of
+  ``participants.csv``; used when the config names no ``participants.csv``)
+  and which participant each source belongs to;
+- ``Sources/TextSource`` (and a ``PDFSource``'s text ``Representation``) with
+  their ``PlainTextSelection``\\ s: each ``Coding`` (its ``creatingUser``, its
+  ``CodeRef``) of a selection is one code of a segment by a coder; the excerpt
+  is the source's plain text between the selection's positions.
+
+Vendors count positions differently: in code points or in UTF-16 units (text
+beyond the Basic Multilingual Plane, such as emoji, counts twice), a stored
+``\\r\\n`` as two characters or one, and the end as exclusive or inclusive.
+:class:`Reading` holds the convention (config ``qualitative: refi_qda:``); a
+selection beyond its source's end is an error, and positions that cut words
+where another convention cuts none give a warning naming the setting to
+change. Messages name the file, the element (by guid and name) and what was
+expected; they never show a selection's text, its name or its description.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+
+import pandas as pd
+
+from evaluation.core.codebook import normalise_header, normalise_text
+from evaluation.core.findings import FindingLog, Ledger
+
+NAMESPACE = "urn:QDA-XML:project:1.0"
+FORMAT = "refi-qda"
+SOURCE = "qualitative"
+
+#: The checks this module names in its findings (``check=``), as the validation
+#: report describes them; a test keeps this in step with the code.
+CHECKS: dict[str, str] = {
+    "refi_archive": "a REFI-QDA project is an intact zip archive",
+    "refi_position": "a selection's positions lie within its source's text",
+    "refi_source": "a coded source's plain text is inside the project and readable",
+    "refi_structure": "a REFI-QDA project holds project.qde",
+    "refi_user": "a coding's user is a User of the project",
+    "refi_xml": "project.qde is REFI-QDA project XML",
+    "segment_participant": "segment participant",
+    "unknown_participant": "unknown participant",
+    "unknown_theme": "unknown theme",
+}
+
+#: Accepted values of config ``qualitative: refi_qda:``, the first of each the default.
+SETTINGS: dict[str, tuple[str, ...]] = {
+    "positions": ("code_points", "utf16"),
+    "end": ("exclusive", "inclusive"),
+    "crlf": ("two", "one"),
+}
+SETTING_MEANINGS = {
+    "positions": "positions count code points, or UTF-16 code units (emoji count twice)",
+    "end": "endPosition is just after the selection's last character, or on it",
+    "crlf": "a stored \\r\\n line end counts as two characters, or as one",
+}
+VALUE_TYPES = ("TextValue", "BooleanValue", "IntegerValue", "FloatValue", "DateValue")
+VALUE_TYPES += ("DateTimeValue",)
+NON_TEXT_SELECTIONS = ("PictureSelection", "AudioSelection", "VideoSelection", "PDFSelection")
+NON_TEXT_SELECTIONS += ("TranscriptSelection",)
+
+
+def _tag(name: str) -> str:
+    return f"{{{NAMESPACE}}}{name}"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a project's selection positions are counted (config ``qualitative: refi_qda``)."""
+
+    positions: str = "code_points"
+    end: str = "exclusive"
+    crlf: str = "two"
+
+    def describe(self) -> str:
+        return f"positions: {self.positions}, end: {self.end}, crlf: {self.crlf}"
+
+    def differences(self, other: Reading) -> int:
+        return sum(getattr(self, k) != getattr(other, k) for k in SETTINGS)
+
+
+def reading_from_config(settings: Mapping | None) -> Reading:
+    """Config ``qualitative: refi_qda`` -> :class:`Reading`; ValueError naming a bad key or value."""
+    settings = dict(settings or {})
+    unknown = sorted(set(settings) - set(SETTINGS))
+    if unknown:
+        raise ValueError(
+            f"config key 'qualitative: refi_qda' has {', '.join(map(repr, unknown))}; "
+            f"its keys are {', '.join(SETTINGS)}"
+        )
+    for key, value in settings.items():
+        if value not in SETTINGS[key]:
+            raise ValueError(
+                f"config key 'qualitative: refi_qda: {key}' is {value!r}; use "
+                f"{' or '.join(SETTINGS[key])} ({SETTING_MEANINGS[key]})"
+            )
+    return Reading(**settings)
+
+
+ALL_READINGS = [Reading(*values) for values in itertools.product(*(SETTINGS[k] for k in SETTINGS))]
+
+
+# --------------------------------------------------------------------------- the project
+
+
+@dataclass
+class Code:
+    guid: str
+    name: str
+    parent: str | None  # guid of the parent code
+    description: str
+    depth: int
+
+
+@dataclass
+class Coding:
+    user: str | None  # guid
+    code: str | None  # guid
+    order: int  # 1-based, over every text coding of the project
+
+
+@dataclass
+class Selection:
+    guid: str
+    start: str | None
+    end: str | None
+    user: str | None
+    codings: list[Coding]
+    memo: str  # the selection's Description: free text, only searched for the exemplar marker
+
+
+@dataclass
+class TextSource:
+    guid: str
+    name: str
+    path: str | None  # plainTextPath
+    element: str  # TextSource, or PDFSource's Representation
+    order: int
+    selections: list[Selection] = field(default_factory=list)
+    text: str | None = None
+
+
+@dataclass
+class Case:
+    guid: str
+    name: str
+    values: dict[str, str]  # variable name -> value as text
+    sources: list[str]  # guids
+    order: int
+
+
+@dataclass
+class Project:
+    path: Path
+    origin: str
+    users: dict[str, str]
+    codes: dict[str, Code]
+    cases: list[Case]
+    sources: list[TextSource]
+    non_text_codings: int
+
+    def where(self, kind: str, guid: str, name: str | None = None) -> str:
+        """An element as messages name it: kind, name (never free text) and guid."""
+        return f"{kind} {name!r} (guid {guid})" if name else f"{kind} (guid {guid})"
+
+
+def _text(element: ET.Element | None) -> str:
+    return "".join(element.itertext()).strip() if element is not None else ""
+
+
+def _find_member(archive: zipfile.ZipFile, wanted: str) -> str | None:
+    """The zip member named ``wanted``, ignoring case and a leading folder separator."""
+    names = archive.namelist()
+    if wanted in names:
+        return wanted
+    folded = {name.lstrip("/").casefold(): name for name in names}
+    return folded.get(wanted.lstrip("/").casefold())
+
+
+def _read_member(
+    archive: zipfile.ZipFile, member: str, path: Path, log: FindingLog
+) -> bytes | None:
+    try:
+        return archive.read(member)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
+        log.error(
+            path,
+            f"the project's file {member} cannot be unpacked ({type(exc).__name__}); the "
+            ".qdpx is damaged",
+            expected="an intact .qdpx: export the project again",
+            check="refi_archive",
+        )
+        return None
+
+
+def _decode(raw: bytes) -> str | None:
+    """Plain text as exported: UTF-8 (with or without BOM), or UTF-16 with its BOM."""
+    try:
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return raw.decode("utf-16")
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
+def open_project(path: str | Path, log: FindingLog) -> Project | None:
+    """Open a ``.qdpx``: its project.qde parsed and every text source's plain text read.
+
+    Returns None (with an error) when the file is not a zip, is damaged, has
+    no ``project.qde`` or the XML does not parse.
+    """
+    path = Path(path)
+    if not zipfile.is_zipfile(path):
+        log.error(
+            path,
+            "the file is not a REFI-QDA project: it is not a zip archive",
+            expected="a .qdpx file as exported by NVivo, ATLAS.ti, MAXQDA or QualCoder",
+            check="refi_archive",
+        )
+        return None
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        log.error(
+            path,
+            f"the .qdpx cannot be opened ({type(exc).__name__}); it is damaged",
+            expected="an intact .qdpx: export the project again",
+            check="refi_archive",
+        )
+        return None
+    with archive:
+        qde = _find_member(archive, "project.qde") or next(
+            (n for n in archive.namelist() if "/" not in n.strip("/") and n.endswith(".qde")),
+            None,
+        )
+        if qde is None:
+            log.error(
+                path,
+                "the .qdpx holds no project.qde",
+                expected="project.qde (the project's XML) at the top of the zip",
+                check="refi_structure",
+            )
+            return None
+        raw = _read_member(archive, qde, path, log)
+        if raw is None:
+            return None
+        try:
+            root = ET.fromstring(raw)
+        except ET.ParseError as exc:
+            line, column = exc.position
+            log.error(
+                path,
+                f"{qde} is not well-formed XML (line {line}, column {column})",
+                expected="the project's XML as the tool exported it",
+                check="refi_xml",
+            )
+            return None
+        if root.tag != _tag("Project"):
+            log.error(
+                path,
+                f"{qde} does not hold a REFI-QDA project",
+                value=root.tag,
+                expected=f"a Project element in namespace {NAMESPACE}",
+                check="refi_xml",
+            )
+            return None
+        project = _parse(root, path)
+        for source in project.sources:
+            _load_text(archive, source, project, log)
+    return project
+
+
+def _parse(root: ET.Element, path: Path) -> Project:
+    users = {
+        u.get("guid", ""): (u.get("name") or u.get("id") or u.get("guid", ""))
+        for u in root.iterfind(f"{_tag('Users')}/{_tag('User')}")
+    }
+    codes: dict[str, Code] = {}
+
+    def walk(parent: ET.Element, parent_guid: str | None, depth: int) -> None:
+        for element in parent.findall(_tag("Code")):
+            guid = element.get("guid", "")
+            codes[guid] = Code(
+                guid,
+                (element.get("name") or "").strip(),
+                parent_guid,
+                _text(element.find(_tag("Description"))),
+                depth,
+            )
+            walk(element, guid, depth + 1)
+
+    codebook = root.find(f"{_tag('CodeBook')}/{_tag('Codes')}")
+    if codebook is not None:
+        walk(codebook, None, 0)
+    variables = {
+        v.get("guid", ""): (v.get("name") or "").strip()
+        for v in root.iterfind(f"{_tag('Variables')}/{_tag('Variable')}")
+    }
+    cases = []
+    for order, element in enumerate(root.iterfind(f"{_tag('Cases')}/{_tag('Case')}"), start=1):
+        values = {}
+        for value in element.iterfind(_tag("VariableValue")):
+            ref = value.find(_tag("VariableRef"))
+            name = variables.get(ref.get("targetGUID", "") if ref is not None else "", "")
+            held = next(
+                (value.find(_tag(t)) for t in VALUE_TYPES if value.find(_tag(t)) is not None), None
+            )
+            if name:
+                values[name] = _text(held)
+        cases.append(
+            Case(
+                element.get("guid", ""),
+                (element.get("name") or "").strip(),
+                values,
+                [s.get("targetGUID", "") for s in element.iterfind(_tag("SourceRef"))],
+                order,
+            )
+        )
+    sources: list[TextSource] = []
+    order = itertools.count(1)
+    non_text = 0
+    sources_element = root.find(_tag("Sources"))
+    for element in sources_element if sources_element is not None else []:
+        kind = element.tag.removeprefix(f"{{{NAMESPACE}}}")
+        texts = (
+            [(element, "TextSource")]
+            if kind == "TextSource"
+            else [(r, "Representation") for r in element.iterfind(_tag("Representation"))]
+        )
+        for holder, label in texts:
+            source = TextSource(
+                holder.get("guid", element.get("guid", "")),
+                (holder.get("name") or element.get("name") or "").strip(),
+                holder.get("plainTextPath"),
+                label,
+                len(sources) + 1,
+            )
+            if label == "Representation":  # codings of a PDF's text belong to the PDF
+                source.guid, source.name = element.get("guid", ""), element.get("name") or ""
+            for sel in holder.iterfind(_tag("PlainTextSelection")):
+                codings = [
+                    Coding(
+                        c.get("creatingUser"),
+                        (
+                            c.find(_tag("CodeRef")).get("targetGUID")
+                            if c.find(_tag("CodeRef")) is not None
+                            else None
+                        ),
+                        next(order),
+                    )
+                    for c in sel.iterfind(_tag("Coding"))
+                ]
+                source.selections.append(
+                    Selection(
+                        sel.get("guid", ""),
+                        sel.get("startPosition"),
+                        sel.get("endPosition"),
+                        sel.get("creatingUser"),
+                        codings,
+                        _text(sel.find(_tag("Description"))),
+                    )
+                )
+            sources.append(source)
+        for tag in NON_TEXT_SELECTIONS:
+            for sel in element.iter(_tag(tag)):
+                non_text += len(sel.findall(_tag("Coding")))
+    return Project(path, root.get("origin") or "", users, codes, cases, sources, non_text)
+
+
+def _load_text(
+    archive: zipfile.ZipFile, source: TextSource, project: Project, log: FindingLog
+) -> None:
+    where = project.where(source.element, source.guid, source.name)
+    if not source.selections:
+        return  # nothing coded: its text is not needed
+    if not source.path:
+        log.error(
+            project.path,
+            f"{where} has no plainTextPath: its coded text cannot be read",
+            expected="a text source exported with its plain text (plainTextPath)",
+            check="refi_source",
+        )
+        return
+    if not source.path.startswith("internal://"):
+        log.error(
+            project.path,
+            f"{where}: its plain text is outside the .qdpx",
+            value=source.path.split("://")[0] + "://",
+            expected="internal:// (export the project with its sources embedded)",
+            check="refi_source",
+        )
+        return
+    wanted = str(PurePosixPath("sources") / source.path.removeprefix("internal://"))
+    member = _find_member(archive, wanted)
+    if member is None:
+        log.error(
+            project.path,
+            f"{where}: its plain text file {wanted} is missing from the .qdpx",
+            expected=f"{wanted} inside the zip (export the project again)",
+            check="refi_source",
+        )
+        return
+    raw = _read_member(archive, member, project.path, log)
+    if raw is None:
+        return
+    source.text = _decode(raw)
+    if source.text is None:
+        log.error(
+            project.path,
+            f"{where}: its plain text file {member} is not UTF-8 text",
+            expected="UTF-8 (or UTF-16 with a byte-order mark)",
+            check="refi_source",
+        )
+
+
+# --------------------------------------------------------------------------- positions
+
+
+class CountedText:
+    """A source's text as one :class:`Reading` counts it: slicing by its positions."""
+
+    def __init__(self, stored: str, reading: Reading):
+        self.reading = reading
+        self.text = stored.replace("\r\n", "\n") if reading.crlf == "one" else stored
+        if reading.positions == "utf16":
+            widths = (2 if ord(c) > 0xFFFF else 1 for c in self.text)
+            offsets = [0, *itertools.accumulate(widths)]
+            self.index = {offset: i for i, offset in enumerate(offsets)}
+            self.length = offsets[-1]
+        else:
+            self.index = None
+            self.length = len(self.text)
+
+    def span(self, start: int, end: int) -> tuple[int, int] | str:
+        """(start, end) as code-point indexes of :attr:`text`, or why the positions do not fit."""
+        stop = end + 1 if self.reading.end == "inclusive" else end
+        if start < 0 or stop < start:
+            return "its endPosition is before its startPosition, or a position is negative"
+        if stop > self.length:
+            return f"it ends beyond the end of its source ({self.length} characters)"
+        if self.index is None:
+            return start, stop
+        if start not in self.index or stop not in self.index:
+            return "a position falls between the two UTF-16 units of one character"
+        return self.index[start], self.index[stop]
+
+    def cuts_words(self, start: int, stop: int) -> int:
+        """How many of the span's two ends fall between two letters or digits."""
+        text = self.text
+        return sum(
+            0 < i < len(text) and text[i - 1].isalnum() and text[i].isalnum() for i in (start, stop)
+        )
+
+
+def _positions(selection: Selection) -> tuple[int, int] | None:
+    try:
+        return int(selection.start), int(selection.end)
+    except (TypeError, ValueError):
+        return None
+
+
+def _fits(project: Project, reading: Reading) -> tuple[int, int]:
+    """(selections that do not fit, word cuts) of every coded selection under ``reading``."""
+    misfits = cuts = 0
+    for source in project.sources:
+        if source.text is None:
+            continue
+        counted = CountedText(source.text, reading)
+        for selection in source.selections:
+            positions = _positions(selection)
+            if positions is None:
+                continue
+            span = counted.span(*positions)
+            if isinstance(span, str):
+                misfits += 1
+            else:
+                cuts += counted.cuts_words(*span)
+    return misfits, cuts
+
+
+def better_reading(project: Project, reading: Reading) -> tuple[Reading, tuple[int, int]] | None:
+    """A convention under which every selection fits and no word is cut, closest to ``reading``."""
+    clean = [r for r in ALL_READINGS if r != reading and _fits(project, r) == (0, 0)]
+    if not clean:
+        return None
+    best = min(clean, key=lambda r: (reading.differences(r), ALL_READINGS.index(r)))
+    return best, _fits(project, reading)
+
+
+def _setting_hint(reading: Reading, other: Reading) -> str:
+    changed = ", ".join(
+        f"{k}: {getattr(other, k)}" for k in SETTINGS if getattr(reading, k) != getattr(other, k)
+    )
+    return f"set config 'qualitative: refi_qda: {{{changed}}}'"
+
+
+# --------------------------------------------------------------------------- themes and participants
+
+
+def _relabel(log: FindingLog, since: int, path: Path, labels: dict[int, str], header: str) -> None:
+    """Findings about a table built from the project: rows become the elements they came from."""
+
+    def element(match: re.Match) -> str:
+        return labels.get(int(match.group(1)), match.group(0))
+
+    for i in range(since, len(log.findings)):
+        finding = log.findings[i]
+        if finding.file != str(path) or finding.row is None:
+            continue
+        label = labels.get(finding.row, header)
+        message = re.sub(r"\bline (\d+)", element, finding.message)
+        log.findings[i] = replace(finding, row=None, message=f"{label}: {message}")
+
+
+def project_themes(project: Project, marker: str, log: FindingLog, ledger: Ledger) -> pd.DataFrame:
+    """The project's codes as themes (name = theme id and label; a sub-code is a sub-theme)."""
+    from evaluation.strands.qualitative.read import CsvTable, themes_from_table
+
+    codes = [c for c in project.codes.values() if normalise_text(c.name) != normalise_text(marker)]
+    rows, labels = [], {}
+    for line, code in enumerate(codes, start=2):
+        parent = project.codes.get(code.parent) if code.parent else None
+        rows.append((line, [code.name, code.name, parent.name if parent else "", code.description]))
+        labels[line] = project.where("Code", code.guid, code.name)
+    table = CsvTable(
+        path=project.path,
+        header=["theme", "label", "parent", "description"],
+        rows=rows,
+        raw_header=["theme", "label", "parent", "description"],
+    )
+    since = len(log.findings)
+    themes = themes_from_table(table, log, ledger)
+    _relabel(log, since, project.path, labels, "CodeBook")
+    return themes
+
+
+def project_participants(
+    project: Project, log: FindingLog, ledger: Ledger, **checks
+) -> pd.DataFrame:
+    """The project's cases as participants: case name = participant id, variables = columns."""
+    from evaluation.strands.qualitative.read import CsvTable, participants_from_table
+
+    variables: dict[str, str] = {}
+    for case in project.cases:
+        for name in case.values:
+            variables.setdefault(normalise_header(name), name)
+    header = ["participant_id", *variables]
+    rows, labels = [], {}
+    for line, case in enumerate(project.cases, start=2):
+        folded = {normalise_header(k): v for k, v in case.values.items()}
+        rows.append((line, [case.name, *(folded.get(v, "") for v in variables)]))
+        labels[line] = project.where("Case", case.guid, case.name)
+    table = CsvTable(
+        path=project.path,
+        header=header,
+        rows=rows,
+        raw_header=["participant_id", *variables.values()],
+    )
+    since = len(log.findings)
+    participants = participants_from_table(table, log, ledger, **checks)
+    _relabel(log, since, project.path, labels, "Cases (their Variables)")
+    return participants
+
+
+# --------------------------------------------------------------------------- segments
+
+
+def _source_participants(project, participants, mapping, log) -> dict[str, str]:
+    """Text source guid -> participant id, from the cases that refer to it (or the participant map)."""
+    known = {normalise_text(p): p for p in participants["participant_id"]}
+    cases_of: dict[str, list[Case]] = {}
+    for case in project.cases:
+        for guid in case.sources:
+            cases_of.setdefault(guid, []).append(case)
+    found = {}
+    for source in project.sources:
+        if not source.selections:
+            continue
+        where = project.where(source.element, source.guid, source.name)
+        cases = cases_of.get(source.guid, [])
+        names = [c.name for c in cases if c.name]
+        if mapping:
+            candidates = [mapping.get(normalise_text(n)) for n in [*names, source.name] if n]
+            pids = {p for p in candidates if p}
+        else:
+            pids = {known.get(normalise_text(n), n) for n in names}
+        if cases and not names and not pids:
+            case = cases[0]
+            log.error(
+                project.path,
+                f"{project.where('Case', case.guid)} holds {where} but has no name, so no "
+                "participant id",
+                column="name",
+                expected="the participant id as the case's name, or the source in the "
+                "participant map (qualitative: participant_map)",
+                check="unknown_participant",
+            )
+            continue
+        if not pids:
+            log.error(
+                project.path,
+                f"{where} belongs to no case"
+                + (" and is not in the participant map" if mapping else ""),
+                expected="a Case named by the participant id whose SourceRef names the source"
+                + (", or a row of the participant map" if mapping else ""),
+                check="unknown_participant",
+            )
+            continue
+        if len(pids) > 1:
+            log.error(
+                project.path,
+                f"{where} belongs to more than one participant",
+                value="; ".join(sorted(pids)),
+                expected="one participant per source",
+                check="segment_participant",
+            )
+            continue
+        pid = pids.pop()
+        if normalise_text(pid) not in known:
+            log.error(
+                project.path,
+                f"{where}: its case names a participant who is not among the participants",
+                value=pid,
+                expected="a participant_id of participants.csv (or a Case of the project)",
+                check="unknown_participant",
+            )
+            continue
+        found[source.guid] = known[normalise_text(pid)]
+    return found
+
+
+def project_segments(
+    project: Project,
+    participants: pd.DataFrame,
+    themes: pd.DataFrame,
+    reading: Reading,
+    log: FindingLog,
+    ledger: Ledger,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    marker: str = "exemplar",
+    themes_file: str = "themes.csv",
+) -> pd.DataFrame:
+    """Every coding of a text selection as a tidy segment code (see the module docstring)."""
+    from evaluation.strands.qualitative.read import _finish_segments, _Resolver
+
+    path = project.path
+    codings = sum(len(s.codings) for src in project.sources for s in src.selections)
+    ledger.read(SOURCE, path, "", "segment code", codings + project.non_text_codings)
+    ledger.excluded(
+        SOURCE,
+        path,
+        "",
+        "segment code",
+        "coding of a picture, audio, video or PDF area (not text)",
+        project.non_text_codings,
+    )
+    if project.non_text_codings:
+        log.warning(
+            path,
+            f"{project.non_text_codings} coding(s) of pictures, audio, video or PDF areas are "
+            "not read: only coded text becomes segments",
+            check="refi_source",
+        )
+    owner = _source_participants(project, participants, mapping, log)
+    resolver = _Resolver(participants, themes)
+    is_marker = {
+        g: normalise_text(c.name) == normalise_text(marker) for g, c in project.codes.items()
+    }
+    unknown_codes: dict[str, list[Selection]] = {}
+    rows, marks, n_markers = [], set(), 0
+    _check_reading(project, reading, log)
+    for source in project.sources:
+        pid = owner.get(source.guid)
+        if source.text is None or pid is None or not source.selections:
+            continue
+        counted = CountedText(source.text, reading)
+        for selection in source.selections:
+            where = f"PlainTextSelection (guid {selection.guid}) of " + project.where(
+                source.element, source.guid, source.name
+            )
+            positions = _positions(selection)
+            span = (
+                counted.span(*positions)
+                if positions
+                else "startPosition or endPosition is not a whole number"
+            )
+            if isinstance(span, str):
+                log.error(
+                    path,
+                    f"{where}: {span}",
+                    value=f"{selection.start}-{selection.end}",
+                    expected=f"positions within the source's text, counted as {reading.describe()}",
+                    check="refi_position",
+                )
+                continue
+            excerpt = counted.text[span[0] : span[1]].replace("\r\n", "\n").strip()
+            key = (source.order, *span)
+            for coding in selection.codings:
+                user = coding.user or selection.user
+                code = project.codes.get(coding.code or "")
+                if user is None or user not in project.users:
+                    log.error(
+                        path,
+                        f"{where}: a Coding's creatingUser is not a User of the project"
+                        if user
+                        else f"{where}: a Coding has no creatingUser",
+                        value=user,
+                        expected="the guid of a User under Users",
+                        check="refi_user",
+                    )
+                if code is None:
+                    log.error(
+                        path,
+                        f"{where}: a Coding refers to a code that is not in the CodeBook",
+                        value=coding.code,
+                        expected="the guid of a Code under CodeBook",
+                        check="unknown_theme",
+                    )
+                if user not in project.users or code is None:
+                    continue
+                coder = project.users[user]
+                if is_marker[code.guid]:
+                    marks.add((key, coder))
+                    n_markers += 1
+                    continue
+                theme = resolver.theme(code.name)
+                if theme is None:
+                    unknown_codes.setdefault(code.guid, []).append(selection)
+                    continue
+                if normalise_text(marker) in normalise_text(selection.memo):
+                    marks.add((key, coder))
+                rows.append(
+                    {
+                        "key": key,
+                        "participant_id": pid,
+                        "theme": theme,
+                        "coder": coder,
+                        "excerpt": excerpt,
+                        "line": coding.order,
+                    }
+                )
+    for guid, selections in unknown_codes.items():
+        code = project.codes[guid]
+        log.error(
+            path,
+            f"{len(selections)} coding(s) refer to {project.where('Code', guid, code.name)}, "
+            f"which is not a theme of {themes_file} (first in PlainTextSelection guid "
+            f"{selections[0].guid})",
+            value=code.name,
+            expected=f"a theme id or label of {themes_file}",
+            check="unknown_theme",
+        )
+    # a segment is one stretch of one participant's text; numbered in text order
+    numbers: dict[tuple, str] = {}
+    per_participant: dict[str, int] = {}
+    for row in sorted(rows, key=lambda r: r["key"]):
+        if row["key"] not in numbers:
+            count = per_participant[row["participant_id"]] = (
+                per_participant.get(row["participant_id"], 0) + 1
+            )
+            numbers[row["key"]] = f"{row['participant_id']}-{count:03d}"
+    records = [
+        {
+            "segment_id": numbers[r["key"]],
+            "participant_id": r["participant_id"],
+            "theme": r["theme"],
+            "coder": r["coder"],
+            "excerpt": r["excerpt"],
+            "exemplar": (r["key"], r["coder"]) in marks,
+            "file": str(path),
+            "line": r["line"],
+        }
+        for r in sorted(rows, key=lambda r: r["line"])
+    ]
+    return _finish_segments(
+        records, {str(path): codings}, log, ledger, markers={str(path): n_markers}
+    )
+
+
+def _check_reading(project: Project, reading: Reading, log: FindingLog) -> None:
+    """Selections that do not fit, or cut words, where another convention fits cleanly: say which."""
+    found = better_reading(project, reading)
+    if found is None:
+        return
+    other, (misfits, cuts) = found
+    if misfits:
+        log.error(
+            project.path,
+            f"{misfits} selection(s) do not fit their source when positions are counted as "
+            f"{reading.describe()}, but all fit, cutting no word, as {other.describe()}",
+            expected=_setting_hint(reading, other),
+            check="refi_position",
+        )
+    elif cuts:
+        log.warning(
+            project.path,
+            f"{cuts} selection end(s) fall inside a word when positions are counted as "
+            f"{reading.describe()}, none as {other.describe()}: if the tool that exported the "
+            "project counts that way",
+            expected=_setting_hint(reading, other),
+            check="refi_position",
+        )
