@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from evaluation.core.findings import DataValidationError, FindingLog, Ledger
-from evaluation.core.parsing import blank_cells, distinct_cells, is_blank, parse_date, parse_integer
+from evaluation.core.identifiers import PRISON_NUMBER, kind_descriptions
+from evaluation.core.parsing import blank_cells, distinct_cells, is_blank, parse_date
 from evaluation.core.stage import StageResult
 from evaluation.strands.surveys import spec
 from evaluation.strands.surveys.mothers_file import (
@@ -37,17 +38,21 @@ from evaluation.strands.surveys.mothers_file import (
     map_columns,
     read_raw_wave,
 )
-from evaluation.strands.surveys.practitioner_export import (
-    HEADER_ROWS,
-    agreement_statements,
-    answer_label,
-    category_label,
-    cell_at,
-    end_date,
-    item_sort_key,
-    locate_columns,
-    read_export_records,
+from evaluation.strands.surveys.platforms import (  # reasons the ledger and context name
+    BLANK_ROW,
+    END_DATE,
+    RESPONSE_ID,
+    category_items,
+    item_value_set,
+    read_platform_export,
 )
+from evaluation.strands.surveys.platforms import (
+    PREVIEW as PREVIEW,
+)
+from evaluation.strands.surveys.platforms import (
+    UNFINISHED as UNFINISHED,
+)
+from evaluation.strands.surveys.practitioner_export import answer_label, end_date
 
 #: The checks this module names in its findings (``check=``), as the validation
 #: report describes them; a test keeps this in step with the code.
@@ -61,9 +66,6 @@ PRACTITIONERS_SOURCE = "practitioner_survey"
 QUESTIONNAIRE = "questionnaire"
 RESPONSE = "response"
 READ_STEP = "read"
-BLANK_ROW = "blank row"
-PREVIEW = "survey preview"
-UNFINISHED = "unfinished response"
 VALID_DATE_RANGE = ("2015-01-01", "2030-12-31")
 
 MOTHERS_ANSWER_COLUMNS = [
@@ -126,6 +128,11 @@ def read_mothers_wave(
         )
     wide = pd.DataFrame({"source_row": source_rows})
     wide["case_id"] = case_ids.take([str(value).strip() for value in case_ids.values])
+    prison_numbers = wide["case_id"].map(lambda v: bool(v and PRISON_NUMBER.search(v)))
+    for row in wide.loc[prison_numbers, "source_row"]:
+        message, context = _prison_number_problem(case_column, "a case id such as EP-014")
+        problems.append((row, 0, message, context))
+    wide.loc[prison_numbers, "case_id"] = None  # never echoed by a later message
 
     date_column = column_of["completion_date"]
     date_cells = distinct_cells(kept[date_column])
@@ -220,95 +227,71 @@ def _mothers_answers(
 
 
 def read_practitioner_wave(
-    path: str | Path, wave: str, valid_date_range=VALID_DATE_RANGE
+    path: str | Path,
+    wave: str,
+    valid_date_range=VALID_DATE_RANGE,
+    format: str | None = None,
+    dictionary: str | Path | None = None,
 ) -> StageResult:
-    """Read and validate one practitioner survey export."""
+    """Read and validate one practitioner survey export.
+
+    ``format`` names the platform (:data:`~evaluation.strands.surveys.platforms.FORMATS`;
+    None: recognised from the file); ``dictionary`` is a REDCap export's data dictionary.
+    """
     path = Path(path)
     log = FindingLog(PRACTITIONERS_SOURCE)
     ledger = Ledger()
-    records = read_export_records(path, log)
-    header, questions, import_ids = records[0], records[1], records[2]
-    index_of, agreement = locate_columns(header, import_ids, path, log)
-    log.raise_if_errors()
-
-    survey_codebook = spec.practitioner_codebook()
-    column_spec = survey_codebook["columns"]
-    category_items = list(survey_codebook["category_tables"].values())
-    statements = {name: cell_at(questions, index_of[name]) for name in category_items}
-    statements.update(
-        agreement_statements({item: cell_at(questions, pos) for item, pos in agreement.items()})
-    )
-    agreement_items = sorted(agreement, key=item_sort_key)
+    export = read_platform_export(path, log, format, dictionary)
     low, high = (dt.date.fromisoformat(d) for d in valid_date_range)
-    rows = records[HEADER_ROWS:]
-    counts = {BLANK_ROW: 0, PREVIEW: 0, UNFINISHED: 0}
+    value_sets = {item: item_value_set(item) for item in export.statements}
+    statements = export.statements
+    items = [*category_items(), *export.agreement_items]
+    id_column, end_column = export.columns[RESPONSE_ID], export.columns[END_DATE]
+    sheet = export.sheet or None
+    checked_from = len(log.findings)
     long_rows = []
     seen_ids: dict[str, int] = {}
-    exclusions = survey_codebook["exclusions"]
-    for offset, record in enumerate(rows):
-        row_number = HEADER_ROWS + offset + 1
-        if all(is_blank(v) for v in record):
-            counts[BLANK_ROW] += 1
-            continue
-
-        def cell(name, record=record):
-            return cell_at(record, index_of[name])
-
-        status = category_label(cell("Status"), "Status", path, row_number, log)
-        finished = category_label(cell("Finished"), "Finished", path, row_number, log)
-        _progress, problem = parse_integer(cell("Progress"), 0, 100)
-        if problem:
-            log.error(
-                path,
-                "Progress is not a percentage",
-                row=row_number,
-                column="Progress",
-                value=cell("Progress"),
-                expected=problem,
-            )
-        if status == exclusions["preview_status"]:
-            counts[PREVIEW] += 1
-            continue
-        if finished == exclusions["unfinished"]:
-            counts[UNFINISHED] += 1
-            continue
-        response_id = cell("ResponseId").strip()
+    for response in export.responses:
+        row_number = response.row
+        response_id = response.response_id
         if not response_id:
             log.error(
                 path,
-                "ResponseId is blank",
+                f"{id_column} is blank",
+                sheet=sheet,
                 row=row_number,
-                column="ResponseId",
+                column=id_column,
                 expected="a response id",
             )
+        elif PRISON_NUMBER.search(response_id):
+            _prison_number_error(log, path, row_number, id_column, "a response id", sheet)
+            response_id = ""
         elif response_id in seen_ids:
             log.error(
                 path,
-                f"ResponseId also on row {seen_ids[response_id]}",
+                f"{id_column} also on row {seen_ids[response_id]}",
+                sheet=sheet,
                 row=row_number,
-                column="ResponseId",
+                column=id_column,
                 value=response_id,
                 expected="one row per response",
                 check="duplicate",
             )
         else:
             seen_ids[response_id] = row_number
-        ended = end_date(cell("EndDate"), low, high, path, row_number, log)
-        answers = {}
-        for name in statements:
-            if name in agreement:
-                answers[name] = answer_label(
-                    cell_at(record, agreement[name]),
-                    survey_codebook["agreement_items"]["categories"],
-                    header[agreement[name]],
-                    path,
-                    row_number,
-                    log,
-                )
-            else:
-                value_set = column_spec[name]["categories"]
-                answers[name] = answer_label(cell(name), value_set, name, path, row_number, log)
-        for item in [*category_items, *agreement_items]:
+        ended = end_date(response.end, low, high, path, row_number, log, end_column, sheet)
+        answers = {
+            item: answer_label(
+                response.answers.get(item),
+                value_sets[item],
+                export.columns[item],
+                path,
+                row_number,
+                log,
+            )
+            for item in items
+        }
+        for item in items:
             long_rows.append(
                 {
                     "wave": wave,
@@ -321,13 +304,38 @@ def read_practitioner_wave(
                     "answer": answers[item],
                 }
             )
+    # the platform's row checks and these in row order (a file's own problems first)
+    checked = log.findings[checked_from:]
+    log.findings[checked_from:] = sorted(checked, key=lambda f: f.row or 0)
     log.raise_if_errors()
     n_used = len({r["source_row"] for r in long_rows})
-    ledger.read(PRACTITIONERS_SOURCE, path, "", RESPONSE, len(rows), step=READ_STEP)
-    for reason, count in counts.items():
-        ledger.excluded(PRACTITIONERS_SOURCE, path, "", RESPONSE, reason, count, step=READ_STEP)
-    ledger.used(PRACTITIONERS_SOURCE, path, "", RESPONSE, n_used, step=READ_STEP)
+    ledger.read(
+        PRACTITIONERS_SOURCE, path, export.sheet, RESPONSE, export.rows_read, step=READ_STEP
+    )
+    for reason, count in export.excluded.items():
+        ledger.excluded(
+            PRACTITIONERS_SOURCE, path, export.sheet, RESPONSE, reason, count, step=READ_STEP
+        )
+    ledger.used(PRACTITIONERS_SOURCE, path, export.sheet, RESPONSE, n_used, step=READ_STEP)
     answers = pd.DataFrame(long_rows, columns=PRACTITIONER_ANSWER_COLUMNS)
     answers["end_date"] = pd.to_datetime(answers["end_date"])
     answers["answer"] = answers["answer"].astype("string")
     return StageResult(frames={"answers": answers}, findings=log, ledger=ledger)
+
+
+def _prison_number_problem(column: str, expected: str) -> tuple[str, dict]:
+    """(message, finding context) for an id that looks like a prison number: never its value."""
+    message = (
+        f"{column} looks like {kind_descriptions()['prison_number']}, which identifies a "
+        "person; replace it with the study's pseudonymous id in the source file "
+        "(the value is not shown here)"
+    )
+    return message, {"column": column, "value": None, "expected": expected}
+
+
+def _prison_number_error(
+    log: FindingLog, path: Path, row: int, column: str, expected: str, sheet: str | None = None
+) -> None:
+    """An id that looks like a prison number: an error naming where it is, never the value."""
+    message, context = _prison_number_problem(column, expected)
+    log.error(path, message, sheet=sheet, row=int(row), **context)
