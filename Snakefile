@@ -44,6 +44,7 @@ if "activity" in STUDY_STRANDS:
 
 include: "rules/audit.smk"
 include: "rules/report.smk"
+include: "rules/workbook.smk"
 include: "rules/provenance.smk"
 
 
@@ -51,3 +52,4 @@ rule all:
     default_target: True
     input:
         final_targets,
+        WORKBOOK_TARGETS,

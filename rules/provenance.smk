@@ -5,7 +5,7 @@
 rule manifest:
     input:
         raw=raw_inputs(),
-        outputs=manifest_outputs,
+        outputs=lambda wildcards: manifest_outputs(wildcards) + WORKBOOK_TARGETS,
     output:
         "report/build/manifest.json",
     log:

@@ -278,4 +278,13 @@ def validate_config(config: Mapping) -> dict:
                 "e.g. 'codebook'"
             )
         cfg["codebook"] = codebook.strip()
+    report = cfg.get("report")
+    if isinstance(report, Mapping) and report.get("contact") is not None:
+        contact = report["contact"]
+        if not isinstance(contact, str) or not contact.strip():
+            raise ConfigError(
+                f"config key 'report: contact' is {contact!r}; give who readers contact about "
+                "the tables as text (a team and its e-mail address), or leave the key out"
+            )
+        cfg["report"] = {**dict(report), "contact": " ".join(contact.split())}
     return cfg
