@@ -1,5 +1,6 @@
-# Qualitative strand: themes, participants and coded segments (tidy CSVs or a
-# QualCoder / Taguette export with a participant map) -> validated Parquet
+# Qualitative strand: themes, participants and coded segments (tidy CSVs, a
+# QualCoder / Taguette export with a participant map, or a REFI-QDA project
+# that may also hold the themes and participants) -> validated Parquet
 # (cut-off independent, every text through the identifier guard) -> theme
 # matrix, intercoder agreement, quote bank, joint display and the theme lists
 # the study's codebook declares at the cut-off -> figures.
@@ -27,9 +28,27 @@ QUALITATIVE_SEGMENT_FILES = (
 QUALITATIVE_CODERS = list(_SEGMENTS) if isinstance(_SEGMENTS, dict) else []
 # optional inputs: [] when not configured (a configured file exists: rules/common.smk)
 PARTICIPANT_MAP = [p for p in [QUALITATIVE.get("participant_map")] if p]
+
+# a REFI-QDA project may hold the themes and participants: no default CSVs then
+_QUALITATIVE_CSVS = (
+    {}
+    if QUALITATIVE.get("format", "tidy") == "refi-qda"
+    else {
+        "themes": "data/raw/qualitative/themes.csv",
+        "participants": "data/raw/qualitative/participants.csv",
+    }
+)
+QUALITATIVE_THEMES = [
+    p for p in [QUALITATIVE.get("themes", _QUALITATIVE_CSVS.get("themes"))] if p
+]
+QUALITATIVE_PARTICIPANTS = [
+    p
+    for p in [QUALITATIVE.get("participants", _QUALITATIVE_CSVS.get("participants"))]
+    if p
+]
 QUALITATIVE_RAW_FILES = [
-    QUALITATIVE.get("themes", "data/raw/qualitative/themes.csv"),
-    QUALITATIVE.get("participants", "data/raw/qualitative/participants.csv"),
+    *QUALITATIVE_THEMES,
+    *QUALITATIVE_PARTICIPANTS,
     *QUALITATIVE_SEGMENT_FILES,
 ]
 DISALLOWED_NAMES = DISALLOWED_NAMES_FILE
@@ -37,10 +56,8 @@ DISALLOWED_NAMES = DISALLOWED_NAMES_FILE
 
 rule qualitative_read:
     input:
-        themes=QUALITATIVE.get("themes", "data/raw/qualitative/themes.csv"),
-        participants=QUALITATIVE.get(
-            "participants", "data/raw/qualitative/participants.csv"
-        ),
+        themes=QUALITATIVE_THEMES,
+        participants=QUALITATIVE_PARTICIPANTS,
         segments=QUALITATIVE_SEGMENT_FILES,
         participant_map=PARTICIPANT_MAP,
         disallowed_names=DISALLOWED_NAMES,
@@ -56,6 +73,7 @@ rule qualitative_read:
     params:
         *strand_code("qualitative"),
         fmt=QUALITATIVE.get("format", "tidy"),
+        refi_qda=QUALITATIVE.get("refi_qda") or {},
         coders=QUALITATIVE_CODERS,
         prisons=GROUPS,
         valid_date_range=CONFIG["valid_date_range"],
@@ -99,7 +117,8 @@ rule qualitative_tables:
         cutoff=CUTOFF,
         primary_coder=QUALITATIVE.get("primary_coder"),
         quote_max_words=QUALITATIVE.get("quote_max_words", 60),
-        participants_file=lambda wildcards, input: input.raw[1],
+        # the participants' file as the read ledger names it (else the REFI-QDA project)
+        participants_file=lambda wildcards, input: input.raw[len(QUALITATIVE_THEMES)],
     run:
         run_step(
             "strands.qualitative.steps.qualitative_tables",

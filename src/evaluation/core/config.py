@@ -201,6 +201,35 @@ def _validate_grouping(cfg: dict) -> dict:
     return {"by": "column", "column": column.strip()}
 
 
+def _validate_qualitative(cfg: Mapping) -> None:
+    """A REFI-QDA project is one file, and its position settings are known ones."""
+    qualitative = cfg.get("qualitative") or {}
+    refi_qda = qualitative.get("format") == "refi-qda"
+    if refi_qda and isinstance(qualitative.get("coded_segments"), Mapping):
+        raise ConfigError(
+            "config key 'qualitative: coded_segments' must name one .qdpx file with "
+            "'format: refi-qda' (the project holds every coder's coding)"
+        )
+    settings = qualitative.get("refi_qda")
+    if settings is None:
+        return
+    if not refi_qda:
+        raise ConfigError(
+            "config key 'qualitative: refi_qda' is only read with 'qualitative: format: refi-qda'"
+        )
+    if not isinstance(settings, Mapping):
+        raise ConfigError(
+            "config key 'qualitative: refi_qda' must map settings to values, e.g. "
+            "'positions: utf16'"
+        )
+    from evaluation.strands.qualitative.refi_qda import reading_from_config
+
+    try:
+        reading_from_config(settings)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def validate_config(config: Mapping) -> dict:
     """Check the merged config and return a normalised copy (dates as ISO text)."""
     cfg = dict(config)
@@ -249,6 +278,7 @@ def validate_config(config: Mapping) -> dict:
         )
     cfg["case_trackers"] = {str(k): str(v) for k, v in trackers.items()}
     cfg["grouping"] = _validate_grouping(cfg)
+    _validate_qualitative(cfg)
 
     disclosure = dict(cfg.get("disclosure") or {})
     min_cell = disclosure.get("min_cell")

@@ -454,7 +454,7 @@ class CountedText:
         if start < 0 or stop < start:
             return "its endPosition is before its startPosition, or a position is negative"
         if stop > self.length:
-            return f"it ends beyond the end of its source ({self.length} characters)"
+            return f"it ends beyond the end of its source, which has {self.length} positions"
         if self.index is None:
             return start, stop
         if start not in self.index or stop not in self.index:
@@ -596,11 +596,9 @@ def _source_participants(project, participants, mapping, log) -> dict[str, str]:
         where = project.where(source.element, source.guid, source.name)
         cases = cases_of.get(source.guid, [])
         names = [c.name for c in cases if c.name]
-        if mapping:
-            candidates = [mapping.get(normalise_text(n)) for n in [*names, source.name] if n]
-            pids = {p for p in candidates if p}
-        else:
-            pids = {known.get(normalise_text(n), n) for n in names}
+        # the participant map first (by case or source name), else the case's name
+        mapped = {(mapping or {}).get(normalise_text(n)) for n in [*names, source.name] if n}
+        pids = (mapped - {None}) or {known.get(normalise_text(n), n) for n in names}
         if cases and not names and not pids:
             case = cases[0]
             log.error(

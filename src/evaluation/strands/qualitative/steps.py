@@ -31,6 +31,7 @@ def qualitative_read(input, output, params) -> None:
         disallowed_names=_first(input.disallowed_names),
         prisons=list(params.prisons),
         valid_date_range=tuple(params.valid_date_range),
+        refi_qda=getattr(params, "refi_qda", None),
     )
     # stops with every error at once
     read.findings.raise_if_errors()

@@ -33,8 +33,8 @@ CUTOFF = "at_cutoff"
 def validate_qualitative(
     cutoff: dt.date | None,
     *,
-    themes: str | Path,
-    participants: str | Path,
+    themes: str | Path | None,
+    participants: str | Path | None,
     coded_segments: str | Path | Mapping[str, str | Path] | None = None,
     fmt: str = "tidy",
     participant_map: str | Path | None = None,
@@ -42,6 +42,7 @@ def validate_qualitative(
     integration: str | Path | None = None,
     prisons: list[str] | None = None,
     valid_date_range: Sequence[str] = ("2015-01-01", "2030-12-31"),
+    refi_qda: Mapping | None = None,
 ) -> tuple[dict[str, StageResult], dict[str, StageResult]]:
     """The qualitative files through the read stage, the cut-off and the joint display's check.
 
@@ -54,20 +55,24 @@ def validate_qualitative(
     functions alone and the cut-off does not run (it needs the segments); it
     also does not run when the read has errors (rule ``qualitative_read``
     stops there) or ``cutoff`` is ``None``. A format the files do not have
-    raises ValueError, as the read stage does.
+    raises ValueError, as the read stage does. With ``fmt="refi-qda"``,
+    ``coded_segments`` is the ``.qdpx``, ``themes`` and ``participants`` may be
+    None (the project's codes and cases give them) and ``refi_qda`` is config
+    ``qualitative: refi_qda``.
     """
     reads: dict[str, StageResult] = {}
     cutoffs: dict[str, StageResult] = {}
     if coded_segments:
         read = read_qualitative(
-            themes=str(themes),
-            participants=str(participants),
+            themes=str(themes) if themes else None,
+            participants=str(participants) if participants else None,
             coded_segments=coded_segments,
             fmt=fmt,
             participant_map=str(participant_map) if participant_map else None,
             disallowed_names=str(disallowed_names) if disallowed_names else None,
             prisons=prisons,
             valid_date_range=tuple(valid_date_range),
+            refi_qda=refi_qda,
         )
     else:  # themes and participants without segments: their read functions alone
         log, ledger = FindingLog(SOURCE), Ledger()
@@ -84,7 +89,9 @@ def validate_qualitative(
         rows = analysis.read_integration(integration, read["themes"], log)
         reads[str(integration)] = StageResult({"integration": _frame(rows)}, log)
     if coded_segments and cutoff is not None and not read.findings.errors:
-        cutoffs[CUTOFF] = at_cutoff(read, cutoff, participants_file=str(participants))
+        cutoffs[CUTOFF] = at_cutoff(
+            read, cutoff, participants_file=str(participants or coded_segments)
+        )
     return reads, cutoffs
 
 
