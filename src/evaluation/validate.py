@@ -239,6 +239,13 @@ def load_config(config: str | Path | Mapping) -> tuple[dict, Path, str | None]:
         settings = survey_settings(cfg.get("surveys"))
         cfg["_mother_waves"] = settings.mother_waves
         cfg["_practitioner_waves"] = settings.practitioner_waves
+        cfg["_practitioner_options"] = {  # each wave's platform and REDCap dictionary
+            label: {
+                **options,
+                "dictionary": options["dictionary"] and _shown(options["dictionary"], base),
+            }
+            for label, options in settings.practitioner_options.items()
+        }
         cfg["_wai"] = (settings.wai_rule, settings.wai_max_missing)
     qualitative = cfg.get("qualitative") or {}
     fmt = str(qualitative.get("format", "tidy"))
@@ -495,6 +502,7 @@ def _run_strand(
             wave_positions={t.name: t.position for t in mothers if t.position},
             wai_rule=rule,
             wai_max_missing=max_missing,
+            practitioner_options=cfg.get("_practitioner_options"),
         )
     if strand == "qualitative":
         from evaluation.strands.qualitative.validation import validate_qualitative

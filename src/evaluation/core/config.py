@@ -96,6 +96,13 @@ def configured_files(config: Mapping) -> list[tuple[str, str]]:
     for instrument in ("mothers", "practitioners"):
         waves = ((config.get("surveys") or {}).get(instrument) or {}).get("waves") or {}
         for label, path in waves.items():
+            if isinstance(path, Mapping):  # the long form: {file: ..., dictionary: ...}
+                found += [
+                    (f"surveys: {instrument}: waves: {label}: {key}", str(path[key]))
+                    for key in ("file", "dictionary")
+                    if path.get(key)
+                ]
+                continue
             found.append((f"surveys: {instrument}: waves: {label}", str(path)))
     qualitative = config.get("qualitative") or {}
     for key in QUALITATIVE_FILE_KEYS:
