@@ -1,5 +1,6 @@
 # Survey strand: the mothers' questionnaire (one .sav/.csv per wave) and the
-# community practitioner survey (one CSV export per wave).
+# community practitioner survey (one export per wave: Qualtrics CSV or .sav,
+# Microsoft Forms, JISC Online Surveys, or REDCap with its data dictionary).
 #   read each wave (cut-off independent) -> all waves at the cut-off (case ids
 #   checked, WAI-SR scored when the codebook declares it) -> tidy tables
 #   (data/processed/tables, published to report/tables by the publish rules),
@@ -162,6 +163,11 @@ if SURVEYS.practitioners:
             raw=lambda wildcards: SURVEYS.practitioner_waves[
                 PRACTITIONER_WAVES[wildcards.wave]
             ],
+            # a REDCap export's data dictionary (none for other platforms)
+            dictionary=lambda wildcards: SURVEYS.practitioner_dictionary(
+                PRACTITIONER_WAVES[wildcards.wave]
+            )
+            or [],
         output:
             answers=f"{SURVEY_READ}/practitioners_{{wave}}.parquet",
             findings=f"{SURVEY_READ}/practitioners_{{wave}}_findings.csv",
@@ -175,6 +181,13 @@ if SURVEYS.practitioners:
             *strand_code("surveys"),
             wave=lambda wildcards: PRACTITIONER_WAVES[wildcards.wave],
             valid_date_range=CONFIG["valid_date_range"],
+            # the platform named by the wave's 'format:' (None: recognised from the file)
+            format=lambda wildcards: SURVEYS.practitioner_format(
+                PRACTITIONER_WAVES[wildcards.wave]
+            ),
+            dictionary=lambda wildcards: SURVEYS.practitioner_dictionary(
+                PRACTITIONER_WAVES[wildcards.wave]
+            ),
         run:
             run_step(
                 "strands.surveys.steps.survey_read_practitioners",

@@ -21,7 +21,7 @@ from evaluation.core.findings import Finding
 
 INSTRUMENTS = {
     "mothers": (".sav", ".csv"),
-    "practitioners": (".csv",),
+    "practitioners": (".csv", ".xlsx", ".sav"),
 }
 
 

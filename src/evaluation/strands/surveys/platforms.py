@@ -30,17 +30,8 @@ from evaluation.core.findings import DataValidationError, FindingLog
 from evaluation.core.parsing import cell_text, is_blank
 from evaluation.core.textio import EncodingProblem, csv_records, decode_csv, warn_if_fallback
 from evaluation.strands.surveys import spec
+from evaluation.strands.surveys.spec import FORMATS
 
-#: The platforms a practitioner wave may come from (config ``format:``).
-FORMATS = ("qualtrics", "spss", "forms", "jisc", "redcap")
-#: File suffixes each platform's export has.
-SUFFIXES = {
-    "qualtrics": (".csv",),
-    "spss": (".sav",),
-    "forms": (".xlsx",),
-    "jisc": (".csv",),
-    "redcap": (".csv",),
-}
 PLATFORMS_PART = "survey_platforms"
 BLANK_ROW = "blank row"
 PREVIEW = "survey preview"
@@ -147,7 +138,7 @@ def _is_redcap(header: list[str]) -> bool:
 
 
 def _is_jisc(header: list[str]) -> bool:
-    numbered = [h for h in header if re.match(r"^\s*\d+\.\s", h)]
+    numbered = [h for h in header if _JISC_HEADER.match(h) and h.strip()[:1].isdigit()]
     return len(numbered) >= max(1, len([h for h in header if h.strip()]) // 2)
 
 
@@ -460,8 +451,10 @@ def read_jisc(records: list[list[str]], path: Path, log: FindingLog) -> Platform
             if text.strip() and key not in ignored_metadata:
                 log.warning(path, "column not in the codebook; ignored", column=text)
             continue
-        number, sub, _letter, question = match.groups()
+        number, sub, letter, question = match.groups()
         question_key = codebook.normalise_text(question)
+        if sub is None and letter is not None:
+            continue  # a part of a question (e.g. 'Other, please specify'): never read
         if sub is None:  # a question of its own, or the empty parent column of a grid
             if question_key == stem_key:
                 grid_number = number

@@ -14,7 +14,7 @@ subscales, scoring rules and the tables it adds (``wai: tables:``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from evaluation.core import codebook
@@ -33,6 +33,18 @@ MOTHERS_FIXED_TABLES = (
     "mothers_missing",
     "mothers_paired_change",
 )
+#: The platforms a practitioner wave may come from (config ``format:``), with the
+#: file suffixes each writes (see :mod:`evaluation.strands.surveys.platforms`).
+SUFFIXES = {
+    "qualtrics": (".csv",),
+    "spss": (".sav",),
+    "forms": (".xlsx",),
+    "jisc": (".csv",),
+    "redcap": (".csv",),
+}
+FORMATS = tuple(SUFFIXES)
+#: The keys of a practitioner wave written in the long form.
+WAVE_KEYS = ("file", "format", "dictionary")
 #: The scored scale's total score, as a paired item (``paired_items:``).
 WAI_TOTAL = "wai_total"
 
@@ -339,6 +351,16 @@ class SurveySettings:
     practitioner_waves: dict[str, str]
     wai_rule: str
     wai_max_missing: int
+    #: practitioner wave label -> its ``format`` and ``dictionary`` (long form; None: not given)
+    practitioner_options: dict[str, dict] = field(default_factory=dict)
+
+    def practitioner_format(self, wave: str) -> str | None:
+        """The platform the config names for a practitioner wave (None: recognised from the file)."""
+        return self.practitioner_options.get(wave, {}).get("format")
+
+    def practitioner_dictionary(self, wave: str) -> str | None:
+        """A REDCap wave's data dictionary (None for other platforms)."""
+        return self.practitioner_options.get(wave, {}).get("dictionary")
 
     @property
     def mothers(self) -> bool:
@@ -364,7 +386,8 @@ class SurveySettings:
         return text.format(max_missing=self.wai_max_missing)
 
 
-def _waves(node, key: str, required: bool) -> dict[str, str]:
+def _waves(node, key: str, required: bool, long_form: bool = False) -> dict[str, object]:
+    """Wave label -> file (or, with ``long_form``, the wave's mapping), checked."""
     waves = (node or {}).get("waves") if isinstance(node, dict) else None
     if not waves:
         if required:
@@ -376,21 +399,69 @@ def _waves(node, key: str, required: bool) -> dict[str, str]:
         raise ConfigError(
             f"config key '{key}' must map wave labels to file paths, e.g. 'T1: data/raw/...'"
         )
-    out = {str(label).strip(): str(path) for label, path in waves.items()}
+    out = {
+        str(label).strip(): value if long_form and isinstance(value, dict) else str(value)
+        for label, value in waves.items()
+    }
     slugs = [slug(label) for label in out]
     if len(set(slugs)) != len(slugs):
         raise ConfigError(f"config key '{key}': two wave labels give the same file name")
+    if long_form:
+        return out
     for label, path in out.items():
         if not re.search(r"\.(sav|csv)$", path, re.IGNORECASE):
             raise ConfigError(f"config key '{key}: {label}': {path!r} is not a .sav or .csv file")
     return out
 
 
+def _practitioner_wave(label: str, value, key: str) -> tuple[str, dict]:
+    """(file, {format, dictionary}) of one practitioner wave: ``path`` or ``{file: path, ...}``."""
+    where = f"config key '{key}: {label}'"
+    options: dict = {"format": None, "dictionary": None}
+    if isinstance(value, dict):
+        unknown = sorted(str(k) for k in value if k not in WAVE_KEYS)
+        if unknown:
+            raise ConfigError(
+                f"{where}: {', '.join(unknown)} not understood; a wave takes "
+                f"{', '.join(WAVE_KEYS)} (e.g. {{file: data/raw/surveys/y2.csv, format: jisc}})"
+            )
+        if not isinstance(value.get("file"), str) or not value["file"].strip():
+            raise ConfigError(f"{where}: 'file' is missing; give the export's path")
+        path = value["file"].strip()
+        fmt = value.get("format")
+        if fmt is not None:
+            fmt = str(fmt).strip().lower()
+            if fmt not in FORMATS:
+                raise ConfigError(
+                    f"{where}: format {value['format']!r} is not one of {', '.join(FORMATS)}"
+                )
+        options["format"] = fmt
+        dictionary = value.get("dictionary")
+        if dictionary is not None:
+            if fmt not in (None, "redcap"):
+                raise ConfigError(f"{where}: 'dictionary' goes with format redcap only")
+            options.update(format="redcap", dictionary=str(dictionary).strip())
+        elif fmt == "redcap":
+            raise ConfigError(
+                f"{where}: a REDCap export needs its data dictionary; add 'dictionary: <path>'"
+            )
+    else:
+        path = str(value)
+    fmt = options["format"]
+    allowed = SUFFIXES[fmt] if fmt else tuple(sorted({s for v in SUFFIXES.values() for s in v}))
+    if not path.lower().endswith(allowed):
+        platform = f"a {fmt} export" if fmt else "a practitioner survey export"
+        raise ConfigError(f"{where}: {path!r} is not {platform} ({' or '.join(allowed)})")
+    return path, options
+
+
 def survey_settings(surveys: dict | None) -> SurveySettings:
     """Check the ``surveys:`` config and return it as settings; errors name the key.
 
     ``surveys: mothers:`` and ``surveys: practitioners:`` are each optional;
-    an instrument that is named must list at least one wave.
+    an instrument that is named must list at least one wave. A practitioner
+    wave is ``label: path`` or ``label: {file: path, format: <platform>}``
+    (a REDCap export adds ``dictionary: <path>``).
     """
     surveys = surveys or {}
     if not isinstance(surveys, dict):
@@ -411,15 +482,19 @@ def survey_settings(surveys: dict | None) -> SurveySettings:
             "config key 'surveys: mothers: wai_max_missing_per_subscale' must be a whole number "
             f"from 0 to 3 (items of 4 that may be missing); got {max_missing!r}"
         )
+    key = "surveys: practitioners: waves"
+    practitioners = {
+        label: _practitioner_wave(label, value, key)
+        for label, value in _waves(
+            surveys.get("practitioners"), key, surveys.get("practitioners") is not None, True
+        ).items()
+    }
     return SurveySettings(
         mother_waves=_waves(mothers, "surveys: mothers: waves", surveys.get("mothers") is not None),
-        practitioner_waves=_waves(
-            surveys.get("practitioners"),
-            "surveys: practitioners: waves",
-            surveys.get("practitioners") is not None,
-        ),
+        practitioner_waves={label: path for label, (path, _) in practitioners.items()},
         wai_rule=rule,
         wai_max_missing=max_missing,
+        practitioner_options={label: options for label, (_, options) in practitioners.items()},
     )
 
 

@@ -91,7 +91,13 @@ def survey_mothers_tables(input, output, params) -> None:
 
 def survey_read_practitioners(input, output, params) -> None:
     """rule survey_read_practitioners: validate one export into long Parquet + findings + ledger."""
-    read = read_practitioner_wave(input.raw, params.wave, params.valid_date_range)
+    read = read_practitioner_wave(
+        input.raw,
+        params.wave,
+        params.valid_date_range,
+        format=params.format,
+        dictionary=params.dictionary,
+    )
     _write_parquet(read["answers"], output.answers)
     _write_audit(read.findings, read.ledger, output.findings, output.ledger)
 

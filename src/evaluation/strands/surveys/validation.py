@@ -58,12 +58,15 @@ def validate_surveys(
     wave_positions: Mapping[str, int] | None = None,
     wai_rule: str = "complete",
     wai_max_missing: int = 1,
+    practitioner_options: Mapping[str, Mapping] | None = None,
 ) -> tuple[dict[str, StageResult], dict[str, StageResult]]:
     """Each wave through the read stage, then each questionnaire's waves through its cut-off.
 
     ``mother_waves`` and ``practitioner_waves`` map wave labels to files, in
     config order; a mothers' wave is read at its place among the configured
-    waves (``wave_positions``, by label; else its place in ``mother_waves``).
+    waves (``wave_positions``, by label; else its place in ``mother_waves``); a
+    practitioner wave is read as the platform ``practitioner_options`` names for
+    its label (``format``, a REDCap ``dictionary``), else as recognised from the file.
     ``known_case_ids`` are the case tracker's ``prison`` and ``case_id`` (its
     cut-off's ``all_case_ids``). Returns ``(reads, cutoffs)``: the read
     stage's result per file (keyed by the path as given; a read that stops is a
@@ -84,7 +87,16 @@ def validate_surveys(
         reads[str(path)] = mothers[wave] = read
     practitioners: dict[str, StageResult] = {}
     for wave, path in practitioner_waves.items():
-        read = _read(read_practitioner_wave, PRACTITIONERS_SOURCE, path, wave, valid_date_range)
+        options = (practitioner_options or {}).get(wave) or {}
+        read = _read(
+            read_practitioner_wave,
+            PRACTITIONERS_SOURCE,
+            path,
+            wave,
+            valid_date_range,
+            options.get("format"),
+            options.get("dictionary"),
+        )
         reads[str(path)] = practitioners[wave] = read
 
     cutoffs: dict[str, StageResult] = {}
