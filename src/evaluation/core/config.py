@@ -208,6 +208,43 @@ def _validate_grouping(cfg: dict) -> dict:
     return {"by": "column", "column": column.strip()}
 
 
+#: Config ``qualitative: refi_qda``: how a REFI-QDA project's selection positions
+#: are counted. Setting -> accepted values, the first the default.
+REFI_QDA_SETTINGS: dict[str, tuple[str, ...]] = {
+    "positions": ("code_points", "utf16"),
+    "end": ("exclusive", "inclusive"),
+    "crlf": ("two", "one"),
+}
+REFI_QDA_MEANINGS = {
+    "positions": "positions count code points, or UTF-16 code units (emoji count twice)",
+    "end": "endPosition is just after the selection's last character, or on it",
+    "crlf": "a stored \\r\\n line end counts as two characters, or as one",
+}
+
+
+def refi_qda_settings(settings: Mapping | None) -> dict[str, str]:
+    """Config ``qualitative: refi_qda`` checked, every setting filled in (defaults first)."""
+    if settings is not None and not isinstance(settings, Mapping):
+        raise ConfigError(
+            "config key 'qualitative: refi_qda' must map settings to values, e.g. "
+            "'positions: utf16'"
+        )
+    settings = dict(settings or {})
+    unknown = sorted(set(settings) - set(REFI_QDA_SETTINGS))
+    if unknown:
+        raise ConfigError(
+            f"config key 'qualitative: refi_qda' has {', '.join(map(repr, unknown))}; "
+            f"its keys are {', '.join(REFI_QDA_SETTINGS)}"
+        )
+    for key, value in settings.items():
+        if value not in REFI_QDA_SETTINGS[key]:
+            raise ConfigError(
+                f"config key 'qualitative: refi_qda: {key}' is {value!r}; use "
+                f"{' or '.join(REFI_QDA_SETTINGS[key])} ({REFI_QDA_MEANINGS[key]})"
+            )
+    return {key: settings.get(key, values[0]) for key, values in REFI_QDA_SETTINGS.items()}
+
+
 def _validate_qualitative(cfg: Mapping) -> None:
     """A REFI-QDA project is one file, and its position settings are known ones."""
     qualitative = cfg.get("qualitative") or {}
@@ -224,17 +261,7 @@ def _validate_qualitative(cfg: Mapping) -> None:
         raise ConfigError(
             "config key 'qualitative: refi_qda' is only read with 'qualitative: format: refi-qda'"
         )
-    if not isinstance(settings, Mapping):
-        raise ConfigError(
-            "config key 'qualitative: refi_qda' must map settings to values, e.g. "
-            "'positions: utf16'"
-        )
-    from evaluation.strands.qualitative.refi_qda import reading_from_config
-
-    try:
-        reading_from_config(settings)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
+    refi_qda_settings(settings)
 
 
 def validate_config(config: Mapping) -> dict:

@@ -40,6 +40,8 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from evaluation.core.codebook import normalise_header, normalise_text
+from evaluation.core.config import REFI_QDA_SETTINGS as SETTINGS
+from evaluation.core.config import refi_qda_settings
 from evaluation.core.findings import FindingLog, Ledger
 
 NAMESPACE = "urn:QDA-XML:project:1.0"
@@ -60,17 +62,6 @@ CHECKS: dict[str, str] = {
     "unknown_theme": "unknown theme",
 }
 
-#: Accepted values of config ``qualitative: refi_qda:``, the first of each the default.
-SETTINGS: dict[str, tuple[str, ...]] = {
-    "positions": ("code_points", "utf16"),
-    "end": ("exclusive", "inclusive"),
-    "crlf": ("two", "one"),
-}
-SETTING_MEANINGS = {
-    "positions": "positions count code points, or UTF-16 code units (emoji count twice)",
-    "end": "endPosition is just after the selection's last character, or on it",
-    "crlf": "a stored \\r\\n line end counts as two characters, or as one",
-}
 VALUE_TYPES = ("TextValue", "BooleanValue", "IntegerValue", "FloatValue", "DateValue")
 VALUE_TYPES += ("DateTimeValue",)
 NON_TEXT_SELECTIONS = ("PictureSelection", "AudioSelection", "VideoSelection", "PDFSelection")
@@ -97,21 +88,8 @@ class Reading:
 
 
 def reading_from_config(settings: Mapping | None) -> Reading:
-    """Config ``qualitative: refi_qda`` -> :class:`Reading`; ValueError naming a bad key or value."""
-    settings = dict(settings or {})
-    unknown = sorted(set(settings) - set(SETTINGS))
-    if unknown:
-        raise ValueError(
-            f"config key 'qualitative: refi_qda' has {', '.join(map(repr, unknown))}; "
-            f"its keys are {', '.join(SETTINGS)}"
-        )
-    for key, value in settings.items():
-        if value not in SETTINGS[key]:
-            raise ValueError(
-                f"config key 'qualitative: refi_qda: {key}' is {value!r}; use "
-                f"{' or '.join(SETTINGS[key])} ({SETTING_MEANINGS[key]})"
-            )
-    return Reading(**settings)
+    """Config ``qualitative: refi_qda`` -> :class:`Reading` (ConfigError naming a bad key or value)."""
+    return Reading(**refi_qda_settings(settings))
 
 
 ALL_READINGS = [Reading(*values) for values in itertools.product(*(SETTINGS[k] for k in SETTINGS))]
