@@ -131,7 +131,9 @@ def write_forms(source, platforms: dict, path: Path) -> Path:
                 response["comments"],
             ]
         )
-    path.write_bytes(workbook_bytes(workbook, WORKBOOK_TIME))
+    path.write_bytes(
+        workbook_bytes(workbook, WORKBOOK_TIME, document_dates=("created", "modified"))
+    )
     return path
 
 

@@ -65,6 +65,9 @@ class PlatformExport:
     responses: list[Response] = field(default_factory=list)
     #: reason -> rows left out by the platform's rules (blank rows, previews, ...)
     excluded: dict[str, int] = field(default_factory=dict)
+    #: (row, response id) of every row that is not blank, left out or not: ids are checked
+    #: for identifiers in every row of a file the pipeline reads
+    ids: list[tuple[int, str]] = field(default_factory=list)
     sheet: str = ""
 
 
@@ -400,6 +403,7 @@ def read_forms(path: Path, log: FindingLog) -> PlatformExport:
         if all(is_blank(v) for v in answer_cells):
             export.excluded[BLANK_ROW] += 1
             continue
+        export.ids.append((row, cell_text(record[position[RESPONSE_ID]])))
         end = record[position[END_DATE]]
         if is_blank(end):
             export.excluded[unsubmitted] += 1
@@ -528,6 +532,7 @@ def read_jisc(records: list[list[str]], path: Path, log: FindingLog) -> Platform
             index = position[name]
             return record[index] if index < len(record) else ""
 
+        export.ids.append((row, cell(RESPONSE_ID).strip()))
         if is_blank(cell(END_DATE)):
             export.excluded[unfinished] += 1
             continue
@@ -707,6 +712,7 @@ def read_redcap(
         def cell(index, record=record):
             return record[index].strip() if index < len(record) else ""
 
+        export.ids.append((row, cell(position[RESPONSE_ID])))
         status = cell(status_column)
         if status not in statuses:
             log.error(

@@ -344,6 +344,7 @@ def qualtrics_export(
         def cell(name, record=record):
             return cell_at(record, index_of[name])
 
+        export.ids.append((row_number, cell(RESPONSE_ID).strip()))
         status = category_label(cell("Status"), "Status", path, row_number, log)
         finished = category_label(cell("Finished"), "Finished", path, row_number, log)
         if "Progress" in index_of:

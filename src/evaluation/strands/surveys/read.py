@@ -249,6 +249,9 @@ def read_practitioner_wave(
     id_column, end_column = export.columns[RESPONSE_ID], export.columns[END_DATE]
     sheet = export.sheet or None
     checked_from = len(log.findings)
+    identifying = {row for row, value in export.ids if value and PRISON_NUMBER.search(value)}
+    for row in sorted(identifying):  # any row, kept or left out: the file holds it
+        _prison_number_error(log, path, row, id_column, "a response id", sheet)
     long_rows = []
     seen_ids: dict[str, int] = {}
     for response in export.responses:
@@ -263,9 +266,8 @@ def read_practitioner_wave(
                 column=id_column,
                 expected="a response id",
             )
-        elif PRISON_NUMBER.search(response_id):
-            _prison_number_error(log, path, row_number, id_column, "a response id", sheet)
-            response_id = ""
+        elif row_number in identifying:
+            response_id = ""  # reported above; never echoed by a later message
         elif response_id in seen_ids:
             log.error(
                 path,
