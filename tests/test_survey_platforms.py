@@ -444,3 +444,18 @@ def test_a_jisc_wave_and_a_forms_wave_publish_the_example_tables(final_run, tmp_
         for wave in ("Y1", "Y2"):
             part = published.loc[published["column"] == wave].assign(column="Y1")
             pd.testing.assert_frame_equal(part.reset_index(drop=True), expected, obj=table_id)
+
+
+@pytest.mark.parametrize(("name", "unfinished"), [("redcap", 1), ("jisc", 1), ("forms", 0)])
+def test_the_report_counts_each_platforms_unfinished_responses(exports, name, unfinished):
+    from evaluation.strands.surveys.context import build_survey_context
+
+    read = _read(exports, name)
+    context = build_survey_context(
+        mothers=None,
+        practitioners={},
+        ledger=read.ledger.to_frame(),
+        findings=read.findings.to_frame(),
+    )
+    assert context["practitioners"]["unfinished_excluded"] == unfinished
+    assert context["practitioners"]["previews_excluded"] == 0

@@ -21,11 +21,11 @@ from evaluation.strands.surveys.cutoff import (
     PRACTITIONERS_AFTER_CUTOFF,
     VALID,
 )
+from evaluation.strands.surveys.platforms import unfinished_reasons
 from evaluation.strands.surveys.read import (
     MOTHERS_SOURCE,
     PRACTITIONERS_SOURCE,
     PREVIEW,
-    UNFINISHED,
 )
 from evaluation.strands.surveys.stats import CONFIDENCE_LEVEL, wilson_interval
 from evaluation.strands.surveys.tables import (
@@ -244,7 +244,10 @@ def build_survey_context(
     if practitioners is not None:
         merged["practitioners"].update(
             previews_excluded=practitioner_excluded.get(PREVIEW, 0),
-            unfinished_excluded=practitioner_excluded.get(UNFINISHED, 0),
+            # a platform's own kind of unfinished response (unsubmitted, incomplete record) too
+            unfinished_excluded=sum(
+                practitioner_excluded.get(reason, 0) for reason in unfinished_reasons()
+            ),
             after_cutoff_excluded=practitioner_excluded.get(PRACTITIONERS_AFTER_CUTOFF, 0),
         )
     merged["warnings"] = int((findings["severity"] == "warning").sum()) if len(findings) else 0

@@ -82,6 +82,16 @@ def platform_codebook() -> dict:
     return part
 
 
+def unfinished_reasons() -> list[str]:
+    """The ledger reasons of responses not finished: Qualtrics' and JISC's, Forms' unsubmitted
+    and REDCap's incomplete records (only the first without survey_platforms.yaml)."""
+    part = codebook.load_codebook().get(PLATFORMS_PART) or {}
+    reasons = [UNFINISHED]
+    for settings in (part.get("platforms") or {}).values():
+        reasons += [r for r in (settings.get("excluded") or {}).values() if r not in reasons]
+    return reasons
+
+
 def platform_settings(platform: str) -> dict:
     return platform_codebook()["platforms"][platform]
 
