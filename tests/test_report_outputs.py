@@ -112,6 +112,24 @@ def test_key_facts_in_the_prose_come_from_key_facts_csv(final_run, report_md):
     assert f"from {authorities} local authorities" in report_md
 
 
+def headings_glued_to_text(markdown: str) -> list[str]:
+    """Heading lines with text right above them: pandoc reads those as part of the paragraph."""
+    lines = markdown.splitlines()
+    return [
+        line
+        for above, line in zip(lines, lines[1:], strict=False)
+        if re.match(r"^#{1,6} ", line) and above.strip()
+    ]
+
+
+def test_every_heading_of_both_reports_stands_on_its_own(report_md, second_study_run):
+    """A section that ends without a blank line swallowed the next heading into its paragraph."""
+    assert headings_glued_to_text("Text.\n# Heading\n") == ["# Heading"]
+    second = (second_study_run / "report/build/report.md").read_text(encoding="utf-8")
+    for markdown in (report_md, second):
+        assert not headings_glued_to_text(markdown)
+
+
 def test_no_unresolved_references_or_missing_images(final_run, report_md):
     html = (final_run / "report/build/report.html").read_text(encoding="utf-8")
     for text in (report_md, html):
@@ -270,6 +288,57 @@ def test_word_document_converts_to_pdf_in_libreoffice(final_run, tmp_path):
     assert pages >= 20, pages
 
 
+def test_word_document_as_libreoffice_reads_it(final_run, report_md, tmp_path):
+    """Page numbers in the footer, header rows that repeat, a filled contents, landscape pages."""
+    import zipfile
+
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if office is None:
+        pytest.skip(
+            "LibreOffice is not installed (CI installs Debian's libreoffice-writer package)"
+        )
+    subprocess.run(
+        [
+            office,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path / 'lo'}",
+            "--convert-to",
+            "odt",
+            "--outdir",
+            str(tmp_path),
+            str(final_run / "report/build/report.docx"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    with zipfile.ZipFile(tmp_path / "report.odt") as odt:
+        content = odt.read("content.xml").decode("utf-8")
+        styles = odt.read("styles.xml").decode("utf-8")
+    footers = re.findall(r"<style:footer>(.*?)</style:footer>", styles, flags=re.S)
+    assert footers and all("<text:page-number" in f for f in footers), "no page number"
+    tables = content.count("<table:table ")
+    assert tables >= len(markdown_tables(report_md))
+    assert content.count("<table:table-header-rows>") == tables  # every header row repeats
+    contents = re.search(r"<text:index-body>(.*?)</text:index-body>", content, flags=re.S)
+    assert contents, "the document has no contents"
+    entries = [
+        plain(unescape(re.sub(r"<[^>]+>", "", entry)))
+        for entry in re.findall(
+            r'<text:p text:style-name="Contents_20_\d"[^>]*>(.*?)</text:p>', contents.group(1)
+        )
+    ]
+    headings = [
+        plain(unescape(line.lstrip("#").strip()))
+        for line in report_md.splitlines()
+        if re.match(r"^#{1,2} ", line)
+    ]
+    assert entries == headings  # filled, heading by heading, before anyone updates a field
+    landscape = re.findall(r'style:print-orientation="landscape"', content + styles)
+    assert landscape, "the wide tables have no landscape page"
+
+
 def test_snakemake_provenance_report(final_run, tmp_path):
     import sys
 
@@ -285,8 +354,10 @@ def test_snakemake_provenance_report(final_run, tmp_path):
 
 
 def plain(text: str) -> str:
-    """Cell text without pandoc's typography: wrapped lines joined, curly apostrophes straight."""
-    return " ".join(text.replace("\u2019", "'").replace("\u2018", "'").split())
+    """Text without pandoc's typography: wrapped lines joined, curly quotes straight."""
+    for curly, straight in (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"')):
+        text = text.replace(curly, straight)
+    return " ".join(text.split())
 
 
 def html_tables(html: str) -> dict[str, list[list[str]]]:

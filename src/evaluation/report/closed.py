@@ -249,6 +249,15 @@ def _table_of_contents_fields(root: ElementTree.Element, field: str) -> set[int]
     return set()
 
 
+#: The fields the reference document's footer holds: the page number and the page count.
+FOOTER_FIELDS = frozenset({"PAGE", "NUMPAGES"})
+
+
+def _footer_field(part: str, instruction: str | None) -> bool:
+    """A page-number field of a footer (the reference document's own), nothing else."""
+    return part.startswith("word/footer") and (instruction or "").strip() in FOOTER_FIELDS
+
+
 def word_external_content(docx: str | Path, toc_depth: int | None = None) -> list[str]:
     """Every external relationship, field code and embedded program of a Word file (empty: closed).
 
@@ -257,7 +266,8 @@ def word_external_content(docx: str | Path, toc_depth: int | None = None) -> lis
     ``w:instrText`` and ``w:delInstrText`` in any part of the document. The
     table of contents pandoc writes for ``--toc`` is a field too; with
     ``toc_depth`` its one instruction, inside the document's table-of-contents
-    block, is allowed, and nothing else.
+    block, is allowed; so are the page number and page count of a footer
+    (``FOOTER_FIELDS``), and nothing else.
     """
     found = []
     with zipfile.ZipFile(docx) as archive:
@@ -278,10 +288,11 @@ def word_external_content(docx: str | Path, toc_depth: int | None = None) -> lis
                 allowed = _table_of_contents_fields(root, toc_field(toc_depth))
             for element in root.iter():
                 if element.tag in (f"{W}instrText", f"{W}delInstrText"):
-                    if id(element) not in allowed:
+                    if id(element) not in allowed and not _footer_field(name, element.text):
                         found.append(f"{name}: a field code {(element.text or '').strip()!r}")
                 elif element.tag == f"{W}fldSimple":
-                    found.append(f"{name}: a field code {element.get(f'{W}instr')!r}")
+                    if not _footer_field(name, element.get(f"{W}instr")):
+                        found.append(f"{name}: a field code {element.get(f'{W}instr')!r}")
                 elif element.tag == f"{W}hyperlink" and element.get(f"{R}id"):
                     found.append(f"{name}: a hyperlink to relationship {element.get(f'{R}id')}")
                 elif element.tag in LIVE_WORD_ELEMENTS:

@@ -139,9 +139,74 @@ def to_docx(
     args = [
         f"--reference-doc={reference_doc}",
         f"--resource-path={resource_path}",
+        "--metadata=toc-title:Contents",
         *SHARED_WRITER_ARGS,
     ]
     _pandoc(source, "docx", output, args, cutoff, source_format)
+
+
+#: The table style's look: thin grey rules, a shaded header row in bold.
+TABLE_STYLE_XML = """<w:tblPr xmlns:w="{w}"><w:tblInd w:w="0" w:type="dxa"/>
+<w:tblBorders><w:top w:val="single" w:sz="4" w:space="0" w:color="8C8C8C"/>
+<w:bottom w:val="single" w:sz="4" w:space="0" w:color="8C8C8C"/>
+<w:insideH w:val="single" w:sz="4" w:space="0" w:color="BFBFBF"/></w:tblBorders>
+<w:tblCellMar><w:top w:w="40" w:type="dxa"/><w:left w:w="100" w:type="dxa"/>
+<w:bottom w:w="40" w:type="dxa"/><w:right w:w="100" w:type="dxa"/></w:tblCellMar></w:tblPr>"""
+HEADER_ROW_XML = """<w:tblStylePr xmlns:w="{w}" w:type="firstRow"><w:pPr><w:keepNext/></w:pPr>
+<w:rPr><w:b/><w:bCs/></w:rPr><w:trPr><w:tblHeader/></w:trPr>
+<w:tcPr><w:tcBorders><w:bottom w:val="single" w:sz="8" w:space="0" w:color="003B5C"/></w:tcBorders>
+<w:shd w:val="clear" w:color="auto" w:fill="DCE6EE"/><w:vAlign w:val="bottom"/></w:tcPr></w:tblStylePr>"""
+#: Contents entries (the Word names "toc 1", "toc 2"), as ``word.fill_contents`` writes them.
+TOC_STYLE_XML = """<w:style xmlns:w="{w}" w:type="paragraph" w:styleId="TOC{level}">
+<w:name w:val="toc {level}"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/>
+<w:uiPriority w:val="39"/><w:unhideWhenUsed/><w:pPr><w:spacing w:before="{before}" w:after="40"/>
+<w:ind w:left="{indent}"/></w:pPr></w:style>"""
+
+
+def _reference_styles(document) -> None:
+    """A4 pages, page numbers in the footer, the table style, captions kept with their tables."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement, parse_xml
+    from docx.oxml.ns import nsdecls, qn
+    from docx.shared import Cm, Pt
+
+    w_ns = nsdecls("w").split('"')[1]
+    section = document.sections[0]
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(2.0))
+    section.header_distance = section.footer_distance = Cm(1.0)
+    section.gutter = Cm(0)
+    footer = section.footer
+    footer.is_linked_to_previous = False
+    paragraph = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for text, field in (("Page ", "PAGE"), (" of ", "NUMPAGES")):
+        paragraph.add_run(text).font.size = Pt(9)
+        simple = OxmlElement("w:fldSimple")
+        simple.set(qn("w:instr"), f" {field} ")
+        number = OxmlElement("w:r")
+        shown = OxmlElement("w:t")
+        shown.text = "1"
+        number.append(shown)
+        simple.append(number)
+        paragraph._p.append(simple)
+    styles = document.styles.element
+    table = styles.find(f"{qn('w:style')}[@{qn('w:styleId')}='Table']")
+    for old in table.findall(qn("w:tblPr")) + table.findall(qn("w:tblStylePr")):
+        table.remove(old)
+    table.append(parse_xml(TABLE_STYLE_XML.format(w=w_ns)))
+    table.append(parse_xml(HEADER_ROW_XML.format(w=w_ns)))
+    for level, indent, before in ((1, 0, 120), (2, 360, 0)):
+        styles.append(
+            parse_xml(TOC_STYLE_XML.format(w=w_ns, level=level, indent=indent, before=before))
+        )
+    for caption in ("Table Caption", "Image Caption"):
+        style = document.styles[caption]
+        style.font.italic = False
+        style.font.bold = True
+    document.styles["Table Caption"].paragraph_format.keep_with_next = True
+    document.styles["Captioned Figure"].paragraph_format.keep_with_next = True
 
 
 def make_reference_docs(out_dir: str | Path, synthetic_mark: str) -> None:
@@ -149,6 +214,9 @@ def make_reference_docs(out_dir: str | Path, synthetic_mark: str) -> None:
 
     Run once by a maintainer (``python -m evaluation.report.convert``); the
     results are kept in the repository so the report's look is versioned.
+    Both have A4 pages with "Page N of M" in the footer, the table style
+    (thin rules, a shaded header row that repeats on every page) and captions
+    kept with their tables and figures.
     """
     import subprocess
 
@@ -172,6 +240,7 @@ def make_reference_docs(out_dir: str | Path, synthetic_mark: str) -> None:
         if name in [s.name for s in styles]:
             styles[name].font.name = "Arial"
             styles[name].font.size = Pt(10.5)
+    _reference_styles(document)
     document.save(str(plain))
     marked = docx.Document(str(plain))
     header = marked.sections[0].header

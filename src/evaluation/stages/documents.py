@@ -7,6 +7,7 @@ imports pandas: the Snakemake process then never pays for importing it.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from evaluation.core.findings import write_json
@@ -30,15 +31,23 @@ def report_html(input, output, params) -> None:
 def report_docx(input, output, params) -> None:
     """rule report_docx: the report as a Word document on the reference document's styles.
 
-    A document with an external link or a field code other than the table of
-    contents pandoc writes stops the run, naming each (``closed.check_docx``).
+    Pandoc's file is then finished as a report is published (``word.finish_docx``:
+    rows kept whole, the contents filled, wide tables on landscape pages). A
+    document with an external link or a field code other than the table of
+    contents and the footer's page numbers stops the run, naming each
+    (``closed.check_docx``).
     """
     from evaluation.report.closed import check_docx
     from evaluation.report.convert import TOC_DEPTH, to_docx
+    from evaluation.report.word import finish_docx
 
     ast = Path(input.ast).read_text(encoding="utf-8")
     reference = input.reference_synthetic if params.synthetic else input.reference_plain
     to_docx(ast, output.docx, reference_doc=reference, cutoff=params.cutoff, source_format="json")
+    finished = finish_docx(output.docx, toc_depth=TOC_DEPTH)
+    logging.getLogger("evaluation").info(
+        "Word document finished: %s", ", ".join(f"{k} {v}" for k, v in finished.items())
+    )
     check_docx(output.docx, toc_depth=TOC_DEPTH)
 
 

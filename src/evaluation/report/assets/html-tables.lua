@@ -6,6 +6,8 @@ function Table(tbl)
   if label == "" then
     label = "Table"
   end
+  -- attributes as a list of pairs: a Lua table's keys have no fixed order,
+  -- and the page must come out the same every time
   return pandoc.Div({ tbl }, pandoc.Attr("", { "table-scroll" },
-    { role = "region", tabindex = "0", ["aria-label"] = label }))
+    { { "role", "region" }, { "tabindex", "0" }, { "aria-label", label } }))
 end
