@@ -491,3 +491,62 @@ def test_workflow_on_a_project_publishes_the_final_runs_tables(final_run, tmp_pa
     )
     expected["segment_id"] = expected["segment_id"].map(_project_segment_ids())
     pd.testing.assert_frame_equal(quotes, expected)
+
+
+# --------------------------------------------------------------------------- guard and ledger
+
+
+def test_an_identifier_in_a_source_is_caught_and_not_printed(projects, tmp_path):
+    """The identifier guard scans the excerpts cut from the project; the message names the segment."""
+    address = "write to ab@cd.co.uk "
+    qde = _qde(projects["qualcoder"])
+    member = _first(r'name="Bethan interview" plainTextPath="internal://([^"]+)"', qde)
+
+    def members(files):
+        text = files[f"sources/{member}"].decode("utf-8-sig")
+        start = text.index("Bethan: ") + len("Bethan: ")
+        text = text[:start] + address + text[start + len(address) :]  # same length
+        return {**files, f"sources/{member}": ("\ufeff" + text).encode("utf-8")}
+
+    path = _rewrite(projects["qualcoder"], tmp_path / "p.qdpx", members=members)
+    messages = _errors(path)
+    assert any("segment Bethan-001" in m and "e-mail address" in m for m in messages), messages
+    assert all("ab@cd" not in m for m in messages)
+    _assert_no_excerpt_words(messages)
+
+
+def test_codings_of_pictures_are_counted_in_the_ledger_not_read(projects, tmp_path):
+    qde = _qde(projects["nvivo"])
+    user = _first(r'<User guid="([^"]+)"', qde)
+    code = _first(r'<Code guid="([^"]+)"', qde)
+    picture = (
+        '<PictureSource guid="pic-1" name="Drawing" path="internal://pic-1.png">'
+        '<PictureSelection guid="area-1" firstX="0" firstY="0" secondX="5" secondY="5">'
+        f'<Coding guid="c-1" creatingUser="{user}"><CodeRef targetGUID="{code}"/></Coding>'
+        "</PictureSelection></PictureSource></Sources>"
+    )
+    path = _rewrite(
+        projects["nvivo"], tmp_path / "p.qdpx", qde=lambda t: t.replace("</Sources>", picture)
+    )
+    read = _read(path, "nvivo")
+    assert not read.findings.errors
+    (warning,) = [f.render() for f in read.findings.warnings]
+    assert "1 coding(s) of pictures" in warning and str(path) in warning
+    ledger = read.ledger.to_frame()
+    excluded = ledger[ledger["reason"].str.startswith("coding of a picture")]
+    assert excluded["rows"].tolist() == [1]
+    assert ledger_balance(ledger)["balanced"].all()
+    assert len(read["segments"]) == len(_read(projects["nvivo"], "nvivo")["segments"])
+
+
+def test_the_same_coding_twice_is_counted_once_with_a_warning(projects, tmp_path):
+    def twice(text):
+        coding = re.search(r"<Coding [^>]+>.*?</Coding>", text, flags=re.S).group(0)
+        return text.replace(coding, coding + coding, 1)
+
+    path = _rewrite(projects["nvivo"], tmp_path / "p.qdpx", qde=twice)
+    read = _read(path, "nvivo")
+    (warning,) = [f for f in read.findings.warnings if f.check == "duplicate"]
+    assert warning.file == str(path) and warning.value.endswith("-001")
+    assert len(read["segments"]) == len(_read(projects["nvivo"], "nvivo")["segments"])
+    assert ledger_balance(read.ledger.to_frame())["balanced"].all()

@@ -33,7 +33,7 @@ import re
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
@@ -104,7 +104,6 @@ class Code:
     name: str
     parent: str | None  # guid of the parent code
     description: str
-    depth: int
 
 
 @dataclass
@@ -129,7 +128,7 @@ class TextSource:
     guid: str
     name: str
     path: str | None  # plainTextPath
-    element: str  # TextSource, or PDFSource's Representation
+    element: str  # TextSource, or PDFSource (its text Representation)
     order: int
     selections: list[Selection] = field(default_factory=list)
     text: str | None = None
@@ -141,7 +140,6 @@ class Case:
     name: str
     values: dict[str, str]  # variable name -> value as text
     sources: list[str]  # guids
-    order: int
 
 
 @dataclass
@@ -270,96 +268,97 @@ def _parse(root: ET.Element, path: Path) -> Project:
         u.get("guid", ""): (u.get("name") or u.get("id") or u.get("guid", ""))
         for u in root.iterfind(f"{_tag('Users')}/{_tag('User')}")
     }
+    sources, non_text = _sources(root)
+    return Project(
+        path, root.get("origin") or "", users, _codes(root), _cases(root), sources, non_text
+    )
+
+
+def _codes(root: ET.Element) -> dict[str, Code]:
+    """Every code of the CodeBook, parents before their sub-codes."""
     codes: dict[str, Code] = {}
 
-    def walk(parent: ET.Element, parent_guid: str | None, depth: int) -> None:
+    def walk(parent: ET.Element, parent_guid: str | None) -> None:
         for element in parent.findall(_tag("Code")):
             guid = element.get("guid", "")
-            codes[guid] = Code(
-                guid,
-                (element.get("name") or "").strip(),
-                parent_guid,
-                _text(element.find(_tag("Description"))),
-                depth,
-            )
-            walk(element, guid, depth + 1)
+            name = (element.get("name") or "").strip()
+            description = _text(element.find(_tag("Description")))
+            codes[guid] = Code(guid, name, parent_guid, description)
+            walk(element, guid)
 
-    codebook = root.find(f"{_tag('CodeBook')}/{_tag('Codes')}")
-    if codebook is not None:
-        walk(codebook, None, 0)
+    top = root.find(f"{_tag('CodeBook')}/{_tag('Codes')}")
+    if top is not None:
+        walk(top, None)
+    return codes
+
+
+def _value(element: ET.Element) -> str:
+    """A VariableValue's value as text, whatever its type."""
+    held = (element.find(_tag(t)) for t in VALUE_TYPES)
+    return next((_text(v) for v in held if v is not None), "")
+
+
+def _cases(root: ET.Element) -> list[Case]:
     variables = {
         v.get("guid", ""): (v.get("name") or "").strip()
         for v in root.iterfind(f"{_tag('Variables')}/{_tag('Variable')}")
     }
     cases = []
-    for order, element in enumerate(root.iterfind(f"{_tag('Cases')}/{_tag('Case')}"), start=1):
+    for element in root.iterfind(f"{_tag('Cases')}/{_tag('Case')}"):
         values = {}
         for value in element.iterfind(_tag("VariableValue")):
             ref = value.find(_tag("VariableRef"))
             name = variables.get(ref.get("targetGUID", "") if ref is not None else "", "")
-            held = next(
-                (value.find(_tag(t)) for t in VALUE_TYPES if value.find(_tag(t)) is not None), None
-            )
             if name:
-                values[name] = _text(held)
+                values[name] = _value(value)
+        sources = [s.get("targetGUID", "") for s in element.iterfind(_tag("SourceRef"))]
         cases.append(
-            Case(
-                element.get("guid", ""),
-                (element.get("name") or "").strip(),
-                values,
-                [s.get("targetGUID", "") for s in element.iterfind(_tag("SourceRef"))],
-                order,
-            )
+            Case(element.get("guid", ""), (element.get("name") or "").strip(), values, sources)
         )
+    return cases
+
+
+def _selection(element: ET.Element, order: Iterator[int]) -> Selection:
+    codings = []
+    for coding in element.iterfind(_tag("Coding")):
+        ref = coding.find(_tag("CodeRef"))
+        code = ref.get("targetGUID") if ref is not None else None
+        codings.append(Coding(coding.get("creatingUser"), code, next(order)))
+    return Selection(
+        element.get("guid", ""),
+        element.get("startPosition"),
+        element.get("endPosition"),
+        element.get("creatingUser"),
+        codings,
+        _text(element.find(_tag("Description"))),
+    )
+
+
+def _sources(root: ET.Element) -> tuple[list[TextSource], int]:
+    """The text sources (a PDF's text Representation standing for its PDF) and the codings of others."""
     sources: list[TextSource] = []
     order = itertools.count(1)
     non_text = 0
-    sources_element = root.find(_tag("Sources"))
-    for element in sources_element if sources_element is not None else []:
+    top = root.find(_tag("Sources"))
+    for element in top if top is not None else []:
         kind = element.tag.removeprefix(f"{{{NAMESPACE}}}")
-        texts = (
-            [(element, "TextSource")]
-            if kind == "TextSource"
-            else [(r, "Representation") for r in element.iterfind(_tag("Representation"))]
-        )
-        for holder, label in texts:
+        holders = [element] if kind == "TextSource" else element.findall(_tag("Representation"))
+        for holder in holders:
             source = TextSource(
-                holder.get("guid", element.get("guid", "")),
-                (holder.get("name") or element.get("name") or "").strip(),
+                element.get("guid", ""),
+                (element.get("name") or holder.get("name") or "").strip(),
                 holder.get("plainTextPath"),
-                label,
+                kind,
                 len(sources) + 1,
             )
-            if label == "Representation":  # codings of a PDF's text belong to the PDF
-                source.guid, source.name = element.get("guid", ""), element.get("name") or ""
-            for sel in holder.iterfind(_tag("PlainTextSelection")):
-                codings = [
-                    Coding(
-                        c.get("creatingUser"),
-                        (
-                            c.find(_tag("CodeRef")).get("targetGUID")
-                            if c.find(_tag("CodeRef")) is not None
-                            else None
-                        ),
-                        next(order),
-                    )
-                    for c in sel.iterfind(_tag("Coding"))
-                ]
-                source.selections.append(
-                    Selection(
-                        sel.get("guid", ""),
-                        sel.get("startPosition"),
-                        sel.get("endPosition"),
-                        sel.get("creatingUser"),
-                        codings,
-                        _text(sel.find(_tag("Description"))),
-                    )
-                )
+            source.selections = [
+                _selection(s, order) for s in holder.iterfind(_tag("PlainTextSelection"))
+            ]
             sources.append(source)
         for tag in NON_TEXT_SELECTIONS:
-            for sel in element.iter(_tag(tag)):
-                non_text += len(sel.findall(_tag("Coding")))
-    return Project(path, root.get("origin") or "", users, codes, cases, sources, non_text)
+            for selection in element.iter(_tag(tag)):
+                non_text += len(selection.findall(_tag("Coding")))
+    return sources, non_text
 
 
 def _load_text(
@@ -622,6 +621,93 @@ def _source_participants(project, participants, mapping, log) -> dict[str, str]:
     return found
 
 
+@dataclass
+class _Codings:
+    """The codings read so far: tidy rows, exemplar marks, and codes that are no theme."""
+
+    rows: list[dict] = field(default_factory=list)
+    marks: set = field(default_factory=set)
+    markers: int = 0
+    unknown_codes: dict[str, list[str]] = field(default_factory=dict)  # code -> selection guids
+
+
+def _read_selection(project, source, selection, counted, pid, resolver, marker, read, log):
+    """One selection's codings into ``read``; errors name the selection, never its text."""
+    where = f"PlainTextSelection (guid {selection.guid}) of " + project.where(
+        source.element, source.guid, source.name
+    )
+    positions = _positions(selection)
+    span = counted.span(*positions) if positions else "a position is not a whole number"
+    if isinstance(span, str):
+        log.error(
+            project.path,
+            f"{where}: {span}",
+            value=f"{selection.start}-{selection.end}",
+            expected=f"positions within the source's text, counted as {counted.reading.describe()}",
+            check="refi_position",
+        )
+        return
+    excerpt = counted.text[span[0] : span[1]].replace("\r\n", "\n").strip()
+    key = (source.order, *span)
+    memo_mark = normalise_text(marker) in normalise_text(selection.memo)
+    for coding in selection.codings:
+        user = coding.user or selection.user
+        code = project.codes.get(coding.code or "")
+        if user not in project.users:
+            log.error(
+                project.path,
+                f"{where}: a Coding's creatingUser is not a User of the project"
+                if user
+                else f"{where}: a Coding has no creatingUser",
+                value=user,
+                expected="the guid of a User under Users",
+                check="refi_user",
+            )
+        if code is None:
+            log.error(
+                project.path,
+                f"{where}: a Coding refers to a code that is not in the CodeBook",
+                value=coding.code,
+                expected="the guid of a Code under CodeBook",
+                check="unknown_theme",
+            )
+        if user not in project.users or code is None:
+            continue
+        coder = project.users[user]
+        if normalise_text(code.name) == normalise_text(marker):
+            read.marks.add((key, coder))
+            read.markers += 1
+            continue
+        theme = resolver.theme(code.name)
+        if theme is None:
+            read.unknown_codes.setdefault(code.guid, []).append(selection.guid)
+            continue
+        if memo_mark:
+            read.marks.add((key, coder))
+        read.rows.append(
+            {
+                "key": key,
+                "participant_id": pid,
+                "theme": theme,
+                "coder": coder,
+                "excerpt": excerpt,
+                "line": coding.order,
+            }
+        )
+
+
+def _segment_ids(rows: list[dict]) -> dict[tuple, str]:
+    """A segment is one stretch of one participant's text: <participant>-001 ... in text order."""
+    numbers: dict[tuple, str] = {}
+    per_participant: dict[str, int] = {}
+    for row in sorted(rows, key=lambda r: r["key"]):
+        if row["key"] not in numbers:
+            pid = row["participant_id"]
+            per_participant[pid] = per_participant.get(pid, 0) + 1
+            numbers[row["key"]] = f"{pid}-{per_participant[pid]:03d}"
+    return numbers
+
+
 def project_segments(
     project: Project,
     participants: pd.DataFrame,
@@ -657,102 +743,28 @@ def project_segments(
         )
     owner = _source_participants(project, participants, mapping, log)
     resolver = _Resolver(participants, themes)
-    is_marker = {
-        g: normalise_text(c.name) == normalise_text(marker) for g, c in project.codes.items()
-    }
-    unknown_codes: dict[str, list[Selection]] = {}
-    rows, marks, n_markers = [], set(), 0
     _check_reading(project, reading, log)
+    read = _Codings()
     for source in project.sources:
-        pid = owner.get(source.guid)
-        if source.text is None or pid is None or not source.selections:
+        if source.text is None or source.guid not in owner:
             continue
         counted = CountedText(source.text, reading)
         for selection in source.selections:
-            where = f"PlainTextSelection (guid {selection.guid}) of " + project.where(
-                source.element, source.guid, source.name
+            _read_selection(
+                project, source, selection, counted, owner[source.guid], resolver, marker, read, log
             )
-            positions = _positions(selection)
-            span = (
-                counted.span(*positions)
-                if positions
-                else "startPosition or endPosition is not a whole number"
-            )
-            if isinstance(span, str):
-                log.error(
-                    path,
-                    f"{where}: {span}",
-                    value=f"{selection.start}-{selection.end}",
-                    expected=f"positions within the source's text, counted as {reading.describe()}",
-                    check="refi_position",
-                )
-                continue
-            excerpt = counted.text[span[0] : span[1]].replace("\r\n", "\n").strip()
-            key = (source.order, *span)
-            for coding in selection.codings:
-                user = coding.user or selection.user
-                code = project.codes.get(coding.code or "")
-                if user is None or user not in project.users:
-                    log.error(
-                        path,
-                        f"{where}: a Coding's creatingUser is not a User of the project"
-                        if user
-                        else f"{where}: a Coding has no creatingUser",
-                        value=user,
-                        expected="the guid of a User under Users",
-                        check="refi_user",
-                    )
-                if code is None:
-                    log.error(
-                        path,
-                        f"{where}: a Coding refers to a code that is not in the CodeBook",
-                        value=coding.code,
-                        expected="the guid of a Code under CodeBook",
-                        check="unknown_theme",
-                    )
-                if user not in project.users or code is None:
-                    continue
-                coder = project.users[user]
-                if is_marker[code.guid]:
-                    marks.add((key, coder))
-                    n_markers += 1
-                    continue
-                theme = resolver.theme(code.name)
-                if theme is None:
-                    unknown_codes.setdefault(code.guid, []).append(selection)
-                    continue
-                if normalise_text(marker) in normalise_text(selection.memo):
-                    marks.add((key, coder))
-                rows.append(
-                    {
-                        "key": key,
-                        "participant_id": pid,
-                        "theme": theme,
-                        "coder": coder,
-                        "excerpt": excerpt,
-                        "line": coding.order,
-                    }
-                )
-    for guid, selections in unknown_codes.items():
+    for guid, selections in read.unknown_codes.items():
         code = project.codes[guid]
         log.error(
             path,
             f"{len(selections)} coding(s) refer to {project.where('Code', guid, code.name)}, "
             f"which is not a theme of {themes_file} (first in PlainTextSelection guid "
-            f"{selections[0].guid})",
+            f"{selections[0]})",
             value=code.name,
             expected=f"a theme id or label of {themes_file}",
             check="unknown_theme",
         )
-    # a segment is one stretch of one participant's text; numbered in text order
-    numbers: dict[tuple, str] = {}
-    per_participant: dict[str, int] = {}
-    for row in sorted(rows, key=lambda r: r["key"]):
-        if row["key"] not in numbers:
-            count = per_participant[row["participant_id"]] = (
-                per_participant.get(row["participant_id"], 0) + 1
-            )
-            numbers[row["key"]] = f"{row['participant_id']}-{count:03d}"
+    numbers = _segment_ids(read.rows)
     records = [
         {
             "segment_id": numbers[r["key"]],
@@ -760,15 +772,14 @@ def project_segments(
             "theme": r["theme"],
             "coder": r["coder"],
             "excerpt": r["excerpt"],
-            "exemplar": (r["key"], r["coder"]) in marks,
+            "exemplar": (r["key"], r["coder"]) in read.marks,
             "file": str(path),
             "line": r["line"],
         }
-        for r in sorted(rows, key=lambda r: r["line"])
+        for r in sorted(read.rows, key=lambda r: r["line"])
     ]
-    return _finish_segments(
-        records, {str(path): codings}, log, ledger, markers={str(path): n_markers}
-    )
+    markers = {str(path): read.markers}
+    return _finish_segments(records, {str(path): codings}, log, ledger, markers=markers)
 
 
 def _check_reading(project: Project, reading: Reading, log: FindingLog) -> None:
@@ -777,11 +788,12 @@ def _check_reading(project: Project, reading: Reading, log: FindingLog) -> None:
     if found is None:
         return
     other, (misfits, cuts) = found
+    exported = f" (the project was exported by {project.origin!r})" if project.origin else ""
     if misfits:
         log.error(
             project.path,
             f"{misfits} selection(s) do not fit their source when positions are counted as "
-            f"{reading.describe()}, but all fit, cutting no word, as {other.describe()}",
+            f"{reading.describe()}, but all fit, cutting no word, as {other.describe()}{exported}",
             expected=_setting_hint(reading, other),
             check="refi_position",
         )
@@ -789,8 +801,8 @@ def _check_reading(project: Project, reading: Reading, log: FindingLog) -> None:
         log.warning(
             project.path,
             f"{cuts} selection end(s) fall inside a word when positions are counted as "
-            f"{reading.describe()}, none as {other.describe()}: if the tool that exported the "
-            "project counts that way",
+            f"{reading.describe()}, none as {other.describe()}{exported}: if that tool counts "
+            "that way",
             expected=_setting_hint(reading, other),
             check="refi_position",
         )
