@@ -1,8 +1,10 @@
-"""Figure helpers shared by every strand: palette, synthetic marking, saving.
+"""Figure helpers shared by every strand: palette, layout, synthetic marking, saving.
 
 Figures are drawn with matplotlib's object API (no pyplot state), so rules
 can run side by side, and saved with fixed metadata so the same table gives
-byte-identical PNG and SVG files.
+byte-identical PNG and SVG files. Text always fits: titles are wrapped to the
+figure's width, labels to their room, and a figure grows taller rather than
+clip or overlap its texts (``tests/test_figure_fit.py`` checks every figure).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ matplotlib.use("Agg")
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.font_manager import FontProperties  # noqa: E402
 
 #: Okabe-Ito colour-blind-safe palette (black dropped as a fill colour).
 PALETTE = [
@@ -64,20 +67,168 @@ PNG_SAVE_OPTIONS = {"compress_level": 1}
 SVG_METADATA = {"Date": None, "Creator": None}
 
 
-def new_figure(width: float = 7.0, height: float = 4.0):
-    """A figure and one axes, sized in inches for an A4 report page."""
-    fig = Figure(figsize=(width, height), dpi=PNG_DPI)
+#: Font sizes (points) of the figure's title and of the synthetic-data mark.
+TITLE_SIZE = 10
+MARK_SIZE = 8
+#: Space (inches) kept between a figure's edge and its texts, and between texts side by side.
+EDGE_PAD = 0.06
+#: Line height of a text, as a multiple of its font size (matplotlib's default spacing).
+LINE_SPACING = 1.2
+#: Inches per point.
+POINT = 1 / 72
+#: Attribute of a figure holding the height (inches) its first axes must keep, see new_figure.
+_PLOT_HEIGHT = "evaluation_plot_height"
+
+
+def new_figure(width: float = 7.0, plot_height: float = 2.5):
+    """A figure and one axes for an A4 report page: ``width`` inches wide, the axes ``plot_height`` tall.
+
+    The figure is laid out by matplotlib's constrained layout: titles, tick
+    labels, axis labels and legends get the room they need. At saving, the
+    figure grows taller (:func:`fit_layout`) until the axes keep
+    ``plot_height`` inches, so more or longer labels make a taller figure,
+    never clipped or overlapping text.
+    """
+    fig = Figure(figsize=(width, plot_height + 1.5), dpi=PNG_DPI, layout="constrained")
     FigureCanvasAgg(fig)
+    setattr(fig, _PLOT_HEIGHT, plot_height)
     ax = fig.add_subplot(1, 1, 1)
     return fig, ax
 
 
+def line_height(fontsize: float) -> float:
+    """Inches one line of text at ``fontsize`` points takes."""
+    return fontsize * LINE_SPACING * POINT
+
+
+def rows_height(labels: list[str], fontsize: float, per_row: float) -> float:
+    """Inches an axes needs for one row per label: ``per_row`` each, more for labels of many lines.
+
+    Rows are evenly spaced, so each gets room for the tallest label and a gap.
+    """
+    lines = max([label.count("\n") + 1 for label in labels] + [1])
+    return max(1, len(labels)) * max(per_row, lines * line_height(fontsize) + 0.08)
+
+
+def text_width(fig, text: str, fontsize: float, weight: str = "normal") -> float:
+    """Inches the widest line of ``text`` takes at ``fontsize`` points, measured by the figure's renderer."""
+    renderer = fig.canvas.get_renderer()
+    font = FontProperties(family=matplotlib.rcParams["font.family"], size=fontsize, weight=weight)
+    widths = [
+        renderer.get_text_width_height_descent(line, font, ismath=False)[0]
+        for line in str(text).split("\n")
+    ]
+    return max(widths + [0.0]) / fig.dpi
+
+
+def wrap_to_width(fig, text: str, width: float, fontsize: float, weight: str = "normal") -> str:
+    """``text`` broken between words into lines no wider than ``width`` inches.
+
+    Lines are measured with the figure's renderer; a word wider than the
+    line is broken inside (like :func:`textwrap.wrap`). Existing line breaks
+    are kept.
+    """
+    lines: list[str] = []
+    for paragraph in str(text).split("\n"):
+        line = ""
+        for word in paragraph.split():
+            candidate = f"{line} {word}" if line else word
+            if text_width(fig, candidate, fontsize, weight) <= width:
+                line = candidate
+                continue
+            if line:
+                lines.append(line)
+            line = word
+            while text_width(fig, line, fontsize, weight) > width and len(line) > 1:
+                cut = len(line) - 1
+                while cut > 1 and text_width(fig, line[:cut], fontsize, weight) > width:
+                    cut -= 1
+                lines.append(line[:cut])
+                line = line[cut:]
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def set_title(fig, title: str) -> None:
+    """The figure's title: top left, above everything; :func:`save_figure` wraps it to the width."""
+    fig.suptitle(title, x=EDGE_PAD / fig.get_figwidth(), ha="left", fontsize=TITLE_SIZE)
+
+
+def legend_below(fig, ax, *, fontsize: float = 7.5, ncol: int | None = None, entries=None):
+    """A legend centred under the figure, in as many columns as fit its width (up to ``ncol``).
+
+    Its entries are the axes' labelled artists, or ``entries`` (handles,
+    labels); labels are wrapped to the figure's width, and constrained layout
+    keeps room for the legend.
+    """
+    handles, labels = entries if entries is not None else ax.get_legend_handles_labels()
+    if not handles:
+        return None
+    usable = fig.get_figwidth() - 2 * EDGE_PAD
+    labels = [wrap_to_width(fig, label, usable * 0.6, fontsize) for label in labels]
+    columns = min(ncol or len(labels), len(labels))
+    while True:
+        legend = fig.legend(
+            handles,
+            labels,
+            loc="outside lower center",
+            ncol=columns,
+            frameon=False,
+            fontsize=fontsize,
+        )
+        width = legend.get_window_extent(fig.canvas.get_renderer()).width / fig.dpi
+        if width <= usable or columns == 1:
+            return legend
+        legend.remove()
+        columns -= 1
+
+
+def fit_layout(fig, *, beside_mark: bool) -> None:
+    """Lay the figure out for good: title wrapped, height grown until the axes keep their height.
+
+    Constrained layout measures every text; the title is wrapped to the
+    figure's width (less the synthetic-data mark's, ``beside_mark``); the
+    figure's height then changes by what the first axes lack (or have in
+    excess) of the height :func:`new_figure` asked for, until the two agree.
+    The layout is then fixed, so the PNG and the SVG are drawn from the same
+    positions.
+    """
+    title = fig.get_suptitle()
+    if title:
+        usable = fig.get_figwidth() - 2 * EDGE_PAD
+        if beside_mark:
+            usable -= text_width(fig, SYNTHETIC_MARK, MARK_SIZE, "bold") + 2 * EDGE_PAD
+        set_title(fig, wrap_to_width(fig, title, usable, TITLE_SIZE))
+    target = getattr(fig, _PLOT_HEIGHT, None)
+    for _ in range(6):
+        fig.draw_without_rendering()
+        if target is None or not fig.axes:
+            break
+        lacking = target - fig.axes[0].get_position().height * fig.get_figheight()
+        if abs(lacking) < 0.5 / PNG_DPI:
+            break
+        fig.set_figheight(fig.get_figheight() + lacking)
+    fig.set_layout_engine("none")
+
+
 def mark_synthetic(fig) -> None:
-    """Stamp the synthetic-data marking on a figure (top-right, and a faint diagonal)."""
+    """Stamp the synthetic-data marking on a figure: top right, and a faint diagonal across it.
+
+    The top-right mark sits level with the title's first line (the title is
+    wrapped short of it); the diagonal is sized to fit inside the figure.
+    """
+    top_pad = matplotlib.rcParams["figure.constrained_layout.h_pad"]
     fig.text(
-        0.99, 0.99, SYNTHETIC_MARK, ha="right", va="top", fontsize=8, color="#B00020", weight="bold"
+        1 - EDGE_PAD / fig.get_figwidth(),
+        1 - top_pad / fig.get_figheight(),
+        SYNTHETIC_MARK,
+        ha="right",
+        va="top",
+        fontsize=MARK_SIZE,
+        color="#B00020",
+        weight="bold",
     )
-    fig.text(
+    diagonal = fig.text(
         0.5,
         0.5,
         SYNTHETIC_MARK,
@@ -89,19 +240,26 @@ def mark_synthetic(fig) -> None:
         rotation=25,
         weight="bold",
     )
+    box = diagonal.get_window_extent(fig.canvas.get_renderer())
+    width, height = fig.canvas.get_width_height()
+    diagonal.set_fontsize(28 * min(1.0, 0.9 * width / box.width, 0.9 * height / box.height))
 
 
-def save_figure(fig, png_path: str | Path, svg_path: str | Path, *, synthetic: bool) -> None:
-    """Save PNG and SVG deterministically, with the synthetic marking when asked."""
+def save_figure(fig, png_path: str | Path, svg_path: str | Path, *, synthetic: bool) -> Figure:
+    """Lay out and save PNG and SVG deterministically, with the synthetic marking when asked.
+
+    Returns the figure as saved (tests measure its texts).
+    """
+    fit_layout(fig, beside_mark=synthetic)
     if synthetic:
         mark_synthetic(fig)
-    fig.tight_layout(rect=(0, 0, 1, 0.96) if synthetic else None)
     for path in (png_path, svg_path):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(
         png_path, format="png", dpi=PNG_DPI, metadata=PNG_METADATA, pil_kwargs=PNG_SAVE_OPTIONS
     )
     fig.savefig(svg_path, format="svg", metadata=SVG_METADATA)
+    return fig
 
 
 def wrap_label(text: str, width: int = 28) -> str:

@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from evaluation.core.codebook import load_codebook, value_set
-from evaluation.core.figure_style import PALETTE, new_figure, save_figure, wrap_label
+from evaluation.core.figure_style import (
+    PALETTE,
+    legend_below,
+    new_figure,
+    rows_height,
+    save_figure,
+    set_title,
+    text_width,
+    wrap_label,
+)
 from evaluation.core.tidy import TOTAL, read_csv
 
 
@@ -14,14 +23,23 @@ def figure_spec(figure_id: str) -> dict:
     return load_codebook()["activity"]["figures"][figure_id]
 
 
-def draw_activity_time(table_path: str, png_path: str, svg_path: str, *, synthetic: bool) -> None:
-    """Horizontal bars of hours per activity, one bar per prison (activity_minutes.csv)."""
+#: Font size (points) of the activity labels and of the months.
+ACTIVITY_SIZE = 9
+MONTH_SIZE = 7
+#: Months between labelled ticks, the fewest that leave the month labels room.
+MONTH_STEPS = (1, 2, 3, 4, 6, 12)
+
+
+def draw_activity_time(table_path: str, png_path: str, svg_path: str, *, synthetic: bool):
+    """Horizontal bars of hours per activity, one bar per prison (activity_minutes.csv); the figure."""
     spec = figure_spec("fig_activity_time_by_prison")
     table = read_csv(table_path)
     rows = list(dict.fromkeys(table["row"]))
     prisons = [c for c in dict.fromkeys(table["column"]) if c != TOTAL]
     short = value_set("diary_activity").short_labels()
-    fig, ax = new_figure(7.0, max(3.0, 0.3 * len(rows) * max(1, len(prisons) * 0.7) + 1.2))
+    labels = [wrap_label(short.get(r, r), 30) for r in rows]
+    per_row = 0.3 * max(1, len(prisons) * 0.7)
+    fig, ax = new_figure(7.0, max(1.8, rows_height(labels, ACTIVITY_SIZE, per_row)))
     positions = np.arange(len(rows))
     height = 0.8 / max(1, len(prisons))
     for i, prison in enumerate(prisons):
@@ -35,14 +53,14 @@ def draw_activity_time(table_path: str, png_path: str, svg_path: str, *, synthet
             label=prison,
         )
         ax.bar_label(bars, labels=[f"{h:.0f}" for h in hours], padding=2, fontsize=7)
-    ax.set_yticks(positions, labels=[wrap_label(short.get(r, r), 30) for r in rows])
-    ax.invert_yaxis()
+    ax.set_yticks(positions, labels=labels, fontsize=ACTIVITY_SIZE)
+    ax.set_ylim(len(rows) - 0.5, -0.5)  # first activity on top
     ax.set_xlabel("Hours recorded")
-    ax.set_title(spec["title"], loc="left")
+    set_title(fig, spec["title"])
     ax.margins(x=0.12)
     if len(prisons) > 1:
-        ax.legend(frameon=False, fontsize=8, loc="lower right")
-    save_figure(fig, png_path, svg_path, synthetic=synthetic)
+        legend_below(fig, ax, fontsize=8)
+    return save_figure(fig, png_path, svg_path, synthetic=synthetic)
 
 
 def _draw_monthly(
@@ -51,7 +69,7 @@ def _draw_monthly(
     table = read_csv(table_path)
     months = list(dict.fromkeys(table["row"]))
     prisons = [c for c in dict.fromkeys(table["column"]) if c != TOTAL]
-    fig, ax = new_figure(7.0, 3.6)
+    fig, ax = new_figure(7.0, 2.1)
     x = np.arange(len(months))
     for i, prison in enumerate(prisons):
         part = table[table["column"] == prison].set_index("row").reindex(months)
@@ -63,20 +81,23 @@ def _draw_monthly(
             label=prison,
             drawstyle="steps-mid" if value == "n" else "default",
         )
-    step = max(1, len(months) // 12)
-    ticks = x[::step]
-    ax.set_xticks(ticks, labels=[months[t] for t in ticks], rotation=45, ha="right", fontsize=7)
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
-    ax.set_title(spec["title"], loc="left")
+    set_title(fig, spec["title"])
     if prisons:
-        ax.legend(frameon=False, fontsize=8)
-    save_figure(fig, png_path, svg_path, synthetic=synthetic)
+        legend_below(fig, ax, fontsize=8)
+    fig.draw_without_rendering()  # the layout gives the axes' width
+    room = ax.get_position().width * fig.get_figwidth() / max(1, len(months))
+    needed = max([text_width(fig, m, MONTH_SIZE) for m in months] + [0.0]) + 0.08
+    step = next((s for s in MONTH_STEPS if s * room >= needed), len(months) or 1)
+    ticks = x[::step]
+    ax.set_xticks(ticks, labels=[months[t] for t in ticks], fontsize=MONTH_SIZE)
+    return save_figure(fig, png_path, svg_path, synthetic=synthetic)
 
 
-def draw_hours_by_month(table_path: str, png_path: str, svg_path: str, *, synthetic: bool) -> None:
+def draw_hours_by_month(table_path: str, png_path: str, svg_path: str, *, synthetic: bool):
     """Lines of hours recorded per month per prison (activity_hours_by_month.csv)."""
-    _draw_monthly(
+    return _draw_monthly(
         table_path,
         png_path,
         svg_path,
@@ -87,9 +108,9 @@ def draw_hours_by_month(table_path: str, png_path: str, svg_path: str, *, synthe
     )
 
 
-def draw_caseload(table_path: str, png_path: str, svg_path: str, *, synthetic: bool) -> None:
+def draw_caseload(table_path: str, png_path: str, svg_path: str, *, synthetic: bool):
     """Lines of open cases per month per prison (caseload_by_month.csv)."""
-    _draw_monthly(
+    return _draw_monthly(
         table_path,
         png_path,
         svg_path,
@@ -100,17 +121,19 @@ def draw_caseload(table_path: str, png_path: str, svg_path: str, *, synthetic: b
     )
 
 
-def draw_activity_figures(table_dir: str, figure_dir: str, *, synthetic: bool) -> None:
-    """Every figure of the activity codebook from ``table_dir``."""
+def draw_activity_figures(table_dir: str, figure_dir: str, *, synthetic: bool) -> dict:
+    """Every figure of the activity codebook from ``table_dir``: figure id -> figure."""
     drawers = {
         "fig_activity_time_by_prison": draw_activity_time,
         "fig_activity_hours_by_month": draw_hours_by_month,
         "fig_caseload_by_month": draw_caseload,
     }
-    for figure_id, spec in load_codebook()["activity"]["figures"].items():
-        drawers[figure_id](
+    return {
+        figure_id: drawers[figure_id](
             f"{table_dir}/{spec['table']}.csv",
             f"{figure_dir}/{figure_id}.png",
             f"{figure_dir}/{figure_id}.svg",
             synthetic=synthetic,
         )
+        for figure_id, spec in load_codebook()["activity"]["figures"].items()
+    }

@@ -10,12 +10,25 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evaluation.core.figure_style import DIVERGING, new_figure, save_figure, wrap_label
+from evaluation.core.figure_style import (
+    DIVERGING,
+    EDGE_PAD,
+    legend_below,
+    new_figure,
+    rows_height,
+    save_figure,
+    set_title,
+    wrap_label,
+    wrap_to_width,
+)
 from evaluation.core.formatting import SUPPRESSED
 from evaluation.core.tidy import read_csv
 from evaluation.strands.surveys import spec
 
 ROW_HEIGHT = 0.34
+#: Font size (points) of the item labels of the mothers' charts and of the practitioners' statements.
+ITEM_SIZE = 7.5
+STATEMENT_SIZE = 6.5
 
 
 def _polarity() -> dict[str, str]:
@@ -75,14 +88,15 @@ def _diverging_bars(
                 )
             left += width
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_yticks(y, labels=labels, fontsize=7.5)
-    ax.invert_yaxis()
+    ax.set_yticks(y, labels=labels, fontsize=ITEM_SIZE)
+    ax.set_ylim(len(labels) - 0.5, -0.5)  # first item on top
 
 
-def diverging_items_figure(
-    table_path: str, png: str, svg: str, *, title: str, synthetic: bool
-) -> None:
-    """Percentages of valid answers per item and wave as diverging stacked bars."""
+def diverging_items_figure(table_path: str, png: str, svg: str, *, title: str, synthetic: bool):
+    """Percentages of valid answers per item and wave as diverging stacked bars; the figure.
+
+    Items are labelled by their codebook ``short`` label (else their statement).
+    """
     table = read_csv(table_path)
     polarity = _polarity()
     rows = list(dict.fromkeys(table["row"]))
@@ -100,23 +114,24 @@ def diverging_items_figure(
                     for r, p in zip(cell["row"], cell["pct"], strict=True)
                 }
             )
-    fig, ax = new_figure(7.0, max(2.5, ROW_HEIGHT * 1.6 * len(labels) + 1.3))
+    fig, ax = new_figure(7.0, rows_height(labels, ITEM_SIZE, ROW_HEIGHT * 1.6))
     _diverging_bars(ax, labels, parts, rows, polarity, annotate=True)
     ax.set_xlim(-100, 100)
     ticks = np.arange(-100, 101, 25)
     ax.set_xticks(ticks, labels=[f"{abs(t)}%" for t in ticks])
-    ax.set_xlabel("Percentage of valid answers (negative to the left, positive to the right)")
-    ax.set_title(title, loc="left")
-    ax.legend(
-        frameon=False, fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=len(rows)
+    ax.set_xlabel(
+        wrap_label("Percentage of valid answers (negative to the left, positive to the right)", 90)
     )
-    save_figure(fig, png, svg, synthetic=synthetic)
+    set_title(fig, title)
+    legend_below(fig, ax)
+    return save_figure(fig, png, svg, synthetic=synthetic)
 
 
-def paired_change_figure(
-    table_path: str, png: str, svg: str, *, title: str, synthetic: bool
-) -> None:
-    """Mothers whose answer was lower / unchanged / higher at the later wave, per item and comparison."""
+def paired_change_figure(table_path: str, png: str, svg: str, *, title: str, synthetic: bool):
+    """Mothers whose answer was lower / unchanged / higher at the later wave, per item and comparison.
+
+    Items are labelled by their codebook ``short`` label; returns the figure.
+    """
     table = read_csv(table_path)
     directions = spec.keyed_labels("paired_direction")
     polarity = _polarity()
@@ -130,7 +145,7 @@ def paired_change_figure(
             f"({int(record['pairs'])} pairs)"
         )
         parts.append({label: float(record[key]) for key, label in directions.items()})
-    fig, ax = new_figure(7.0, max(2.5, ROW_HEIGHT * 1.6 * len(labels) + 1.3))
+    fig, ax = new_figure(7.0, rows_height(labels, ITEM_SIZE, ROW_HEIGHT * 1.6))
     _diverging_bars(ax, labels, parts, rows, polarity, annotate=False)
     extent = max([sum(p.values()) for p in parts] + [1])
     ax.set_xlim(-extent, extent)
@@ -138,20 +153,24 @@ def paired_change_figure(
     ax.set_xticks(ticks, labels=[f"{abs(t):.0f}" for t in ticks])
     ax.set_xlim(-extent, extent)
     ax.set_xlabel("Number of mothers (lower to the left, higher to the right)")
-    ax.set_title(title, loc="left")
-    ax.legend(
-        frameon=False, fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(rows)
-    )
-    save_figure(fig, png, svg, synthetic=synthetic)
+    set_title(fig, title)
+    legend_below(fig, ax)
+    return save_figure(fig, png, svg, synthetic=synthetic)
 
 
 def practitioner_agreement_figure(
     table_path: str, statements_path: str, png: str, svg: str, *, title: str, synthetic: bool
-) -> None:
-    """Number of practitioners per collapsed answer, one stacked bar per statement and wave."""
+):
+    """Number of practitioners per collapsed answer, one stacked bar per statement and wave.
+
+    Each bar is labelled by its statement as the export's question-text row
+    words it (``statements_path``, the published practitioner_statements
+    table), for its wave, else as another wave words it. Returns the figure.
+    """
     table = read_csv(table_path)
     statements = read_csv(statements_path)
     text = {(r["item"], r["column"]): r["statement"] for r in statements.to_dict("records")}
+    any_wave = {r["item"]: r["statement"] for r in statements.to_dict("records")}
     polarity = _polarity()
     rows = list(dict.fromkeys(table["row"]))
     waves = list(dict.fromkeys(table["column"]))
@@ -161,10 +180,15 @@ def practitioner_agreement_figure(
             cell = table.loc[(table["item"] == item) & (table["column"] == wave)]
             if cell.empty:
                 continue
+            if item not in any_wave:
+                raise ValueError(
+                    f"{statements_path}: no statement for item {item!r} of {table_path}; "
+                    "the figure labels each item by its statement"
+                )
             suffix = f" ({wave})" if len(waves) > 1 else ""
-            labels.append(wrap_label(text.get((item, wave), item) + suffix, 62))
+            labels.append(wrap_label(text.get((item, wave), any_wave[item]) + suffix, 62))
             parts.append(dict(zip(cell["row"], cell["n"].astype(float), strict=True)))
-    fig, ax = new_figure(7.5, max(3.0, 0.42 * len(labels) + 1.4))
+    fig, ax = new_figure(7.5, rows_height(labels, STATEMENT_SIZE, 0.42))
     y = np.arange(len(labels))
     left = np.zeros(len(labels))
     for row in rows:
@@ -191,38 +215,43 @@ def practitioner_agreement_figure(
                     color="white" if polarity[row] in ("positive", "negative") else "black",
                 )
         left += widths
-    ax.set_yticks(y, labels=labels, fontsize=6.5)
-    ax.invert_yaxis()
+    ax.set_yticks(y, labels=labels, fontsize=STATEMENT_SIZE)
+    ax.set_ylim(len(labels) - 0.5, -0.5)  # first statement on top
     ax.set_xlabel("Number of practitioners")
-    fig.suptitle(title, x=0.02, ha="left", fontsize=10)
-    ax.legend(frameon=False, fontsize=7, loc="upper center", bbox_to_anchor=(0.3, -0.06), ncol=2)
-    save_figure(fig, png, svg, synthetic=synthetic)
+    set_title(fig, title)
+    legend_below(fig, ax, fontsize=7)
+    return save_figure(fig, png, svg, synthetic=synthetic)
 
 
-def empty_figure(png: str, svg: str, *, title: str, synthetic: bool, text: str) -> None:
+def empty_figure(png: str, svg: str, *, title: str, synthetic: bool, text: str):
     """A figure saying there is nothing to draw (e.g. no second wave yet at the cut-off)."""
-    fig, ax = new_figure(7.0, 2.0)
+    fig, ax = new_figure(7.0, 1.0)
     ax.axis("off")
-    ax.text(0.5, 0.5, text, ha="center", va="center")
-    ax.set_title(title, loc="left")
-    save_figure(fig, png, svg, synthetic=synthetic)
+    width = fig.get_figwidth() - 2 * EDGE_PAD
+    ax.text(0.5, 0.5, wrap_to_width(fig, text, width, 9), ha="center", va="center", fontsize=9)
+    set_title(fig, title)
+    return save_figure(fig, png, svg, synthetic=synthetic)
 
 
 def draw_survey_figure(
     figure_id: str, table_paths: list[str], png: str, svg: str, *, synthetic: bool
-) -> None:
-    """rule survey_figure: draw the figure the codebook defines under ``figure_id``."""
+):
+    """rule survey_figure: draw the figure the codebook defines under ``figure_id``; the figure."""
     figure = spec.figure_spec(figure_id)
     kind = figure["kind"]
     if read_csv(table_paths[0]).empty:
         text = spec.empty_figure_text(figure_id)
-        empty_figure(png, svg, title=figure["title"], synthetic=synthetic, text=text)
+        return empty_figure(png, svg, title=figure["title"], synthetic=synthetic, text=text)
     elif kind == "diverging_items":
-        diverging_items_figure(table_paths[0], png, svg, title=figure["title"], synthetic=synthetic)
+        return diverging_items_figure(
+            table_paths[0], png, svg, title=figure["title"], synthetic=synthetic
+        )
     elif kind == "paired_change":
-        paired_change_figure(table_paths[0], png, svg, title=figure["title"], synthetic=synthetic)
+        return paired_change_figure(
+            table_paths[0], png, svg, title=figure["title"], synthetic=synthetic
+        )
     elif kind == "practitioner_agreement":
-        practitioner_agreement_figure(
+        return practitioner_agreement_figure(
             table_paths[0], table_paths[1], png, svg, title=figure["title"], synthetic=synthetic
         )
     else:
