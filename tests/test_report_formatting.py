@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from evaluation.core import formatting as fmt
-from evaluation.report.render import count_table_markdown
+from evaluation.report.render import count_table_markdown, stats_table_markdown
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "report" / "templates"
 
@@ -67,11 +67,14 @@ def test_count_table_keeps_row_order_and_shows_gaps_suppression_and_plain_counts
     lines = count_table_markdown(frame).splitlines()
     assert lines[0] == "| Item | Category | A | B |"  # stacked: no bases in the header
     assert lines[1] == "|:---|:---|---:|---:|"
-    assert lines[2:] == [
-        "| Housing | Yes | 4 (40%) | 7 |",  # no base: a plain count
-        f"|  | No | {fmt.SUPPRESSED} |  |",  # suppressed, and no B cell; the item heads its group once
-        "| Debt | Yes |  | 2 (22%) |",
-    ]  # the row with no label is not a row
+    assert (
+        lines[2:]
+        == [
+            "| Housing | Yes | 4 (40%) | 7 |",  # no base: a plain count
+            f"|  | No | {fmt.SUPPRESSED} |  |",  # suppressed, and no B cell; the item heads its group once
+            "| Debt | Yes |  | 2 (22%) |",
+        ]
+    )  # the row with no label is not a row
 
 
 def template_text_outside_jinja(text: str) -> str:
@@ -97,3 +100,17 @@ def test_the_scan_would_catch_a_typed_number():
 def test_formatting_accepts_numbers_it_formatted_itself():
     assert fmt.plural("60,000", "mother") == "60,000 mothers"
     assert fmt.count("1,234") == "1,234"
+
+
+def test_stats_table_headers_come_from_the_codebook_and_items_head_their_rows_once():
+    frame = pd.DataFrame(
+        {
+            "item": ["Trust", "Trust", "Voice"],
+            "column": ["T1", "T2", "T1"],
+            "sd": [1.25, 2.0, float("nan")],
+        }
+    )
+    lines = stats_table_markdown(frame, {"column": "Wave", "sd": "SD"}).splitlines()
+    assert lines[0] == "| Item | Wave | SD |"  # labels given; 'item' in words
+    assert [line.split(" | ")[0] for line in lines[2:]] == ["| Trust", "| ", "| Voice"]
+    assert lines[3].endswith("| 2 |") and fmt.DASH in lines[4]

@@ -132,8 +132,13 @@ def count_table_markdown(frame: pd.DataFrame) -> str:
     return _pipe_table(header, rows, ["l"] * len(keys) + ["r"] * len(columns))
 
 
-def stats_table_markdown(frame: pd.DataFrame) -> str:
-    """A table of statistics: columns as they are, numbers formatted (2 decimals for non-integers)."""
+def stats_table_markdown(frame: pd.DataFrame, column_labels: dict | None = None) -> str:
+    """A table of statistics: numbers formatted (2 decimals for non-integers).
+
+    Headers are the codebook's ``column_labels`` for the table where it gives
+    them, else the tidy column names in words.
+    """
+    column_labels = column_labels or {}
 
     def cell(value):
         if isinstance(value, float):
@@ -145,7 +150,7 @@ def stats_table_markdown(frame: pd.DataFrame) -> str:
         return str(value)
 
     align = ["r" if pd.api.types.is_numeric_dtype(frame[c]) else "l" for c in frame.columns]
-    header = [c.replace("_", " ").capitalize() for c in frame.columns]
+    header = [column_labels.get(c) or c.replace("_", " ").capitalize() for c in frame.columns]
     rows = [[cell(v) for v in row] for row in frame.itertuples(index=False)]
     if frame.columns[0] == "item":  # an item's label heads its group of rows, once
         for row, previous in zip(rows[:0:-1], rows[-2::-1], strict=True):
@@ -240,7 +245,7 @@ class Helpers:
             self.bodies[table_id] = (
                 count_table_markdown(frame)
                 if set(frame.columns) >= COUNT_COLUMNS
-                else stats_table_markdown(frame)
+                else stats_table_markdown(frame, spec.get("column_labels"))
             )
         body = self.bodies[table_id]
         caption = (
