@@ -5,6 +5,9 @@
 # template edit re-runs these three.
 
 
+import evaluation.core.stale as evaluation_stale
+
+
 rule key_facts:
     input:
         parts=lambda wildcards: strand_files("key_facts"),
@@ -41,6 +44,24 @@ PUBLISHED_IDS = [table_id for ids in PUBLISH_GROUPS.values() for table_id in ids
 PUBLISHED_CONTEXT = [
     f"report/build/context/{Path(path).name}" for path in strand_files("context")
 ]
+# A table or figure dropped from the codebook leaves its last file behind,
+# looking current: the run stops naming it (evaluation.core.stale).
+evaluation_stale.stop_on_stale_outputs(
+    {
+        "report/tables": (
+            ("*.csv",),
+            [f"report/tables/{table_id}.csv" for table_id in PUBLISHED_IDS],
+        ),
+        "figures": (
+            ("*.png", "*.svg"),
+            [
+                str(Path(path).with_suffix(suffix))
+                for path in strand_files("figures")
+                for suffix in (".png", ".svg")
+            ],
+        ),
+    }
+)
 
 if CONFIG["disclosure"].get("min_cell") is not None:
 
