@@ -459,3 +459,47 @@ def test_the_report_counts_each_platforms_unfinished_responses(exports, name, un
     )
     assert context["practitioners"]["unfinished_excluded"] == unfinished
     assert context["practitioners"]["previews_excluded"] == 0
+
+
+def test_add_wave_appends_after_a_long_form_wave(exports, tmp_path):
+    from evaluation.add_wave import add_wave
+
+    config = tmp_path / "config.yaml"
+    text = (REPO / "config.yaml").read_text(encoding="utf-8")
+    jisc = exports["jisc"].as_posix()
+    config.write_text(
+        text.replace(
+            "      Y1: data/raw/surveys/practitioners_Y1.csv\n",
+            f"      Y1: {{file: {jisc}, format: jisc}}\n",
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "codebook").symlink_to(REPO / "codebook")
+    result = add_wave("practitioners", "Y2", exports["forms"], config)
+    assert result.written and result.rows_read == 8
+    waves = yaml.safe_load(config.read_text(encoding="utf-8"))["surveys"]["practitioners"]["waves"]
+    assert waves["Y1"] == {"file": jisc, "format": "jisc"}
+    assert Path(waves["Y2"]).name == exports["forms"].name
+    with pytest.raises(ConfigError, match="already wave 'Y1'"):
+        add_wave("practitioners", "Y3", exports["jisc"], config, dry_run=True)
+
+
+def test_evaluation_validate_reads_a_redcap_wave_with_its_dictionary(exports):
+    from evaluation.strands.surveys.validation import PRACTITIONERS_CUTOFF, validate_surveys
+
+    options = {"Y1": {"format": "redcap", "dictionary": str(exports["redcap_dictionary"])}}
+    reads, cutoffs = validate_surveys(
+        {},
+        {"Y1": exports["redcap"]},
+        CUT,
+        valid_date_range=("2015-01-01", "2030-12-31"),
+        practitioner_options=options,
+    )
+    read = reads[str(exports["redcap"])]
+    assert not read.findings.errors and len(read["answers"]) > 0
+    assert list(cutoffs) == [PRACTITIONERS_CUTOFF]
+    assert cutoffs[PRACTITIONERS_CUTOFF]["answers"]["response_id"].nunique() == 8
+    reads, _ = validate_surveys(
+        {}, {"Y1": exports["redcap"]}, None, valid_date_range=("2015-01-01", "2030-12-31")
+    )
+    assert "needs its data dictionary" in reads[str(exports["redcap"])].findings.errors[0].message

@@ -95,8 +95,9 @@ def survey_read_practitioners(input, output, params) -> None:
         input.raw,
         params.wave,
         params.valid_date_range,
-        format=params.format,
-        dictionary=params.dictionary,
+        # a wave without 'format:' (or a caller passing no platform): recognised from the file
+        format=getattr(params, "format", None),
+        dictionary=getattr(params, "dictionary", None),
     )
     _write_parquet(read["answers"], output.answers)
     _write_audit(read.findings, read.ledger, output.findings, output.ledger)
