@@ -53,8 +53,8 @@ CHECKS: dict[str, str] = {
 }
 
 SOURCE = "qualitative"
-REFI_FORMAT = "refi-qda"
-FORMATS = ("tidy", "qualcoder", "taguette", "refi-qda")
+REFI_FORMAT = refi_qda_module.FORMAT
+FORMATS = ("tidy", "qualcoder", "taguette", REFI_FORMAT)
 SEGMENT_COLUMNS = [
     "segment_id",
     "participant_id",

@@ -473,12 +473,15 @@ def _fits(project: Project, reading: Reading) -> tuple[int, int]:
 
 
 def better_reading(project: Project, reading: Reading) -> tuple[Reading, tuple[int, int]] | None:
-    """A convention under which every selection fits and no word is cut, closest to ``reading``."""
+    """When ``reading`` misfits or cuts words: the closest convention that does neither, and
+    ``reading``'s (misfits, cuts); None when ``reading`` is clean or no other convention is."""
+    fit = _fits(project, reading)
+    if fit == (0, 0):
+        return None
     clean = [r for r in ALL_READINGS if r != reading and _fits(project, r) == (0, 0)]
     if not clean:
         return None
-    best = min(clean, key=lambda r: (reading.differences(r), ALL_READINGS.index(r)))
-    return best, _fits(project, reading)
+    return min(clean, key=lambda r: (reading.differences(r), ALL_READINGS.index(r))), fit
 
 
 def _setting_hint(reading: Reading, other: Reading) -> str:
@@ -552,7 +555,7 @@ def project_participants(
     )
     since = len(log.findings)
     participants = participants_from_table(table, log, ledger, **checks)
-    _relabel(log, since, project.path, labels, "Cases (their Variables)")
+    _relabel(log, since, project.path, labels, "Variables of the Cases")
     return participants
 
 
