@@ -503,3 +503,18 @@ def test_evaluation_validate_reads_a_redcap_wave_with_its_dictionary(exports):
         {}, {"Y1": exports["redcap"]}, None, valid_date_range=("2015-01-01", "2030-12-31")
     )
     assert "needs its data dictionary" in reads[str(exports["redcap"])].findings.errors[0].message
+
+
+def test_jisc_respondent_list_columns_are_never_read(exports, tmp_path):
+    def edit(records):
+        records[0][1:1] = ["Username", "Email"]
+        for number, record in enumerate(records[1:], start=1):
+            record[1:1] = [f"user{number:02d}", f"user{number:02d}@example.ac.uk"]
+
+    path = _rewrite_csv(exports["jisc"], tmp_path / "jisc_users.csv", edit)
+    read = read_practitioner_wave(path, "Y1")
+    text = read["answers"].to_csv() + read.findings.to_frame().to_csv()
+    assert "user01" not in text and "Username" not in text and "Email" not in text
+    pd.testing.assert_frame_equal(
+        _tables(read)["practitioner_roles"], _tables(_read(exports, "jisc"))["practitioner_roles"]
+    )

@@ -449,7 +449,9 @@ def read_jisc(records: list[list[str]], path: Path, log: FindingLog) -> Platform
         name: {codebook.normalise_text(h) for h in settings[key]}
         for name, key in ((RESPONSE_ID, "response_id"), (END_DATE, "end_date"))
     }
-    ignored_metadata = {codebook.normalise_text(h) for h in settings["metadata"]}
+    ignored_metadata = {
+        codebook.normalise_text(h) for h in [*settings["metadata"], *settings["identifiers"]]
+    }
     position: dict[str, int] = {}
     columns: dict[str, str] = {}
     grid_number = None
