@@ -519,11 +519,13 @@ def _run_strand(
             coded = segments[0].path if segments else None
         mapping = by_kind.get("participant_map", [None])[0]
         integration = by_kind.get("integration", [None])[0]
+        # a REFI-QDA project may hold the themes and participants
+        themes, participants = (by_kind.get(k, [None])[0] for k in ("themes", "participants"))
         try:
             return validate_qualitative(
                 cutoff,
-                themes=by_kind["themes"][0].path,
-                participants=by_kind["participants"][0].path,
+                themes=themes.path if themes else None,
+                participants=participants.path if participants else None,
                 coded_segments=coded,
                 fmt=fmt,
                 participant_map=mapping.path if mapping else None,
@@ -531,6 +533,7 @@ def _run_strand(
                 integration=integration.path if integration else None,
                 prisons=prisons,
                 valid_date_range=date_range,
+                refi_qda=qualitative.get("refi_qda"),
             )
         except ValueError as exc:  # a format the files do not have: a usage problem
             raise ConfigError(str(exc)) from None
@@ -597,14 +600,17 @@ def _strand_targets(
     return sorted(mine + rest, key=lambda t: QUALITATIVE_KINDS.index(t.kind))
 
 
-def _qualitative_ready(targets: list[Target]) -> list[SourceCheck]:
-    """The qualitative files are read together: each must exist, themes and participants set."""
+def _qualitative_ready(targets: list[Target], fmt: str = "tidy") -> list[SourceCheck]:
+    """The qualitative files are read together: each must exist, themes and participants set.
+
+    A REFI-QDA project (``fmt`` ``refi-qda``) may hold the themes and participants itself.
+    """
     missing = [t for t in targets if not Path(t.path).exists()]
     if missing:
         return [_missing_file(t, f"qualitative: {t.kind}") for t in missing]
     kinds = {t.kind for t in targets}
     for need in ("themes", "participants"):
-        if need not in kinds:
+        if need not in kinds and fmt != "refi-qda":
             raise ConfigError(
                 f"the qualitative files are checked together; set config key 'qualitative: {need}'"
             )
@@ -686,7 +692,8 @@ def validate_all(
         if not mine:
             continue
         if strand == "qualitative":
-            missing = _qualitative_ready(mine)
+            fmt = str((cfg.get("qualitative") or {}).get("format", "tidy"))
+            missing = _qualitative_ready(mine, fmt)
             if missing:
                 checks.extend(missing)
                 continue
