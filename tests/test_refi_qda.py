@@ -550,3 +550,31 @@ def test_the_same_coding_twice_is_counted_once_with_a_warning(projects, tmp_path
     assert warning.file == str(path) and warning.value.endswith("-001")
     assert len(read["segments"]) == len(_read(projects["nvivo"], "nvivo")["segments"])
     assert ledger_balance(read.ledger.to_frame())["balanced"].all()
+
+
+def test_evaluation_validate_checks_a_project(projects, monkeypatch):
+    """`evaluation validate` with format refi-qda: no participants CSV, the settings passed on."""
+    from evaluation.validate import validate_all
+
+    monkeypatch.chdir(REPO)
+    config = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
+    for key in ("surveys", "activity"):
+        config.pop(key, None)
+    config["case_trackers"] = {k: str(REPO / v) for k, v in config["case_trackers"].items()}
+    qualitative = {
+        k: str(REPO / v) for k, v in config["qualitative"].items() if k in ("themes", "integration")
+    }
+    config["qualitative"] = {
+        **qualitative,
+        "format": "refi-qda",
+        "coded_segments": str(projects["nvivo"]),
+        "refi_qda": generator.FLAVOURS["nvivo"].settings(),
+    }
+    summary = validate_all(config)
+    assert summary.ok, summary.render()
+    assert any(c.file == str(projects["nvivo"]) for c in summary.checks)
+    config["qualitative"]["refi_qda"] = {}  # read as code points: words cut, a warning
+    summary = validate_all(config)
+    assert [f.check for f in summary.warnings if f.file == str(projects["nvivo"])] == [
+        "refi_position"
+    ]
