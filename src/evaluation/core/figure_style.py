@@ -89,7 +89,8 @@ def new_figure(width: float = 7.0, plot_height: float = 2.5):
     ``plot_height`` inches, so more or longer labels make a taller figure,
     never clipped or overlapping text.
     """
-    fig = Figure(figsize=(width, plot_height + 1.5), dpi=PNG_DPI, layout="constrained")
+    # room to spare for the texts until fit_layout measures them (squeezed axes measure wrong)
+    fig = Figure(figsize=(width, plot_height + 3.0), dpi=PNG_DPI, layout="constrained")
     FigureCanvasAgg(fig)
     setattr(fig, _PLOT_HEIGHT, plot_height)
     ax = fig.add_subplot(1, 1, 1)
@@ -184,14 +185,14 @@ def legend_below(fig, ax, *, fontsize: float = 7.5, ncol: int | None = None, ent
 
 
 def fit_layout(fig, *, beside_mark: bool) -> None:
-    """Lay the figure out for good: title wrapped, height grown until the axes keep their height.
+    """Size the figure for its texts: the title wrapped, the height grown until the axes keep theirs.
 
-    Constrained layout measures every text; the title is wrapped to the
-    figure's width (less the synthetic-data mark's, ``beside_mark``); the
-    figure's height then changes by what the first axes lack (or have in
-    excess) of the height :func:`new_figure` asked for, until the two agree.
-    The layout is then fixed, so the PNG and the SVG are drawn from the same
-    positions.
+    The title is wrapped to the figure's width (less the synthetic-data
+    mark's, ``beside_mark``). One constrained-layout pass measures what the
+    texts around the first axes take (titles, tick and axis labels, legends:
+    sizes in points, the same at any height); the figure's height becomes
+    that plus the height :func:`new_figure` asked for the axes. The layout
+    at that height is made when the PNG is drawn (:func:`save_figure`).
     """
     title = fig.get_suptitle()
     if title:
@@ -200,15 +201,11 @@ def fit_layout(fig, *, beside_mark: bool) -> None:
             usable -= text_width(fig, SYNTHETIC_MARK, MARK_SIZE, "bold") + 2 * EDGE_PAD
         set_title(fig, wrap_to_width(fig, title, usable, TITLE_SIZE))
     target = getattr(fig, _PLOT_HEIGHT, None)
-    for _ in range(6):
-        fig.draw_without_rendering()
-        if target is None or not fig.axes:
-            break
-        lacking = target - fig.axes[0].get_position().height * fig.get_figheight()
-        if abs(lacking) < 0.5 / PNG_DPI:
-            break
-        fig.set_figheight(fig.get_figheight() + lacking)
-    fig.set_layout_engine("none")
+    if target is None or not fig.axes:
+        return
+    fig.draw_without_rendering()
+    kept = fig.axes[0].get_position().height * fig.get_figheight()
+    fig.set_figheight(fig.get_figheight() + target - kept)
 
 
 def mark_synthetic(fig) -> None:
@@ -258,6 +255,8 @@ def save_figure(fig, png_path: str | Path, svg_path: str | Path, *, synthetic: b
     fig.savefig(
         png_path, format="png", dpi=PNG_DPI, metadata=PNG_METADATA, pil_kwargs=PNG_SAVE_OPTIONS
     )
+    # the layout made for the PNG is kept: the SVG is drawn from the same positions
+    fig.set_layout_engine("none")
     fig.savefig(svg_path, format="svg", metadata=SVG_METADATA)
     return fig
 
