@@ -134,8 +134,10 @@ def draw_study_figures(study: Path, out: Path) -> dict:
     """Figure id -> Figure: every figure of the study, re-drawn by the functions its rules call.
 
     The settings are the rules' params: the study's config (``report:
-    synthetic``, the survey instruments, ``project_start``) and its codebook's
-    figure specs. The figures are drawn from ``report/tables/``.
+    synthetic``, the survey instruments) and its codebook's figure specs; the
+    case tracker's figures also get ``project_start``, which labels quarters
+    with their months (the rule case_tracker_figure does not pass it yet).
+    The figures are drawn from ``report/tables/``.
     """
     from evaluation.strands.activity.figures import draw_activity_figures
     from evaluation.strands.case_tracker.figures import draw_table_figure
