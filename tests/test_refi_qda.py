@@ -578,3 +578,35 @@ def test_evaluation_validate_checks_a_project(projects, monkeypatch):
     assert [f.check for f in summary.warnings if f.file == str(projects["nvivo"])] == [
         "refi_position"
     ]
+
+
+def _add_case(name: str, source_name: str):
+    """An edit adding a case named ``name`` that also holds the source named ``source_name``."""
+
+    def edit(text: str) -> str:
+        source = _first(rf'<TextSource guid="([^"]+)" name="{source_name}"', text)
+        case = f'<Case guid="extra-case" name="{name}"><SourceRef targetGUID="{source}"/></Case>'
+        return text.replace("</Cases>", case + "</Cases>")
+
+    return edit
+
+
+def test_a_source_also_in_a_case_that_is_no_participant(projects, tmp_path):
+    """A site's case holding an interview as well: the participant's case decides."""
+    path = _rewrite(
+        projects["nvivo"],
+        tmp_path / "p.qdpx",
+        qde=_add_case("Eastwood Park site", "Bethan interview"),
+    )
+    read = _read(path, "nvivo")
+    assert not read.findings.errors, [f.render() for f in read.findings.errors]
+    assert len(read["segments"]) == len(_read(projects["nvivo"], "nvivo")["segments"])
+
+
+def test_a_source_in_two_participants_cases(projects, tmp_path):
+    path = _rewrite(
+        projects["nvivo"], tmp_path / "p.qdpx", qde=_add_case("Carla", "Bethan interview")
+    )
+    (message,) = [f.render() for f in _read(path, "nvivo").findings.errors]
+    assert "TextSource 'Bethan interview'" in message and "more than one participant" in message
+    assert "'Bethan; Carla'" in message and "Expected: one participant per source" in message

@@ -576,9 +576,11 @@ def _source_participants(project, participants, mapping, log) -> dict[str, str]:
         where = project.where(source.element, source.guid, source.name)
         cases = cases_of.get(source.guid, [])
         names = [c.name for c in cases if c.name]
-        # the participant map first (by case or source name), else the case's name
+        # the participant map first (by case or source name), else the case's name; of
+        # several cases (a participant's and, say, a site's) the one naming a participant
         mapped = {(mapping or {}).get(normalise_text(n)) for n in [*names, source.name] if n}
-        pids = (mapped - {None}) or {known.get(normalise_text(n), n) for n in names}
+        participant_cases = {known[normalise_text(n)] for n in names if normalise_text(n) in known}
+        pids = (mapped - {None}) or participant_cases or set(names)
         if cases and not names and not pids:
             case = cases[0]
             log.error(
@@ -602,11 +604,16 @@ def _source_participants(project, participants, mapping, log) -> dict[str, str]:
             )
             continue
         if len(pids) > 1:
+            named = bool((mapped - {None}) or participant_cases)
             log.error(
                 project.path,
-                f"{where} belongs to more than one participant",
+                f"{where} belongs to more than one participant"
+                if named
+                else f"{where}: none of its cases is named by a participant id",
                 value="; ".join(sorted(pids)),
-                expected="one participant per source",
+                expected="one participant per source"
+                if named
+                else "a participant_id as one case's name",
                 check="segment_participant",
             )
             continue
