@@ -246,13 +246,13 @@ def check_items_present(
         if item not in columns:
             log.error(
                 path,
-                f"no column for '{item}' ({statement_of(item)!r})" if where else f"no '{item}'",
+                f"no column for '{item}' ({statement_of(item)!r})",
                 sheet=sheet,
                 row=1,
                 column=statement_of(item),
                 expected=where,
             )
-    agreement = sorted((c for c in columns if agreement_pattern().match(c)), key=spec_item_sort_key)
+    agreement = sorted((c for c in columns if agreement_pattern().match(c)), key=item_sort_key)
     if not agreement:
         log.error(
             path,
@@ -264,10 +264,10 @@ def check_items_present(
     return agreement
 
 
-def spec_item_sort_key(item: str) -> tuple:
-    from evaluation.strands.surveys.practitioner_export import item_sort_key
-
-    return item_sort_key(item)
+def item_sort_key(item: str) -> tuple:
+    """Agreement items in numeric order (agree_2 before agree_10)."""
+    digits = re.findall(r"\d+", item)
+    return (int(digits[-1]) if digits else 0, item)
 
 
 def translate_code(

@@ -32,9 +32,9 @@ from evaluation.strands.surveys.platforms import (
     UNFINISHED,
     PlatformExport,
     Response,
+    item_sort_key,
     item_value_set,
     platform_settings,
-    read_csv_records,
     translate_code,
 )
 
@@ -67,12 +67,6 @@ def agreement_statements(texts: dict[str, str]) -> dict[str, str]:
         return {k: v.strip() for k, v in texts.items()}
     stem_length = cut + len(STEM_SEPARATOR)
     return {k: v.strip()[stem_length:].strip() or v.strip() for k, v in texts.items()}
-
-
-def item_sort_key(item: str) -> tuple:
-    """Agreement items in numeric order (agree_2 before agree_10)."""
-    digits = re.findall(r"\d+", item)
-    return (int(digits[-1]) if digits else 0, item)
 
 
 def cell_at(record: list[str], position: int) -> str:
@@ -141,17 +135,6 @@ def end_date(
         )
         return None
     return date
-
-
-def read_export_records(path: Path, log: FindingLog) -> list[list[str]]:
-    """The export's rows as text cells; stops when it is missing, unreadable or has no header rows."""
-    records = read_csv_records(path, log)
-    if len(records) < HEADER_ROWS and not is_legacy(records):
-        log.error(
-            path, "the export needs three header rows (variable names, question text, import ids)"
-        )
-        raise DataValidationError(log.errors)
-    return records
 
 
 def locate_columns(

@@ -3,10 +3,13 @@
 :func:`read_mothers_wave` reads a mothers' questionnaire wave (.sav or .csv)
 into ``wave, source_file, source_row, case_id, completion_date, item, code``
 (the numeric code as entered: user-missing codes kept, blanks missing).
-:func:`read_practitioner_wave` reads one practitioner survey export into
+:func:`read_practitioner_wave` reads one practitioner survey export, of any
+platform :mod:`~evaluation.strands.surveys.platforms` reads, into
 ``wave, source_file, source_row, response_id, end_date, item, statement,
-answer`` (answer = canonical label, missing when blank); ``Survey Preview``
-rows and unfinished responses are excluded and counted.
+answer`` (answer = canonical label, missing when blank); what the platform
+leaves out (``Survey Preview`` rows, unfinished or unsubmitted responses,
+incomplete REDCap records) is excluded and counted. An id that looks like a
+prison number stops either read, its value never shown.
 
 Both return a :class:`~evaluation.core.stage.StageResult` with the frame
 ``answers`` and raise :class:`DataValidationError` listing every error.
