@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from evaluation.core.codebook import normalise_text
+from evaluation.core.codebook import normalise_text, value_set
 from evaluation.core.parsing import parse_date
 
 NAMESPACE = "urn:QDA-XML:project:1.0"
@@ -161,6 +161,7 @@ def build_project(source_dir: str | Path, flavour: Flavour) -> tuple[str, dict[s
     codes_rows = _read_csv(source_dir / "coded_segments.csv")
     people = {normalise_text(p["participant_id"]): p for p in people_rows}
     by_id = {normalise_text(t["theme"]): t for t in themes}
+    flags = value_set("qual_exemplar_flag")  # Yes first
     segments: dict[str, dict] = {}
     coders: list[str] = []
     for row in codes_rows:
@@ -173,7 +174,7 @@ def build_project(source_dir: str | Path, flavour: Flavour) -> tuple[str, dict[s
         theme = by_id[normalise_text(row["theme"])]["theme"]
         codes = seg["codes"].setdefault(coder, {"themes": [], "exemplar": False})
         codes["themes"] += [theme] if theme not in codes["themes"] else []
-        codes["exemplar"] |= normalise_text(row["exemplar"]) in {"y", "yes", "true", "1", "x"}
+        codes["exemplar"] |= flags.match(row["exemplar"]) == flags.labels[0]
     order = sorted(segments)
     by_pid = {p["participant_id"]: p for p in people_rows}
     sources = _sources(segments, order, by_pid)
