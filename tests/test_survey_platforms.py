@@ -518,3 +518,47 @@ def test_jisc_respondent_list_columns_are_never_read(exports, tmp_path):
     pd.testing.assert_frame_equal(
         _tables(read)["practitioner_roles"], _tables(_read(exports, "jisc"))["practitioner_roles"]
     )
+
+
+def test_redcap_checkbox_columns_are_read_by_their_field(exports, tmp_path):
+    """A checkbox field is exported as field___code columns: known through its field in the
+    dictionary; one the contract does not use is ignored with a warning, and a contract item
+    exported as a checkbox stops (the item takes one answer)."""
+
+    def add_field(records):
+        row = ["support_types", "practitioner_survey", "", "checkbox", "Support given"]
+        records.append(row + ["1, Advice | 2, Training"] + [""] * 12)
+
+    dictionary = _rewrite_csv(exports["redcap_dictionary"], tmp_path / "d.csv", add_field)
+
+    def add_columns(records):
+        records[0][1:1] = ["support_types___1", "support_types___2"]
+        for record in records[1:]:
+            record[1:1] = ["1", "0"]
+
+    path = _rewrite_csv(exports["redcap"], tmp_path / "redcap.csv", add_columns)
+    read = read_practitioner_wave(path, "Y1", dictionary=dictionary)
+    warned = [f.column for f in read.findings.warnings]
+    assert warned == ["support_types___1", "support_types___2"]
+    pd.testing.assert_frame_equal(
+        _tables(read)["practitioner_agreement"],
+        _tables(_read(exports, "redcap"))["practitioner_agreement"],
+    )
+
+    def role_as_checkbox(records):
+        for record in records:
+            if record[0] == "role":
+                record[3] = "checkbox"
+
+    checkbox = _rewrite_csv(exports["redcap_dictionary"], tmp_path / "c.csv", role_as_checkbox)
+
+    def role_columns(records):
+        position = records[0].index("role")
+        records[0][position] = "role___1"
+
+    coded = _rewrite_csv(exports["redcap"], tmp_path / "coded.csv", role_columns)
+    with pytest.raises(DataValidationError) as excinfo:
+        read_practitioner_wave(coded, "Y1", dictionary=checkbox)
+    error = _errors(excinfo)[0]
+    assert (error.row, error.column, error.value) == (1, "role___1", "checkbox")
+    assert error.expected == "a radio or dropdown field"
