@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from evaluation.core.figure_style import (
     DIVERGING,
@@ -89,7 +90,7 @@ def _diverging_bars(
             left += width
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_yticks(y, labels=labels, fontsize=ITEM_SIZE)
-    ax.set_ylim(len(labels) - 0.5, -0.5)  # first item on top
+    ax.set_ylim(max(len(labels), 1) - 0.5, -0.5)  # first item on top
 
 
 def diverging_items_figure(table_path: str, png: str, svg: str, *, title: str, synthetic: bool):
@@ -149,6 +150,7 @@ def paired_change_figure(table_path: str, png: str, svg: str, *, title: str, syn
     _diverging_bars(ax, labels, parts, rows, polarity, annotate=False)
     extent = max([sum(p.values()) for p in parts] + [1])
     ax.set_xlim(-extent, extent)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts of mothers
     ticks = ax.get_xticks()
     ax.set_xticks(ticks, labels=[f"{abs(t):.0f}" for t in ticks])
     ax.set_xlim(-extent, extent)
