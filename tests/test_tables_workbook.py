@@ -414,7 +414,7 @@ def assert_workbook_holds_every_published_table(study: Path) -> openpyxl.Workboo
                 elif isinstance(value, int | float):
                     assert value == float(text), where
                 else:
-                    assert value == text, where
+                    assert value == visible_text(text), where
     return book
 
 
@@ -470,6 +470,22 @@ def test_second_study_workbook_holds_every_table(second_study_run):
     assert sheet_table(book["key_facts"])[1] == []  # the register study has no key facts
     _, rows = sheet_table(book["fdac_by_region"])
     assert all(row[3:] == [NOT_APPLICABLE, NOT_APPLICABLE] for row in rows)  # teams: no base
+
+
+def test_hostile_run_workbook_holds_every_table_as_text(hostile_run):
+    """Raw text fields full of markup, control characters and formula-like values reach the cells as text."""
+    hostile, _, _ = hostile_run
+    book = assert_workbook_holds_every_published_table(hostile)
+    texts = [
+        cell.value
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str) and "HX" in cell.value
+    ]
+    assert any("HX22" in text for text in texts)  # the control characters' marker reached a table
+    assert not any(re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", text) for text in texts)
+    assert all("\u2407" in text for text in texts if "HX22 bell" in text)
 
 
 def libreoffice_csv(workbook: Path, tmp_path: Path) -> dict[str, str]:
