@@ -129,6 +129,10 @@ def test_counts_are_int_percentages_float_and_labels_stay_text():
     assert type(row[4]) is float and row[4] == 30.0
     mixed = typed_cells("t", ["row", "code"], [["a", "007"], ["b", "12"]])
     assert mixed[0][1] == "007"  # a leading zero is a code, kept as written
+    long_code = typed_cells("t", ["row", "code"], [["a", "1234567890123456"]])
+    assert long_code[0][1] == "1234567890123456"  # more digits than a spreadsheet keeps
+    with pytest.raises(ValueError, match="table t, line 3: 1 cells under a header of 2"):
+        typed_cells("t", ["row", "n"], [["a", "1"], ["b"]])
 
 
 def test_tables_that_do_not_line_up_with_their_computed_table_stop():

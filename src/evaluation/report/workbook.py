@@ -52,8 +52,9 @@ _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 LABEL_COLUMNS = frozenset({"item", "row", "column", "fact"})
 #: Columns that hold percentages: decimals even when every value is whole.
 DECIMAL_COLUMNS = frozenset({"pct"})
-_INTEGER = re.compile(r"-?(?:0|[1-9]\d*)")
-_DECIMAL = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:e[+-]?\d+)?", re.IGNORECASE)
+#: Whole numbers a spreadsheet holds exactly (15 digits); a longer one is a code, kept as text.
+_INTEGER = re.compile(r"-?(?:0|[1-9]\d{0,14})")
+_DECIMAL = re.compile(r"-?(?:0|[1-9]\d{0,14})(?:\.\d+)?(?:e[+-]?\d+)?", re.IGNORECASE)
 #: Characters an .xlsx file cannot hold (XML 1.0): shown as their control pictures, as in the report.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 #: The longest text an Excel cell holds.
@@ -124,13 +125,14 @@ def typed_cells(
             f"computed one {len(computed)} (or their columns differ); they must line up "
             "to tell suppressed cells from cells that do not apply"
         )
-    kinds = [_column_kind(name, [row[i] for row in published]) for i, name in enumerate(header)]
-    rows = []
     for r, row in enumerate(published):
         if len(row) != len(header):
             raise WorkbookError(
                 f"table {table_id}, line {r + 2}: {len(row)} cells under a header of {len(header)}"
             )
+    kinds = [_column_kind(name, [row[i] for row in published]) for i, name in enumerate(header)]
+    rows = []
+    for r, row in enumerate(published):
         cells: list[object] = []
         for i, text in enumerate(row):
             if text == "":
