@@ -6,6 +6,11 @@ and value; a warning case must not stop, and its ledger must still balance;
 an accepted case gives no error. Free text is never printed. A pipeline-level
 test runs three cases through Snakemake and checks that nothing is left that
 Snakemake would take as up to date.
+
+`evaluation validate` and the pipeline give the same verdict on every case
+(tests/bad_inputs/parity.py): stop with the same errors, or warn with the same
+data-quality log, or accept; the strands' steps as the rules call them for
+every case, a real Snakemake run for a few.
 """
 
 from __future__ import annotations
@@ -13,11 +18,31 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
-from bad_inputs.cases import CASES, SOURCES, Case, run
+from bad_inputs.cases import (
+    CASES,
+    SOURCES,
+    Case,
+    append_rows,
+    extra_sheet,
+    formula_cell,
+    qualitative,
+    run,
+    sheet_copy,
+)
+from bad_inputs.parity import (
+    finding_key,
+    missing_file_key,
+    pipeline_verdict,
+    study_config,
+    validate_verdict,
+)
 from workflow import REPO, copy_project, planned_jobs, snakemake
 
+from evaluation.core.codebook import use_codebook
 from evaluation.core.findings import ERROR, ledger_balance
+from evaluation.validate import validate_all
 
 BY_NAME = {case.name: case for case in CASES}
 
@@ -162,3 +187,102 @@ def run_builder_only(case: Case, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     inputs = case.build(folder)
     return Path(inputs.get("path") or inputs["coded_segments"])
+
+
+# --------------------------------------------------------------------------- validate = pipeline
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_validate_and_the_pipeline_give_the_same_verdict(case: Case, tmp_path):
+    """`evaluation validate` stops, warns (with the same findings) or accepts as the steps do."""
+    (tmp_path / "case").mkdir()
+    inputs = case.build(tmp_path / "case")
+    cfg = study_config(case.runner, inputs)
+    steps = pipeline_verdict(cfg, tmp_path / "steps")
+    checked = validate_verdict(cfg)
+    assert steps.verdict != "crash", steps.describe()
+    assert (checked.verdict, checked.errors) == (steps.verdict, steps.errors), (
+        f"pipeline: {steps.describe()}\nvalidate: {checked.describe()}"
+    )
+    if steps.verdict != "stop":
+        assert checked.warnings == steps.warnings
+
+
+def test_a_missing_optional_file_stops_validate_as_it_stops_the_run(tmp_path):
+    """A configured names file that is not there: the run stops before any job, and so does validate.
+
+    `evaluation validate` used to skip the file and accept (quotes unchecked against the names).
+    """
+    (tmp_path / "case").mkdir()
+    cfg = study_config("read_qualitative", qualitative()(tmp_path / "case"))
+    cfg["qualitative"]["disallowed_names"] = str(tmp_path / "names_typo.txt")
+    steps = pipeline_verdict(cfg, tmp_path / "steps")
+    checked = validate_verdict(cfg)
+    assert steps.verdict == checked.verdict == "stop", checked.describe()
+    assert steps.errors == checked.errors == [missing_file_key("names_typo.txt")]
+    (finding,) = validate_all(cfg).errors
+    assert "check config key 'qualitative: disallowed_names'" in finding.message
+
+
+# --------------------------------------------------------------------------- validate = Snakemake
+
+SNAKEMAKE_PARITY = {
+    # name -> (configured file in the project, change to it, verdict of both)
+    "hidden_older_baseline_copy": (
+        "data/raw/case_tracker/eastwood_park.xlsx",
+        sheet_copy("Baseline", "Baseline old"),
+        "warn",
+    ),
+    "formula_without_saved_result": (
+        "data/raw/case_tracker/eastwood_park.xlsx",
+        formula_cell("Children", "C3", "=YEAR(TODAY())-2014"),
+        "stop",
+    ),
+    "extra_sheet_named_with_a_prison_number": (
+        "data/raw/case_tracker/send.xlsx",
+        lambda path: extra_sheet(path, "A1234BC notes"),
+        "stop",
+    ),
+    "diary_total_row_below_data": (
+        "data/raw/activity/activity_log.xlsx",
+        append_rows("Log", ["Total", None, None, None, None, "=SUM(F2:F9)"]),
+        "stop",
+    ),
+}
+
+
+@pytest.mark.pipeline
+@pytest.mark.parametrize("name", sorted(SNAKEMAKE_PARITY))
+def test_validate_and_a_snakemake_run_give_the_same_verdict(
+    name, built_project, tmp_path, monkeypatch
+):
+    """The example study with one file changed: Snakemake's run and `evaluation validate` agree."""
+    target, change, verdict = SNAKEMAKE_PARITY[name]
+    workdir = tmp_path / "project"
+    shutil.copytree(built_project, workdir, symlinks=True)
+    change(workdir / target)
+    result = snakemake(workdir, check=False)
+    output = result.stdout + result.stderr
+    monkeypatch.chdir(workdir)  # files named as the run names them
+    try:
+        summary = validate_all("config.yaml")
+    finally:
+        use_codebook(None)  # validate chose the copy's codebook for this process
+    assert ("stop" if result.returncode else "warn") == verdict, output[-3000:]
+    assert ("stop" if summary.errors else "warn") == verdict, summary.render()
+    if verdict == "stop":
+        assert "data error(s) stop the run" in output
+        for finding in summary.errors:
+            if finding.check == "identifier_guard":  # the run names its log's line instead
+                found = finding.message.split(" contains ")[1].split(";")[0]
+                assert f"contains {found}; remove or pseudonymise it" in output
+            else:
+                assert finding.render() in output, finding.render()
+    else:
+        log = pd.read_csv(
+            workdir / "data/processed/audit/data_quality_log.csv", dtype=str, keep_default_na=False
+        )
+        assert not summary.errors and (log["severity"] != ERROR).all()
+        logged = sorted(finding_key(r) for r in log.to_dict("records"))
+        assert logged == sorted(finding_key(f) for f in summary.warnings)
+        assert any(f.check == "sheet_copy" for f in summary.warnings)

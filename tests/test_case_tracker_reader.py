@@ -193,16 +193,23 @@ def test_missing_file(tmp_path):
     assert "file not found" in error_text(tmp_path / "absent.xlsx")
 
 
-def test_formula_cells_are_read_by_cached_value_with_a_warning(tmp_path):
+def test_a_formula_saved_without_its_result_stops_naming_the_cell(tmp_path):
     path = write_tracker(tmp_path / "t.xlsx")
     workbook = openpyxl.load_workbook(path)
     workbook["Baseline"]["F2"] = "=30+1"  # age of T-001 as a formula
     workbook.save(path)
-    # openpyxl stores no cached value, so this cell reads as blank (a warning), like an unsaved formula
-    result = read(path)
-    formula = result.findings.to_frame().query("check == 'formula_cell'")
-    assert formula[["sheet", "row", "column"]].values.tolist() == [["Baseline", 2, "F"]]
-    assert pd.isna(result["cases"].set_index("case_id").at["T-001", "age"])
+    # openpyxl stores no result: calamine would read a blank cell (a formula with its
+    # cached result is read with a warning: the corpus's tracker_formula_cell)
+    with pytest.raises(DataValidationError) as stopped:
+        read(path)
+    (finding,) = stopped.value.findings
+    assert (finding.sheet, finding.row, finding.column, finding.value) == (
+        "Baseline",
+        2,
+        "age",
+        "=30+1",
+    )
+    assert finding.check == "uncalculated_formula" and "cell F2" in finding.message
 
 
 def test_formula_detection_ignores_files_that_are_not_xlsx(tmp_path):

@@ -27,13 +27,20 @@ import pandas as pd
 import yaml
 
 from evaluation.core.codebook import normalise_header, use_codebook
-from evaluation.core.config import ConfigError, study_groups, study_strands, validate_config
+from evaluation.core.config import (
+    ConfigError,
+    configured_files,
+    study_groups,
+    study_strands,
+    validate_config,
+)
 from evaluation.core.findings import ERROR, BySeverity, Finding, FindingLog, Ledger
 from evaluation.core.stage import as_date
 
 #: The checks this module names in its findings (``check=``).
 CHECKS: dict[str, str] = {
     "checker_failed": "the reader ran to the end",
+    "identifier_guard": "no identifying details in the data-quality log or the ledger",
     "missing_file": "every configured file exists",
 }
 
@@ -666,12 +673,16 @@ def validate_all(
     """
     cfg, base, name = load_config(config)
     configured = configured_targets(cfg, base)
+    checks: list[SourceCheck] = []
     if only:
         targets = resolve_targets(
             list(only), cfg, base, kind=kind, prison=prison, wave_position=wave_position
         )
     else:
-        targets = configured
+        # a configured file that does not exist stops the run before any job: say so, read the rest
+        missing = _missing_configured(cfg, base, configured)
+        checks.extend(missing.values())
+        targets = [t for t in configured if _resolved(t.path) not in missing]
     cutoff = as_date(cfg["cutoff_date"])
 
     def checked(target: Target, among: list[Target]) -> bool:
@@ -682,7 +693,6 @@ def validate_all(
     strands = [
         s for s in STRAND_KINDS if s in in_study or any(t.kind in STRAND_KINDS[s] for t in targets)
     ]
-    checks: list[SourceCheck] = []
     cross: list[Finding] = []
     notes: list[str] = []
     ledger = Ledger()
@@ -729,7 +739,7 @@ def validate_all(
             "questionnaire and diary case ids were not compared with the trackers "
             "because a tracker has errors"
         )
-    return ValidationSummary(
+    summary = ValidationSummary(
         config_file=name,
         checks=checks,
         cross_file=cross,
@@ -737,3 +747,77 @@ def validate_all(
         files_given=bool(only),
         ledger=ledger,
     )
+    if summary.ok:  # the run gets as far as its audit logs, whose identifier guard stops it
+        names = _configured_path((cfg.get("qualitative") or {}).get("disallowed_names"), base)
+        cross.extend(audit_log_guard(summary, [names] if names else []))
+    return summary
+
+
+def _resolved(path: str | Path) -> Path:
+    return Path(path).resolve()
+
+
+def _missing_configured(cfg: dict, base: Path, configured: list[Target]) -> dict[Path, SourceCheck]:
+    """Every file the config names that does not exist (the run's stop_on_missing_files).
+
+    Keyed by the resolved path; an optional file (the disallowed names, a
+    participant map) counts as much as a data file: the run stops on it.
+    """
+    kinds = {_resolved(t.path): t for t in configured}
+    missing: dict[Path, SourceCheck] = {}
+    for key, path in configured_files(cfg):
+        shown = _shown(path, base)
+        if Path(shown).exists():
+            continue
+        known = kinds.get(_resolved(shown))
+        target = known or Target(key.split(": ")[-1], shown)
+        missing[_resolved(shown)] = _missing_file(target, key)
+    return missing
+
+
+def audit_log_guard(summary: ValidationSummary, names_files: list[str]) -> list[Finding]:
+    """The identifier guard the run applies to its merged ledger and data-quality log.
+
+    The run's ``audit_logs`` stops when a text of the data-quality log or the
+    ledger (a sheet or column name, a value, a file name) holds an identifying
+    detail. Each such text is an error here, located by its finding or ledger
+    row (the raw file), not by a line of a log that does not exist yet.
+    """
+    from evaluation.core import identifiers
+
+    names = [n for path in names_files for n in identifiers.read_disallowed_names(path)]
+    descriptions = identifiers.kind_descriptions()
+    errors: list[Finding] = []
+
+    def check(record: dict, log_name: str, where: dict) -> None:
+        for field_name, text in record.items():
+            kinds = sorted(
+                {kind for kind, _, _ in identifiers.scan_text(text, names)},
+                key=identifiers.KINDS.index,
+            )
+            if not isinstance(text, str) or not kinds:
+                continue
+            found = ", ".join(descriptions.get(k, k) for k in kinds)
+            errors.append(
+                Finding(
+                    severity=ERROR,
+                    source="validate",
+                    message=(
+                        f"the {field_name} of this {log_name} row contains {found}; the run "
+                        f"stops when it writes {log_name} (rule audit_logs): remove or "
+                        "pseudonymise it in the source file (the text is not shown here)"
+                    ),
+                    value=None,
+                    expected="no identifying details in text that can reach an output",
+                    check="identifier_guard",
+                    **where,
+                )
+            )
+
+    for row in summary.ledger.rows:
+        check(row, "ledger.csv", {"file": str(row["file"]), "sheet": row["sheet"] or None})
+    for finding in summary.findings:
+        record = {k: v for k, v in vars(finding).items() if k != "row"}
+        where = {"file": finding.file, "sheet": finding.sheet, "row": finding.row}
+        check(record, "data_quality_log.csv", {**where, "column": finding.column})
+    return errors

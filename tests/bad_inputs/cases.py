@@ -366,9 +366,9 @@ def _formula_age(path: Path) -> None:
     path.write_bytes(buffer.getvalue())
 
 
-def _extra_sheet(path: Path) -> None:
+def extra_sheet(path: Path, name: str = "Notes") -> None:
     workbook = openpyxl.load_workbook(path)
-    workbook.create_sheet("Notes")["A1"] = "synthetic note to self"
+    workbook.create_sheet(name)["A1"] = "synthetic note to self"
     workbook.save(path)
 
 
@@ -389,6 +389,98 @@ def _drop_sheet(name: str):
         workbook.save(path)
 
     return change
+
+
+def _rewrite_member(path: Path, member: str, change: Callable[[bytes], bytes]) -> None:
+    """Rewrite one part of an .xlsx package (a sheet's XML, the workbook's ...)."""
+    source = zipfile.ZipFile(path)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            data = source.read(name)
+            target.writestr(name, change(data) if name == member else data)
+    source.close()
+    path.write_bytes(buffer.getvalue())
+
+
+def _cell_xml(cell: str, xml: bytes):
+    """Change: the XML of ``cell`` (e.g. F2) on the first sheet becomes ``xml``."""
+
+    def change(data: bytes) -> bytes:
+        data, count = re.subn(
+            rb'<c r="' + cell.encode() + rb'"[^>/]*>.*?</c>', xml, data, flags=re.S
+        )
+        assert count == 1, f"the fixture's cell {cell} was not found"
+        return data
+
+    return lambda path: _rewrite_member(path, "xl/worksheets/sheet1.xml", change)
+
+
+def _half(data: bytes) -> bytes:
+    return data[: len(data) // 2]
+
+
+def _flip_compressed_byte(path: Path) -> None:
+    """One byte of the first sheet's compressed data changed (a bad copy, a failing disk)."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+    with path.open("rb") as stream:  # the local header's own name and extra field lengths
+        stream.seek(info.header_offset + 26)
+        name_length, extra_length = (int.from_bytes(stream.read(2), "little") for _ in range(2))
+    data[info.header_offset + 30 + name_length + extra_length + 20] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def sheet_copy(source: str, name: str, rows: list[dict] | None = None, hidden=True):
+    """Change: a copy of sheet ``source`` named ``name`` (its rows, or ``rows``), hidden."""
+
+    def change(path: Path) -> None:
+        workbook = openpyxl.load_workbook(path)
+        original = workbook[source]
+        copy = workbook.copy_worksheet(original)
+        copy.title = name
+        if rows is not None:
+            header = [c.value for c in original[1]]
+            copy.delete_rows(2, copy.max_row)
+            for row in rows:
+                copy.append([row.get(h) for h in header])
+        if hidden:
+            copy.sheet_state = "hidden"
+        workbook.save(path)
+
+    return change
+
+
+def _baseline_rows(*extra: dict) -> list[dict]:
+    return [*small_tracker_sheets()["Baseline"], *extra]
+
+
+def formula_cell(sheet: str, cell: str, formula: str):
+    """Change: ``cell`` holds ``formula`` saved without its result (as openpyxl saves it)."""
+
+    def change(path: Path) -> None:
+        workbook = openpyxl.load_workbook(path)
+        workbook[sheet][cell] = formula
+        workbook.save(path)
+
+    return change
+
+
+def append_rows(sheet: str, *rows: list):
+    """Change: ``rows`` typed below the data of ``sheet``."""
+
+    def change(path: Path) -> None:
+        workbook = openpyxl.load_workbook(path)
+        for row in rows:
+            workbook[sheet].append(row)
+        workbook.save(path)
+
+    return change
+
+
+def _missing_workbook(folder: Path) -> dict:
+    return {"path": folder / "tracker_renamed_since.xlsx"}
 
 
 def _two_workbooks(folder: Path) -> dict:
@@ -426,6 +518,10 @@ def _excluded(outcome: Outcome, reason: str, sheet: str | None = None) -> int:
 
 def _verify_blank_rows(outcome: Outcome) -> None:
     assert _excluded(outcome, "fully blank row", "Baseline") == 3
+    assert list(_cases_of(outcome).index) == ["T-001", "T-002"]
+
+
+def _verify_older_copy_ignored(outcome: Outcome) -> None:
     assert list(_cases_of(outcome).index) == ["T-001", "T-002"]
 
 
@@ -469,7 +565,7 @@ TRACKER_CASES = [
         "case_tracker",
         "read_case_tracker",
         tracker_file(_truncate),
-        (E(TRACKER, message="incomplete or damaged"),),
+        (E(TRACKER, message="this file is damaged: open it in Excel and save it again"),),
         note="a truncated zip package (an interrupted copy)",
     ),
     Case(
@@ -491,7 +587,7 @@ TRACKER_CASES = [
         "tracker_extra_sheet",
         "case_tracker",
         "read_case_tracker",
-        tracker_file(_extra_sheet),
+        tracker_file(extra_sheet),
         (W(TRACKER, sheet="Notes", message="not in the data contract"),),
     ),
     Case(
@@ -725,16 +821,34 @@ TRACKER_CASES = [
         "case_tracker",
         "read_case_tracker",
         tracker(_append("Baseline", baseline_row("T-001", age=33))),
-        (
-            E(TRACKER, sheet="Baseline", row=2, column="case_id", value="T-001"),
+        tuple(
             E(
                 TRACKER,
                 sheet="Baseline",
-                row=5,
+                row=row,
                 column="case_id",
                 value="T-001",
-                message="more than once",
-            ),
+                message="(rows 2 and 5); the rows differ (age), so two different mothers share",
+            )
+            for row in (2, 5)
+        ),
+        note="one case id given to two different women in one workbook",
+    ),
+    Case(
+        "tracker_same_mother_entered_twice",
+        "case_tracker",
+        "read_case_tracker",
+        tracker(_append("Baseline", baseline_row("T-001"))),
+        tuple(
+            E(
+                TRACKER,
+                sheet="Baseline",
+                row=row,
+                column="case_id",
+                value="T-001",
+                message="(rows 2 and 5); the rows are identical, so one mother is entered twice",
+            )
+            for row in (2, 5)
         ),
     ),
     Case(
@@ -749,9 +863,11 @@ TRACKER_CASES = [
                 row=3,
                 column="case_id",
                 value="T-002",
-                message="prison_b.xlsx row 3",
+                message="prison_a.xlsx (Prison A), sheet 'Baseline' row 3; ",
             ),
+            E("prison_a.xlsx", message="prison_b.xlsx (Prison B), sheet 'Baseline' row 3."),
         ),
+        note="one case id used in two prisons' workbooks",
     ),
     Case(
         "tracker_orphan_child",
@@ -923,6 +1039,198 @@ TRACKER_CASES = [
             ),
         ),
         verify=_verify_duplicate_need,
+    ),
+    Case(
+        "tracker_hidden_newer_baseline_copy",
+        "case_tracker",
+        "read_case_tracker",
+        tracker_file(sheet_copy("Baseline", "Baseline (2)", _baseline_rows(baseline_row("T-004")))),
+        (
+            E(
+                TRACKER,
+                sheet="Baseline (2)",
+                row=5,
+                message="hidden sheet 'Baseline (2)' is a copy of 'Baseline' (same columns) "
+                "with 1 row(s) that 'Baseline' does not have (the first is row 5)",
+                expected="one sheet with the columns of 'Baseline'",
+            ),
+        ),
+        note="the visible Baseline is older; a hidden copy holds a later mother",
+    ),
+    Case(
+        "tracker_visible_baseline_copy_with_edited_row",
+        "case_tracker",
+        "read_case_tracker",
+        tracker_file(
+            sheet_copy(
+                "Baseline",
+                "Baseline new",
+                [baseline_row("T-001", age=32), *_baseline_rows()[1:]],
+                hidden=False,
+            )
+        ),
+        (
+            E(
+                TRACKER,
+                sheet="Baseline new",
+                row=2,
+                message="sheet 'Baseline new' is a copy of 'Baseline'",
+            ),
+        ),
+    ),
+    Case(
+        "tracker_hidden_older_baseline_copy",
+        "case_tracker",
+        "read_case_tracker",
+        tracker_file(sheet_copy("Baseline", "Baseline old", _baseline_rows()[:2])),
+        (
+            W(
+                TRACKER,
+                sheet="Baseline old",
+                message="hidden sheet 'Baseline old' is an older copy of 'Baseline' (each of "
+                "its 2 row(s) is also in 'Baseline'); it is ignored",
+            ),
+        ),
+        verify=_verify_older_copy_ignored,
+    ),
+    Case(
+        "tracker_excel_error_value",
+        "case_tracker",
+        "read_case_tracker",
+        tracker_file(_cell_xml("F2", b'<c r="F2" t="e"><f>AGE_OF(B2)</f><v>#NAME?</v></c>')),
+        (
+            E(
+                TRACKER,
+                sheet="Baseline",
+                row=2,
+                column="age",
+                value="#NAME?",
+                message="cell F2 holds the Excel error #NAME? (formula =AGE_OF(B2))",
+            ),
+        ),
+        note="calamine reads an error cell as an empty one",
+    ),
+    Case(
+        "tracker_excel_error_value_without_formula",
+        "case_tracker",
+        "read_case_tracker",
+        tracker_file(_cell_xml("G3", b'<c r="G3" t="e"><v>#N/A</v></c>')),
+        (
+            E(
+                TRACKER,
+                sheet="Baseline",
+                row=3,
+                column="ethnicity",
+                value="#N/A",
+                message="cell G3 holds the Excel error #N/A",
+            ),
+        ),
+        note="a looked-up value pasted as values keeps the error",
+    ),
+    Case(
+        "tracker_excel_error_typed_as_text",
+        "case_tracker",
+        "read_case_tracker",
+        tracker(_set("Reviews", 0, contact_with_children="#REF!")),
+        (
+            E(
+                TRACKER,
+                sheet="Reviews",
+                row=2,
+                column="contact_with_children",
+                value="#REF!",
+                message="cell F2 holds the Excel error #REF!",
+            ),
+        ),
+        note="an error value pasted in from a CSV export is text",
+    ),
+    Case(
+        "tracker_formula_without_saved_result",
+        "case_tracker",
+        "read_case_tracker",
+        tracker_file(formula_cell("Children", "C3", "=YEAR(TODAY())-2014")),
+        (
+            E(
+                TRACKER,
+                sheet="Children",
+                row=3,
+                column="age",
+                value="=YEAR(TODAY())-2014",
+                message="cell C3 holds the formula =YEAR(TODAY())-2014 without its result",
+            ),
+        ),
+        note="a workbook saved by a program that does not calculate formulas",
+    ),
+    Case(
+        "tracker_damaged_sheet_xml",
+        "case_tracker",
+        "read_case_tracker",
+        tracker_file(lambda p: _rewrite_member(p, "xl/worksheets/sheet1.xml", _half)),
+        (
+            E(
+                TRACKER,
+                sheet="Baseline",
+                message="this file is damaged: open it in Excel and save it again",
+            ),
+        ),
+        note="the zip package is whole but a sheet's XML inside is cut short",
+    ),
+    Case(
+        "tracker_damaged_compressed_data",
+        "case_tracker",
+        "read_case_tracker",
+        tracker_file(_flip_compressed_byte),
+        (E(TRACKER, message="this file is damaged: open it in Excel and save it again"),),
+    ),
+    Case(
+        "tracker_total_row_below_data",
+        "case_tracker",
+        "read_case_tracker",
+        tracker(_append("Baseline", {"case_id": "Total", "age": 35, "n_children_under_18": 3})),
+        (
+            E(
+                TRACKER,
+                sheet="Baseline",
+                row=5,
+                column="case_id",
+                value="Total",
+                message="row 5 looks like a summary row typed below the data",
+            ),
+        ),
+        note="counted as a mother before (referred, not started)",
+    ),
+    Case(
+        "tracker_average_formula_row_below_data",
+        "case_tracker",
+        "read_case_tracker",
+        tracker_file(formula_cell("Baseline", "F5", "=AVERAGE(F2:F4)")),
+        (
+            E(
+                TRACKER,
+                sheet="Baseline",
+                row=5,
+                column="age",
+                value="=AVERAGE(F2:F4)",
+                message="(cell F5 holds the formula =AVERAGE(F2:F4)), not a record",
+            ),
+        ),
+    ),
+    Case(
+        "tracker_file_missing",
+        "case_tracker",
+        "read_case_tracker",
+        _missing_workbook,
+        (E("tracker_renamed_since.xlsx", message="file not found"),),
+        # a whole run after a good one: tests/test_missing_files.py (no stale outputs)
+        note="the config names a workbook that is not there (renamed since the last run)",
+    ),
+    Case(
+        "tracker_extra_sheet_named_with_a_prison_number",
+        "case_tracker",
+        "read_case_tracker",
+        tracker_file(lambda p: extra_sheet(p, "A1234BC notes")),
+        (W(TRACKER, sheet="A1234BC notes", message="not in the data contract"),),
+        note="the reader warns; the run's audit log guard stops on the prison number",
     ),
     Case(
         "tracker_trailing_empty_rows_and_columns",
@@ -1651,9 +1959,19 @@ def _activity_rows() -> list[list]:
 
 
 def diary(
-    row: int | None = None, sheet="Log", extra_sheet=False, raw: bytes | None = None, **cells
+    row: int | None = None,
+    sheet="Log",
+    extra_sheet=False,
+    raw: bytes | None = None,
+    *,
+    extra_rows: tuple[list, ...] = (),
+    change: Callable[[Path], None] | None = None,
+    **cells,
 ):
-    """Builder: a three-entry diary; ``cells`` change the entry on Excel row ``row``."""
+    """Builder: a three-entry diary; ``cells`` change the entry on Excel row ``row``.
+
+    ``extra_rows`` are typed below the entries; ``change`` edits the saved file.
+    """
 
     def build(folder: Path) -> dict:
         ids = folder / "all_case_ids.parquet"
@@ -1669,14 +1987,20 @@ def diary(
         sheet_ = workbook.active
         sheet_.title = sheet
         sheet_.append(ACTIVITY_HEADER)
-        for values in rows:
+        for values in [*rows, *extra_rows]:
             sheet_.append(values)
         if extra_sheet:
             workbook.create_sheet("Notes")["A1"] = "synthetic"
         workbook.save(path)
+        if change:
+            change(path)
         return {"path": path, "case_ids": ids}
 
     return build
+
+
+def _diary_entries(*extra: list) -> list[dict]:
+    return [dict(zip(ACTIVITY_HEADER, row, strict=True)) for row in [*_activity_rows(), *extra]]
 
 
 def _verify_entries(outcome: Outcome) -> None:
@@ -1766,6 +2090,81 @@ ACTIVITY_CASES = [
         diary(extra_sheet=True),
         (W(ACTIVITY, message="extra sheets are ignored: Notes"),),
         verify=_verify_entries,
+    ),
+    Case(
+        "activity_hidden_newer_log_copy",
+        "activity",
+        "read_activity",
+        diary(
+            change=sheet_copy(
+                "Log",
+                "Log (2)",
+                _diary_entries(["SW1", "Send", dt.datetime(2021, 7, 1), None, "Other", 30]),
+            )
+        ),
+        (
+            E(
+                ACTIVITY,
+                sheet="Log (2)",
+                row=5,
+                message="hidden sheet 'Log (2)' is a copy of 'Log' (same columns) with 1 row(s)",
+            ),
+        ),
+    ),
+    Case(
+        "activity_excel_error_value",
+        "activity",
+        "read_activity",
+        diary(change=_cell_xml("F3", b'<c r="F3" t="e"><f>E3*60</f><v>#VALUE!</v></c>')),
+        (
+            E(
+                ACTIVITY,
+                sheet="Log",
+                row=3,
+                column="minutes",
+                value="#VALUE!",
+                message="cell F3 holds the Excel error #VALUE! (formula =E3*60)",
+            ),
+        ),
+    ),
+    Case(
+        "activity_formula_without_saved_result",
+        "activity",
+        "read_activity",
+        diary(change=formula_cell("Log", "C2", "=TODAY()")),
+        (
+            E(
+                ACTIVITY,
+                sheet="Log",
+                row=2,
+                column="date",
+                value="=TODAY()",
+                message="cell C2 holds the formula =TODAY() without its result",
+            ),
+        ),
+    ),
+    Case(
+        "activity_damaged_sheet_xml",
+        "activity",
+        "read_activity",
+        diary(change=lambda p: _rewrite_member(p, "xl/worksheets/sheet1.xml", _half)),
+        (E(ACTIVITY, sheet="Log", message="this file is damaged: open it in Excel"),),
+    ),
+    Case(
+        "activity_total_row_below_data",
+        "activity",
+        "read_activity",
+        diary(extra_rows=(["Total", None, None, None, None, "=SUM(F2:F4)"],)),
+        (
+            E(
+                ACTIVITY,
+                sheet="Log",
+                row=5,
+                column="worker",
+                value="Total",
+                message="row 5 looks like a summary row typed below the data",
+            ),
+        ),
     ),
 ]
 

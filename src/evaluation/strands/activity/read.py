@@ -15,7 +15,14 @@ import numpy as np
 import pandas as pd
 
 from evaluation.core.codebook import load_codebook, normalise_text, value_set
-from evaluation.core.excel import WorkbookError, match_sheet_name, open_workbook, read_sheet
+from evaluation.core.excel import (
+    WorkbookError,
+    hidden_sheets,
+    match_sheet_name,
+    open_workbook,
+    read_sheet,
+    report_sheet_copies,
+)
 from evaluation.core.findings import FindingLog, Ledger
 from evaluation.core.parsing import DistinctCells, cell_text, parse_date, parse_integer
 from evaluation.core.stage import StageResult
@@ -283,7 +290,18 @@ def _read_entries(
             check="sheet",
         )
         return _empty_log()
-    extra = [s for s in workbook.sheet_names if s != name]
+    others = [s for s in workbook.sheet_names if s != name]
+    copies = report_sheet_copies(
+        workbook,
+        name,
+        others=others,
+        hidden=hidden_sheets(workbook),
+        file=file,
+        columns=columns,
+        log=log,
+        contract_sheet=sheet,
+    )
+    extra = [s for s in others if s not in copies]
     if extra:
         log.warning(file, f"extra sheets are ignored: {', '.join(extra)}", check="extra_sheet")
     raw = read_sheet(workbook, name, file=file, columns=columns, log=log, contract_sheet=sheet)

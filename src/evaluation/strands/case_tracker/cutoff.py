@@ -58,11 +58,16 @@ def check_unique_ids(reads: Mapping[str, PrisonRead]) -> None:
         ["case_id", "prison"], kind="stable"
     )
     for case_id, rows in dup.groupby("case_id", sort=True):
-        places = "; ".join(f"{r.source_file} row {r.excel_row}" for r in rows.itertuples())
+        places = "; ".join(
+            f"{r.source_file} ({r.prison}), sheet 'Baseline' row {r.excel_row}"
+            for r in rows.itertuples()
+        )
         first = rows.iloc[0]
         log.error(
             first.source_file,
-            f"case_id is used in more than one workbook ({places})",
+            f"case_id is used in more than one workbook: {places}. Each mother needs her own "
+            "case_id across all prisons: give one of them a new id (if she is one mother who "
+            "moved prison, keep one row)",
             sheet="Baseline",
             row=int(first.excel_row),
             column="case_id",

@@ -26,9 +26,11 @@ from evaluation.core.config import grouping_value_set
 from evaluation.core.excel import (
     WorkbookError,
     formula_cells,
+    hidden_sheets,
     match_sheet_name,
     open_workbook,
     read_sheet,
+    report_sheet_copies,
 )
 from evaluation.core.findings import REDACTED, DataValidationError, FindingLog, Ledger
 from evaluation.core.parsing import (
@@ -313,6 +315,32 @@ def _flag(
         )
 
 
+def _duplicate_rows_message(rows: pd.DataFrame):
+    """Per-row message for a case_id on several Baseline rows: the other rows, and how they differ.
+
+    Rows that differ are two different mothers sharing one id; identical rows
+    are one mother entered twice. Only column names are shown, never values.
+    """
+    compared = [c for c in rows.columns if c != "excel_row"]
+    by_id = {case_id: group for case_id, group in rows.groupby("case_id", sort=False)}
+
+    def message(row) -> str:
+        group = by_id[row.case_id]
+        listed = " and ".join(str(r) for r in group["excel_row"])
+        differ = [c for c in compared if group[c].astype(object).nunique(dropna=False) > 1]
+        if differ:
+            shown = ", ".join(differ[:5]) + (" ..." if len(differ) > 5 else "")
+            what = (
+                f"the rows differ ({shown}), so two different mothers share this id: give each "
+                "her own case_id"
+            )
+        else:
+            what = "the rows are identical, so one mother is entered twice: delete the copy"
+        return f"case_id appears more than once in Baseline (rows {listed}); {what}"
+
+    return message
+
+
 def _check_cross_sheet(read: StageResult, file: str) -> None:
     """Checks across the sheets of one workbook (ids, children, reviews)."""
     cases, children, needs, reviews = (
@@ -326,9 +354,9 @@ def _check_cross_sheet(read: StageResult, file: str) -> None:
         "Baseline",
         cases[dup],
         "case_id",
-        "case_id appears more than once in Baseline",
+        _duplicate_rows_message(cases[dup]),
         value=lambda r: r.case_id,
-        expected="one row per mother",
+        expected="one row per mother, each mother with her own case_id",
     )
 
     for sheet, frame in (("Children", children), ("Triage coding", needs), ("Reviews", reviews)):
@@ -479,9 +507,7 @@ def read_case_tracker(
         raise DataValidationError(log.errors) from None
     available = [m.name for m in workbook.sheets_metadata]
     # hidden sheets (e.g. the proforma's dropdown lists) are the workbook's machinery, not data
-    hidden = {
-        m.name for m in workbook.sheets_metadata if str(m.visible).rsplit(".", 1)[-1] != "Visible"
-    }
+    hidden = hidden_sheets(workbook)
     sheets = codebook.case_tracker_sheets()
     matched = {name: match_sheet_name(available, name) for name in sheets}
     for name, found in matched.items():
@@ -492,11 +518,27 @@ def read_case_tracker(
                 sheet=name,
                 expected=", ".join(sheets),
             )
-    for extra in sorted(set(available) - {m for m in matched.values() if m} - hidden):
+    log.raise_if_errors()
+    # another sheet, hidden or not, with a data sheet's columns: an old or a newer copy
+    others = [name for name in available if name not in matched.values()]
+    copies = set()
+    for name, spec in sheets.items():
+        copies |= set(
+            report_sheet_copies(
+                workbook,
+                matched[name],
+                others=others,
+                hidden=hidden,
+                file=file,
+                columns=list(spec["columns"]),
+                log=log,
+                contract_sheet=name,
+            )
+        )
+    for extra in sorted(set(others) - copies - hidden):
         log.warning(
             file, "sheet not in the data contract is ignored", sheet=extra, check="ignored_sheet"
         )
-    log.raise_if_errors()
     _warn_formulas(file, matched, log)
 
     ledger = Ledger()
