@@ -137,6 +137,7 @@ rule case_tracker_figure:
         *strand_code("case_tracker"),
         spec=lambda wildcards: CASE_TRACKER_FIGURE_SPECS[wildcards.figure_id],
         synthetic=CONFIG["report"]["synthetic"],
+        project_start=CONFIG["project_start"],
     run:
         run_step(
             "strands.case_tracker.steps.case_tracker_figure",

@@ -73,7 +73,12 @@ def case_tracker_figure(input, output, params) -> None:
     from evaluation.strands.case_tracker.figures import draw_table_figure
 
     draw_table_figure(
-        input.table, output.png, output.svg, spec=params.spec, synthetic=params.synthetic
+        input.table,
+        output.png,
+        output.svg,
+        spec=params.spec,
+        synthetic=params.synthetic,
+        project_start=params.project_start,
     )
 
 
