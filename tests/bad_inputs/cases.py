@@ -452,6 +452,16 @@ def sheet_copy(source: str, name: str, rows: list[dict] | None = None, hidden=Tr
     return change
 
 
+def _older_layout_copy(path: Path) -> None:
+    """A hidden 'Baseline (2)' in an older layout (three of the Baseline's columns)."""
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook.create_sheet("Baseline (2)")
+    sheet.append(["case_id", "referral", "age"])
+    sheet.append(["T-004", dt.datetime(2022, 1, 4), 29])
+    sheet.sheet_state = "hidden"
+    workbook.save(path)
+
+
 def _baseline_rows(*extra: dict) -> list[dict]:
     return [*small_tracker_sheets()["Baseline"], *extra]
 
@@ -1092,6 +1102,22 @@ TRACKER_CASES = [
             ),
         ),
         verify=_verify_older_copy_ignored,
+    ),
+    Case(
+        "tracker_hidden_baseline_copy_in_an_older_layout",
+        "case_tracker",
+        "read_case_tracker",
+        tracker_file(_older_layout_copy),
+        (
+            W(
+                TRACKER,
+                sheet="Baseline (2)",
+                message="hidden sheet 'Baseline (2)' is named like 'Baseline' but lacks some of "
+                "its columns; it is ignored",
+            ),
+        ),
+        verify=_verify_older_copy_ignored,
+        note="a hidden sheet that is no copy of any data sheet (the proforma's lists) stays quiet",
     ),
     Case(
         "tracker_excel_error_value",

@@ -300,10 +300,13 @@ def report_sheet_copies(
     row: the pipeline cannot tell which sheet is current, and reading the
     wrong one would change every number without a word. A copy whose every
     row is also in ``sheet_name`` (an old backup) is ignored with a warning.
-    Returns the copies' names (the caller does not warn about them again).
+    A sheet named like the data sheet ("Baseline (2)") without all its columns
+    (an older layout) is ignored with a warning. Returns the names of the
+    sheets reported (the caller does not warn about them again).
     """
     wanted = {normalise_header(c) for c in columns}
     copies = []
+    named_alike = []
     for name in others:
         try:
             rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
@@ -312,8 +315,21 @@ def report_sheet_copies(
         header = [normalise_header(str(h)) for h in rows[0]] if rows else []
         if rows and wanted <= set(header):
             copies.append((name, header, rows[1:]))
+        elif normalise_header(contract_sheet) in normalise_header(name) and len(rows) > 1:
+            named_alike.append(name)
+    for name in named_alike:  # "Baseline (2)" in an older layout: said, not read
+        kind = "hidden sheet" if name in hidden else "sheet"
+        log.warning(
+            file,
+            f"{kind} '{name}' is named like '{contract_sheet}' but lacks some of its columns; "
+            f"it is ignored (only '{sheet_name}' is read): if it holds current rows, move them "
+            f"to '{sheet_name}'",
+            sheet=name,
+            expected=", ".join(columns),
+            check="sheet_copy",
+        )
     if not copies:
-        return []
+        return named_alike
     used = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
     known = (
         _row_keys(used[1:], [normalise_header(str(h)) for h in used[0]], columns) if used else []
@@ -347,7 +363,7 @@ def report_sheet_copies(
                 sheet=name,
                 check="sheet_copy",
             )
-    return [name for name, _, _ in copies]
+    return [name for name, _, _ in copies] + named_alike
 
 
 def _row_keys(body: list[list], header: list[str], columns: list[str]) -> list[tuple | None]:
