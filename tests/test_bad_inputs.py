@@ -189,6 +189,29 @@ def run_builder_only(case: Case, folder: Path) -> Path:
     return Path(inputs.get("path") or inputs["coded_segments"])
 
 
+@pytest.mark.parametrize(
+    ("cell", "summary"),
+    [
+        ("Total", True),
+        ("TOTALS:", True),
+        ("Grand total", True),
+        ("Sub-total", True),
+        ("Average", True),
+        ("Mean (age)", True),
+        ("Count: 48", True),
+        ("Total Care Ltd", False),  # a register's record, not a total
+        ("Countywide Family Service", False),
+        ("Meanwood", False),
+        ("N", False),  # a yes/no answer in column A
+        ("EP-014", False),
+    ],
+)
+def test_a_summary_label_is_a_whole_cell(cell, summary):
+    from evaluation.core.excel import SUMMARY_LABEL
+
+    assert bool(SUMMARY_LABEL.match(cell)) is summary
+
+
 # --------------------------------------------------------------------------- validate = pipeline
 
 

@@ -70,10 +70,12 @@ EXCEL_ERRORS = (
     "#BUSY!",
     "#UNKNOWN!",
 )
-#: A summary row's label: Total, Grand total, Sub-total, Average, Mean, Median, Sum, Count ...
+#: A summary row's label, the whole cell: Total, Totals:, Grand total, Sub-total, Average,
+#: Mean, Median, Sum, Count (a colon or a bracket may follow: "Total: 12", "Mean (age)").
+#: Whole cells only, so that a record named "Total Care" or "Countywide" is never taken.
 SUMMARY_LABEL = re.compile(
-    r"^\s*(grand\s+|sub[\s-]?)?(totals?|averages?|mean|median|sum|count|overall)\b",
-    re.IGNORECASE,
+    r"^\s*(grand\s*|sub[\s-]?)?(totals?|averages?|mean|median|sum|count)\s*(:.*|\(.*\))?\s*$",
+    re.IGNORECASE | re.DOTALL,
 )
 #: An aggregate over a range of several rows (=SUM(F2:F40), =AVERAGE(F:F), =COUNTA(A2:A9)).
 AGGREGATE_FORMULA = re.compile(
