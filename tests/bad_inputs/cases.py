@@ -2029,6 +2029,11 @@ def _diary_entries(*extra: list) -> list[dict]:
     return [dict(zip(ACTIVITY_HEADER, row, strict=True)) for row in [*_activity_rows(), *extra]]
 
 
+def _verify_formula_minutes(outcome: Outcome) -> None:
+    entries = outcome.result.set_index("excel_row")
+    assert len(entries) == 3 and entries.at[2, "minutes"] == 90  # the saved result, not 60
+
+
 def _verify_entries(outcome: Outcome) -> None:
     assert len(outcome.result) == 3
     assert sorted(outcome.result["case_id"].dropna()) == ["EP-001", "SE-001"]
@@ -2136,6 +2141,22 @@ ACTIVITY_CASES = [
                 message="hidden sheet 'Log (2)' is a copy of 'Log' (same columns) with 1 row(s)",
             ),
         ),
+    ),
+    Case(
+        "activity_formula_cell_read_by_its_saved_result",
+        "activity",
+        "read_activity",
+        diary(change=_cell_xml("F2", b'<c r="F2"><f>45*2</f><v>90</v></c>')),
+        (
+            W(
+                ACTIVITY,
+                sheet="Log",
+                row=2,
+                column="minutes",
+                message="1 cell(s) of column 'minutes' hold a formula (F2); the result Excel saved",
+            ),
+        ),
+        verify=_verify_formula_minutes,
     ),
     Case(
         "activity_excel_error_value",

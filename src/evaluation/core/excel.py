@@ -131,6 +131,8 @@ class RawSheet:
     blank_rows: int
     #: each column's distinct values and per-row codes (rows of ``frame``)
     cells: dict[str, DistinctCells] = field(default_factory=dict)
+    #: codebook column -> (Excel row, cell reference) of each formula read by its saved result
+    formula_cells: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
 
 
 def match_sheet_name(available: list[str], wanted: str) -> str | None:
@@ -269,11 +271,18 @@ def read_sheet(
     frame = pd.DataFrame(data, columns=columns, dtype=object)
     frame["excel_row"] = range(2, n_rows + 2)
     blank = np.logical_and.reduce([cells[name].blank for name in columns])
+    name_at = {index: name for name, index in position.items()}
+    formulas: dict[str, list[tuple[int, str]]] = {}
+    for cell in specials:
+        name = name_at.get(_column_index(cell.column))
+        if cell.row >= 2 and cell.formula and name is not None:
+            formulas.setdefault(name, []).append((cell.row, f"{cell.column}{cell.row}"))
     return RawSheet(
         frame=frame.loc[~blank].reset_index(drop=True),
         rows_read=n_rows,
         blank_rows=int(blank.sum()),
         cells={name: column.without(blank) for name, column in cells.items()},
+        formula_cells={name: sorted(found) for name, found in formulas.items()},
     )
 
 

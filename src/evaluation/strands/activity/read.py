@@ -32,6 +32,7 @@ from evaluation.core.tidy import write_csv
 #: report describes them; a test keeps this in step with the code.
 CHECKS: dict[str, str] = {
     "extra_sheet": "extra sheet",
+    "formula_cell": "formula cells are read by their cached value",
     "sheet": "sheet",
     "workbook": "workbook",
 }
@@ -309,6 +310,17 @@ def _read_entries(
         return _empty_log()
     ledger.read(SOURCE, file, sheet, UNIT, raw.rows_read)
     ledger.excluded(SOURCE, file, sheet, UNIT, "blank row", raw.blank_rows)
+    for column, cells in raw.formula_cells.items():  # one warning per column: a diary is long
+        shown = ", ".join(ref for _, ref in cells[:3]) + (" ..." if len(cells) > 3 else "")
+        log.warning(
+            file,
+            f"{len(cells)} cell(s) of column '{column}' hold a formula ({shown}); the result "
+            "Excel saved with each is used",
+            sheet=sheet,
+            row=cells[0][0],
+            column=column,
+            check="formula_cell",
+        )
 
     excel_rows = raw.frame["excel_row"].to_numpy(dtype=np.int64)
     checked = {
