@@ -85,15 +85,14 @@ def missing_file_key(path: str | Path) -> tuple:
 def finding_key(finding: Finding | dict) -> tuple:
     """What the comparison looks at: severity, file name, where, value, message, expected.
 
-    The identifier guard of the data-quality log is compared by what it found
-    (the pipeline names the log's line, `evaluation validate` the raw file).
+    The identifier guard of the audit logs (the run's ``audit_logs``) is
+    compared by what it found: the run names the log's line, `evaluation
+    validate` the raw file.
     """
     get = finding.get if isinstance(finding, dict) else lambda k: getattr(finding, k)
-    if get("check") == "identifier_guard" and "data_quality_log" in str(get("file")) + str(
-        get("message")
-    ):
+    if get("check") == "identifier_guard" and get("source") in ("validate", "output guard"):
         found = re.search(r"contains (.+?);", str(get("message")))
-        return (ERROR, "data quality log", "", "", "", "", found.group(1) if found else "", "")
+        return (ERROR, "audit logs", "", "", "", "", found.group(1) if found else "", "")
     if get("check") == "missing_file":
         return missing_file_key(str(get("file")))
 
