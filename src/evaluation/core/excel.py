@@ -118,8 +118,9 @@ def open_workbook(path: str | Path):
 
 
 def _reason(exc: Exception) -> str:
-    """The first line of an exception's message, or its type when it has none."""
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    """The first line of an exception's message, with its type when the line says little."""
+    first = str(exc).splitlines()[0].strip() if str(exc).strip() else ""
+    return first if len(first) >= 12 else f"{type(exc).__name__}: {first}".rstrip(": ")
 
 
 @dataclass
