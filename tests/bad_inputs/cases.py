@@ -2198,6 +2198,23 @@ ACTIVITY_CASES = [
         (E(ACTIVITY, sheet="Log", message="this file is damaged: open it in Excel"),),
     ),
     Case(
+        "activity_table_total_row",
+        "activity",
+        "read_activity",
+        diary(extra_rows=([None, None, None, None, None, "=SUBTOTAL(109,Log[minutes])"],)),
+        (
+            E(
+                ACTIVITY,
+                sheet="Log",
+                row=5,
+                column="minutes",
+                value="=SUBTOTAL(109,Log[minutes])",
+                message="(cell F5 holds the formula =SUBTOTAL(109,Log[minutes])), not a record",
+            ),
+        ),
+        note="an Excel table's total row, its label left blank",
+    ),
+    Case(
         "activity_total_row_below_data",
         "activity",
         "read_activity",

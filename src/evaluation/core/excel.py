@@ -83,6 +83,12 @@ AGGREGATE_FORMULA = re.compile(
     r"SUBTOTAL|AGGREGATE|MIN|MAX)\s*\(\s*\$?([A-Z]{1,3})\$?(\d*)\s*:\s*\$?([A-Z]{1,3})\$?(\d*)",
     re.IGNORECASE,
 )
+#: An aggregate over a table column (an Excel table's total row: =SUBTOTAL(109,Log[minutes]));
+#: ``[@minutes]`` is this row's own cell, not a column.
+TABLE_AGGREGATE_FORMULA = re.compile(
+    r"\b(SUM|AVERAGE|COUNT|COUNTA|MEDIAN|SUBTOTAL|AGGREGATE|MIN|MAX)\s*\([^)]*?\w\[(?!@)[^\]]+\]",
+    re.IGNORECASE,
+)
 
 #: First bytes of an OLE2 compound file: an encrypted .xlsx or an old .xls.
 OLE2_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
@@ -442,8 +448,12 @@ def _summary_rows(
         if cell.row < 2 or not cell.formula:
             continue
         aggregate = AGGREGATE_FORMULA.search(cell.formula)
-        # over several rows (F2:F40) or whole columns (F:F); F5:H5 sums within its own row
-        if aggregate and (not aggregate.group(3) or aggregate.group(3) != aggregate.group(5)):
+        # over several rows (F2:F40), whole columns (F:F) or a table's column; F5:H5 sums
+        # within its own row
+        over_rows = aggregate and (
+            not aggregate.group(3) or aggregate.group(3) != aggregate.group(5)
+        )
+        if over_rows or TABLE_AGGREGATE_FORMULA.search(cell.formula):
             index = _column_index(cell.column)
             found.setdefault(cell.row, (index, f"={cell.formula}", f"the formula ={cell.formula}"))
     for row in sorted(found):
