@@ -96,8 +96,21 @@ def test_catalogue_covers_the_contract_warnings_and_accepted_files():
         "tracker_review_after_closure",
         "mothers_csv_saved_by_excel_in_cp1252",
         "segments_duplicate_segment_coder_theme",
+        "tracker_hidden_older_baseline_copy",  # an old backup: counted in the log, not read
+        "tracker_hidden_baseline_copy_in_an_older_layout",
+        "activity_formula_cell_read_by_its_saved_result",
     ):
         assert severities[name] == "warning", name
+    for name in (  # issue 19: these were read without a word
+        "tracker_hidden_newer_baseline_copy",  # which sheet is current cannot be told
+        "tracker_total_row_below_data",  # never excluded on a guess: the row is named
+        "tracker_excel_error_value",
+        "tracker_formula_without_saved_result",
+        "tracker_damaged_sheet_xml",
+        "activity_hidden_newer_log_copy",
+        "activity_total_row_below_data",
+    ):
+        assert severities[name] == ERROR, name
     for name in (
         "mothers_csv_utf8_bom",
         "practitioners_utf8_bom",
