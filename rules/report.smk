@@ -240,6 +240,7 @@ rule release_bundle:
         markdown="report/build/report.md",
         html="report/build/report.html",
         docx="report/build/report.docx",
+        workbook="report/build/tables.xlsx",
     output:
         bundle=directory("report/build/release"),
     log:

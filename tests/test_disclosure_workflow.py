@@ -68,6 +68,9 @@ def test_release_bundle_opens_as_sacro_viewer_expects(protected_run, k):
     tables = {p.stem for p in (workdir / "report/tables").glob("*.csv")}
     assert tables <= set(results["results"])  # one entry per published table
     assert "report" in results["results"]
+    workbook = results["results"]["tables_workbook"]  # the tables as one spreadsheet
+    assert [item["name"] for item in workbook["files"]] == ["tables.xlsx"]
+    assert workbook["status"] == "pass"
     for output in results["results"].values():
         for item in output["files"]:
             assert (bundle / item["name"]).exists()

@@ -70,7 +70,7 @@ from typing import Any
 ACRO_FORMAT_VERSION = "0.4.0"
 
 STATUS_TO_ACRO = {"pass": "pass", "fail": "fail", "review": "review", "exempt": "review"}
-OUTPUT_TYPES = ("table", "figure", "report", "key_facts", "text")
+OUTPUT_TYPES = ("table", "figure", "report", "key_facts", "text", "workbook")
 #: Output types that go through cell-level disclosure control and so get an ACRO ``sdc``.
 CHECKED_TYPES = {"table", "key_facts"}
 #: ACRO's SDC checks, in ACRO's order (``acro_tables.get_table_sdc``).

@@ -16,8 +16,9 @@ def release_bundle(input, output, params) -> None:
     One entry per published output in ACRO's ``results.json`` format
     (SACRO-Viewer opens the folder): each table with its CSV, each figure
     with its PNG and SVG (status of the table it is drawn from), the key
-    facts, and the report (Markdown, HTML, Word) whose status is that of the
-    numbers its prose prints.
+    facts, the report (Markdown, HTML, Word) whose status is that of the
+    numbers its prose prints, and the tables workbook, whose status is that
+    of the tables it holds.
     """
     import json
     import shutil
@@ -67,19 +68,26 @@ def release_bundle(input, output, params) -> None:
         entry = entries.get(source, {"status": "review", "reason": "no source table"})
         svg = str(Path(png).with_suffix(".svg"))
         outputs.append(output_entry(figure_id, "figure", [png, svg], {**entry}))
+
+    def combined(parts):
+        """One entry for an output made of several audited parts: failed if any part failed."""
+        worst = next((e for e in parts if e["status"] == "fail"), parts[0] if parts else {})
+        return {
+            "status": "fail" if any(e["status"] == "fail" for e in parts) else "pass",
+            **{
+                count: sum(e.get(count, 0) for e in parts)
+                for count in ("cells", "flagged", "suppressed_primary", "suppressed_secondary")
+            },
+            "audit": worst.get("audit", {}),
+        }
+
     prose = [e for name, e in entries.items() if name.startswith("report:")]
-    worst = next((e for e in prose if e["status"] == "fail"), prose[0] if prose else {})
-    report_entry = {
-        "status": "fail" if any(e["status"] == "fail" for e in prose) else "pass",
-        "cells": sum(e["cells"] for e in prose),
-        "flagged": sum(e["flagged"] for e in prose),
-        "suppressed_primary": sum(e["suppressed_primary"] for e in prose),
-        "suppressed_secondary": sum(e["suppressed_secondary"] for e in prose),
-        "audit": worst.get("audit", {}),
-    }
     outputs.append(
-        output_entry("report", "report", [input.markdown, input.html, input.docx], report_entry)
+        output_entry("report", "report", [input.markdown, input.html, input.docx], combined(prose))
     )
+    # the workbook holds every published table: its status is theirs together
+    tables = [entries[Path(path).stem] for path in input.tables]
+    outputs.append(output_entry("tables_workbook", "workbook", [input.workbook], combined(tables)))
     target = Path(output.bundle)
     if target.exists():
         shutil.rmtree(target)
