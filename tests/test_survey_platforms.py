@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -172,6 +173,37 @@ def test_forms_workbook_missing_a_question_column_stops(exports, tmp_path):
     assert error.file == str(path) and error.sheet == "Sheet1" and error.row == 1
     assert error.column == "What is your role?" and "'role'" in error.message
     assert "codebook/survey_platforms.yaml" in error.expected
+
+
+def test_a_damaged_forms_workbook_stops_with_what_to_do(exports, tmp_path):
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(exports["forms"]) as source, zipfile.ZipFile(damaged, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename.startswith("xl/worksheets/"):
+                content = content[: len(content) // 2]  # the sheet's XML cut short
+            target.writestr(info, content)
+    with pytest.raises(DataValidationError) as excinfo:
+        read_practitioner_wave(damaged, "Y1")
+    (error,) = _errors(excinfo)
+    assert error.file == str(damaged) and "this file is damaged" in error.message
+    assert "save it again" in error.message
+
+
+def test_an_excel_error_in_an_edited_forms_workbook_names_its_cell(exports, tmp_path):
+    workbook = load_workbook(exports["forms"])
+    sheet = workbook.active
+    header = [c.value for c in sheet[1]]
+    column = header.index("What is your role?") + 1
+    error = sheet.cell(row=3, column=column)
+    error.value, error.data_type = "#N/A", "e"  # an error value as Excel saves it
+    sheet.cell(row=4, column=column).value = "=A1&B1"  # saved without its result
+    path = tmp_path / "edited.xlsx"
+    workbook.save(path)
+    with pytest.raises(DataValidationError) as excinfo:
+        read_practitioner_wave(path, "Y1")
+    found = {(e.row, e.column, e.value) for e in _errors(excinfo)}
+    assert found == {(3, "What is your role?", "#N/A"), (4, "What is your role?", "=A1&B1")}
 
 
 def test_forms_several_choices_for_a_single_choice_question_stop(exports, tmp_path):

@@ -281,7 +281,7 @@ def read_sheet(
     name_at = {index: name for name, index in position.items()}
     formulas: dict[str, list[tuple[int, str]]] = {}
     for cell in specials:
-        name = name_at.get(_column_index(cell.column))
+        name = name_at.get(column_index(cell.column))
         if cell.row >= 2 and cell.formula and name is not None:
             formulas.setdefault(name, []).append((cell.row, f"{cell.column}{cell.row}"))
     return RawSheet(
@@ -454,7 +454,7 @@ def _summary_rows(
             not aggregate.group(3) or aggregate.group(3) != aggregate.group(5)
         )
         if over_rows or TABLE_AGGREGATE_FORMULA.search(cell.formula):
-            index = _column_index(cell.column)
+            index = column_index(cell.column)
             found.setdefault(cell.row, (index, f"={cell.formula}", f"the formula ={cell.formula}"))
     for row in sorted(found):
         index, value, what = found[row]
@@ -485,7 +485,7 @@ def _cell_errors(
     used = set(context.position.values())
     problems: dict[tuple[int, int], tuple[str, str, str, str]] = {}
     for cell in specials:
-        index = _column_index(cell.column)
+        index = column_index(cell.column)
         if cell.row < 2 or cell.row in skip or index not in used:
             continue
         where = f"cell {cell.column}{cell.row}"
@@ -541,7 +541,7 @@ def _cell_errors(
             )
 
 
-def _column_index(letters: str) -> int:
+def column_index(letters: str) -> int:
     """0-based index of a column letter (A -> 0, AA -> 26)."""
     index = 0
     for char in letters:

@@ -333,7 +333,13 @@ def _date_text(value: object) -> object:
 
 def read_forms(path: Path, log: FindingLog) -> PlatformExport:
     """A Microsoft Forms workbook: one row per submitted response, questions as headers."""
-    from evaluation.core.excel import WorkbookError, open_workbook
+    from evaluation.core.excel import (
+        DAMAGED,
+        WorkbookError,
+        column_index,
+        open_workbook,
+        special_cells,
+    )
 
     settings = platform_settings("forms")
     try:
@@ -341,10 +347,37 @@ def read_forms(path: Path, log: FindingLog) -> PlatformExport:
     except WorkbookError as exc:
         _stop(log, path, str(exc).split(": ", 1)[-1], expected="a Microsoft Forms .xlsx export")
     sheet_name = workbook.sheet_names[0]
-    rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+    try:
+        specials = special_cells(path, sheet_name)
+        rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+    except Exception:  # noqa: BLE001 - calamine's and zipfile's errors for damaged parts
+        _stop(
+            log,
+            path,
+            f"{DAMAGED} (sheet '{sheet_name}' cannot be read)",
+            sheet=sheet_name,
+            expected="a workbook Excel opens without offering to repair it",
+        )
     if not rows:
         _stop(log, path, "the workbook is empty", sheet=sheet_name, expected="a header row")
     header = [cell_text(h) if not is_blank(h) else "" for h in rows[0]]
+    for cell in specials:  # Forms writes values only: an edited workbook may hold more
+        if not (cell.error or cell.uncalculated) or cell.row < 2:
+            continue
+        index = column_index(cell.column)
+        log.error(
+            path,
+            f"cell {cell.column}{cell.row} holds "
+            + (f"the Excel error {cell.error}" if cell.error else "a formula without its result")
+            + ": the answer is missing; export the responses from Forms again",
+            sheet=sheet_name,
+            row=cell.row,
+            column=header[index] if index < len(header) else cell.column,
+            value=cell.error or f"={cell.formula}",
+            expected="an answer as Microsoft Forms exports it",
+        )
+    if log.errors:
+        raise DataValidationError(log.errors)
     lookup = question_lookup()
     folded = {codebook.normalise_text(h): i for i, h in enumerate(header) if h}
     position: dict[str, int] = {}
