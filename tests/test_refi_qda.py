@@ -181,15 +181,38 @@ def test_the_flavours_really_count_differently(projects):
 # --------------------------------------------------------------------------- the convention
 
 
-def test_a_project_read_with_the_wrong_convention_is_flagged(projects):
-    """The NVivo-like project read as code points: words cut, and the warning names the setting."""
+def test_a_project_read_with_the_wrong_convention_stops(projects):
+    """The NVivo-like project read as code points: words cut, so the run stops naming the setting.
+
+    Read on, it would publish quotes cut from the wrong places of the transcripts.
+    """
     read = _read(projects["nvivo"], None)
+    errors = [f for f in read.findings.errors if f.check == "refi_position"]
+    assert len(errors) == 1
+    assert "positions: utf16" in errors[0].render()
+    assert str(projects["nvivo"]) in errors[0].render()
+    assert "cut from the wrong places" in errors[0].render()
+
+
+def test_an_inclusive_project_read_as_exclusive_is_flagged(projects, tmp_path):
+    """Ends counted inclusively but read exclusively: each quote loses its final full stop."""
+    qde = _qde(projects["qualcoder"])
+    shortened = re.sub(
+        r'endPosition="(\d+)"', lambda m: f'endPosition="{int(m.group(1)) - 1}"', qde
+    )
+    inclusive = _rewrite(
+        projects["qualcoder"], tmp_path / "inclusive.qdpx", qde=lambda _: shortened
+    )
+    read = _read(inclusive, "qualcoder")
     warnings = [f for f in read.findings.warnings if f.check == "refi_position"]
-    assert len(warnings) == 1
-    assert "positions: utf16" in warnings[0].render()
-    assert str(projects["nvivo"]) in warnings[0].render()
-    tidy = set(_read(None, None)["segments"]["excerpt"])
-    assert set(read["segments"]["excerpt"]) != tidy  # the setting matters
+    ends = [e for e in TIDY["excerpt"] if e.rstrip()[-1:] in ".!?"]
+    assert len(ends) == len(TIDY)  # the example's quotes end their sentences
+    assert len(warnings) == 1 and "end: inclusive" in warnings[0].render()
+    assert not [
+        f
+        for f in _read(projects["qualcoder"], "qualcoder").findings.warnings
+        if f.check == "refi_position"
+    ]  # read as exported: no warning
 
 
 def test_crlf_counted_as_one_is_detected(projects):
@@ -332,7 +355,7 @@ def test_coding_of_an_unknown_code(projects, tmp_path):
 
 def test_code_that_is_not_a_theme_of_themes_csv(projects, tmp_path):
     edit = _replace_first(r'name="Preparing for release"', 'name="Housing worries"')
-    messages = _errors(_rewrite(projects["nvivo"], tmp_path / "p.qdpx", qde=edit))
+    messages = _errors(_rewrite(projects["qualcoder"], tmp_path / "p.qdpx", qde=edit))
     (message,) = messages
     assert "Code 'Housing worries'" in message and "not a theme of themes.csv" in message
     assert "PlainTextSelection guid" in message
@@ -573,9 +596,10 @@ def test_evaluation_validate_checks_a_project(projects, monkeypatch):
     summary = validate_all(config)
     assert summary.ok, summary.render()
     assert any(c.file == str(projects["nvivo"]) for c in summary.checks)
-    config["qualitative"]["refi_qda"] = {}  # read as code points: words cut, a warning
+    config["qualitative"]["refi_qda"] = {}  # read as code points: words cut, a stop
     summary = validate_all(config)
-    assert [f.check for f in summary.warnings if f.file == str(projects["nvivo"])] == [
+    assert not summary.ok
+    assert [f.check for f in summary.errors if f.file == str(projects["nvivo"])] == [
         "refi_position"
     ]
 

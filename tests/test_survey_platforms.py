@@ -230,6 +230,27 @@ def _rewrite_csv(source: Path, target: Path, edit) -> Path:
     return target
 
 
+def test_jisc_statements_numbered_as_questions_lose_the_grids_stem(exports, tmp_path):
+    """'5. <stem> - <statement>' per statement: the published statements are the original's."""
+
+    def edit(records):
+        header = records[0]
+        parent = next(i for i, h in enumerate(header) if h.startswith("4. "))
+        stem = header[parent][3:]
+        for index, text in enumerate(header):
+            grid = re.match(r"^4\.(\d+)\.a\. (.*)$", text)
+            if grid:
+                header[index] = f"{10 + int(grid.group(1))}. {stem} - {grid.group(2)}"
+        for record in records:
+            del record[parent]
+
+    path = _rewrite_csv(exports["jisc"], tmp_path / "numbered.csv", edit)
+    read = read_practitioner_wave(path, "Y1", format="jisc")
+    statements = _tables(read)["practitioner_statements"]
+    original = _tables(read_practitioner_wave(ORIGINAL, "Y1"))["practitioner_statements"]
+    pd.testing.assert_frame_equal(statements, original)
+
+
 def test_jisc_grid_with_an_unknown_statement_stops(exports, tmp_path):
     def edit(records):
         position = next(i for i, h in enumerate(records[0]) if h.startswith("4.3.a. "))

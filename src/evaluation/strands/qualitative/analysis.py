@@ -306,10 +306,11 @@ def read_integration(path: str | Path, themes: pd.DataFrame, log: FindingLog) ->
             if match is None:
                 log.error(
                     path,
-                    f"{where}: theme is not in themes.csv",
+                    f"{where}: theme is not one of the study's themes",
                     column="themes",
                     value=str(t),
-                    expected="theme ids of themes.csv",
+                    expected="theme ids of themes.csv, or, when the themes come from a REFI-QDA "
+                    "project's codes, the codes' names",
                     check="unknown_theme",
                 )
             else:

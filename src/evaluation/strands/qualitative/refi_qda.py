@@ -754,6 +754,7 @@ def project_segments(
     owner = _source_participants(project, participants, mapping, log)
     resolver = _Resolver(participants, themes)
     _check_reading(project, reading, log)
+    _check_end(project, reading, log)
     read = _Codings()
     for source in project.sources:
         if source.text is None or source.guid not in owner:
@@ -807,12 +808,53 @@ def _check_reading(project: Project, reading: Reading, log: FindingLog) -> None:
             expected=_setting_hint(reading, other),
             check="refi_position",
         )
-    elif cuts:
-        log.warning(
+    elif cuts:  # the quotes would start or end inside words: never publish them so
+        log.error(
             project.path,
             f"{cuts} selection end(s) fall inside a word when positions are counted as "
-            f"{reading.describe()}, none as {other.describe()}{exported}: if that tool counts "
-            "that way",
+            f"{reading.describe()}, none as {other.describe()}{exported}: the quotes would be "
+            "cut from the wrong places",
             expected=_setting_hint(reading, other),
+            check="refi_position",
+        )
+
+
+#: Marks that end a sentence: a selection read one character short stops just before one.
+SENTENCE_ENDS = ".!?"
+
+
+def _short_by_one(project: Project, reading: Reading) -> tuple[int, int]:
+    """(selections ending right before a sentence's last mark, selections) under ``reading``."""
+    short = total = 0
+    for source in project.sources:
+        if source.text is None:
+            continue
+        counted = CountedText(source.text, reading)
+        for selection in source.selections:
+            positions = _positions(selection)
+            span = None if positions is None else counted.span(*positions)
+            if not isinstance(span, tuple):
+                continue
+            total += 1
+            stop = span[1]
+            text = counted.text
+            short += (
+                0 < stop < len(text) and text[stop] in SENTENCE_ENDS and text[stop - 1].isalnum()
+            )
+    return short, total
+
+
+def _check_end(project: Project, reading: Reading, log: FindingLog) -> None:
+    """Most selections stop just before a full stop: the tool may count ends inclusively."""
+    if reading.end != "exclusive":
+        return
+    short, total = _short_by_one(project, reading)
+    if total >= 4 and short * 10 >= total * 9:
+        log.warning(
+            project.path,
+            f"{short} of {total} selections stop just before a sentence's final mark when end "
+            f"positions are exclusive: if the tool counts the last character in, every quote "
+            "loses its last character",
+            expected="config 'qualitative: refi_qda: {end: inclusive}' for such a tool",
             check="refi_position",
         )

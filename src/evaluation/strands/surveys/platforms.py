@@ -552,7 +552,13 @@ def read_jisc(records: list[list[str]], path: Path, log: FindingLog) -> Platform
                 expected="the response id and completion date columns of a JISC export",
             )
     agreement = check_items_present(
-        columns, path, log, "a numbered question per item (codebook/survey_platforms.yaml)"
+        columns,
+        path,
+        log,
+        "a numbered question per item, as codebook/survey_platforms.yaml words it; the "
+        "agreement grid either as its question 'N. <stem>' followed by one 'N.i.a. <statement>' "
+        "column per statement, or each statement as a question 'N. <statement>' (or "
+        "'N. <stem> - <statement>')",
     )
     log.raise_if_errors()
     export = PlatformExport(

@@ -55,7 +55,11 @@ from evaluation.strands.surveys.platforms import (
 from evaluation.strands.surveys.platforms import (
     UNFINISHED as UNFINISHED,
 )
-from evaluation.strands.surveys.practitioner_export import answer_label, end_date
+from evaluation.strands.surveys.practitioner_export import (
+    agreement_statements,
+    answer_label,
+    end_date,
+)
 
 #: The checks this module names in its findings (``check=``), as the validation
 #: report describes them; a test keeps this in step with the code.
@@ -247,7 +251,11 @@ def read_practitioner_wave(
     export = read_platform_export(path, log, format, dictionary)
     low, high = (dt.date.fromisoformat(d) for d in valid_date_range)
     value_sets = {item: item_value_set(item) for item in export.statements}
-    statements = export.statements
+    # a grid written 'Stem - Statement' on every platform loses the shared stem, as Qualtrics' does
+    statements = {
+        **export.statements,
+        **agreement_statements({i: export.statements[i] for i in export.agreement_items}),
+    }
     items = [*category_items(), *export.agreement_items]
     id_column, end_column = export.columns[RESPONSE_ID], export.columns[END_DATE]
     sheet = export.sheet or None
