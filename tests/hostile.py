@@ -455,6 +455,11 @@ def read_docx(path: Path) -> WordReport:
         rels = ElementTree.fromstring(package.read("word/_rels/document.xml.rels"))
     paragraphs, styles = [], []
     for p in root.iter(f"{W}p"):
+        if p.find(f"{W}pPr/{W}sectPr") is not None and p.find(f".//{W}t") is None:
+            # a page-layout break the engine adds around a table too wide for a portrait
+            # page (evaluation.report.word): longer cell texts may need one, so it is layout,
+            # not formatting made from data
+            continue
         parts = []
         for node in p.iter():
             if node.tag == f"{W}t" and node.text:
