@@ -13,6 +13,7 @@ import subprocess
 
 import docx
 import pytest
+from workflow import libreoffice_convert
 
 from evaluation.core import codebook
 from evaluation.core import formatting as fmt
@@ -262,27 +263,10 @@ def test_html_never_scrolls_sideways_at_desktop_or_phone_width(final_run, tmp_pa
 
 
 def test_word_document_converts_to_pdf_in_libreoffice(final_run, tmp_path):
-    office = shutil.which("soffice") or shutil.which("libreoffice")
-    if office is None:
-        pytest.skip(
-            "LibreOffice is not installed (CI installs Debian's libreoffice-writer package)"
-        )
-    subprocess.run(
-        [
-            office,
-            "--headless",
-            f"-env:UserInstallation=file://{tmp_path / 'lo'}",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(final_run / "report/build/report.docx"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
+    done = libreoffice_convert(
+        final_run / "report/build/report.docx", "pdf", tmp_path, tmp_path / "lo"
     )
+    assert done.returncode == 0, done.stderr
     pdf = (tmp_path / "report.pdf").read_bytes()
     pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
     assert pages >= 20, pages
@@ -292,27 +276,10 @@ def test_word_document_as_libreoffice_reads_it(final_run, report_md, tmp_path):
     """Page numbers in the footer, header rows that repeat, a filled contents, landscape pages."""
     import zipfile
 
-    office = shutil.which("soffice") or shutil.which("libreoffice")
-    if office is None:
-        pytest.skip(
-            "LibreOffice is not installed (CI installs Debian's libreoffice-writer package)"
-        )
-    subprocess.run(
-        [
-            office,
-            "--headless",
-            f"-env:UserInstallation=file://{tmp_path / 'lo'}",
-            "--convert-to",
-            "odt",
-            "--outdir",
-            str(tmp_path),
-            str(final_run / "report/build/report.docx"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
+    done = libreoffice_convert(
+        final_run / "report/build/report.docx", "odt", tmp_path, tmp_path / "lo"
     )
+    assert done.returncode == 0, done.stderr
     with zipfile.ZipFile(tmp_path / "report.odt") as odt:
         content = odt.read("content.xml").decode("utf-8")
         styles = odt.read("styles.xml").decode("utf-8")

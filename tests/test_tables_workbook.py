@@ -10,13 +10,12 @@ import csv
 import io
 import json
 import re
-import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
+from workflow import libreoffice_convert
 
 from evaluation.core.config import ConfigError, validate_config
 from evaluation.core.findings import DataValidationError
@@ -494,25 +493,13 @@ def test_hostile_run_workbook_holds_every_table_as_text(hostile_run):
 
 def libreoffice_csv(workbook: Path, tmp_path: Path) -> dict[str, str]:
     """Every sheet of ``workbook`` as LibreOffice Calc reads it, exported as CSV (values, not formulas)."""
-    office = shutil.which("soffice") or shutil.which("libreoffice")
-    if office is None:
-        pytest.skip("LibreOffice is not installed (CI installs Debian's libreoffice packages)")
     out = tmp_path / "csv"
-    result = subprocess.run(
-        [
-            office,
-            "--headless",
-            f"-env:UserInstallation=file://{tmp_path / 'lo'}",
-            "--convert-to",
-            # UTF-8, every sheet to its own file (-1), cell values as computed
-            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
-            "--outdir",
-            str(out),
-            str(workbook),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    # UTF-8, every sheet to its own file (-1), cell values as computed
+    result = libreoffice_convert(
+        workbook,
+        "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+        out,
+        tmp_path / "lo",
     )
     if "no export filter" in result.stdout + result.stderr:
         pytest.skip("LibreOffice has no spreadsheet component (Debian's libreoffice-calc)")

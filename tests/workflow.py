@@ -90,3 +90,22 @@ def planned_jobs(dry_run_output: str) -> dict[str, int]:
         if in_table and len(parts) == 2 and parts[1].isdigit():
             jobs[parts[0]] = int(parts[1])
     return jobs
+
+
+def libreoffice_convert(
+    document: Path, target: str, outdir: Path, profile: Path
+) -> subprocess.CompletedProcess:
+    """``document`` converted by headless LibreOffice to ``target`` (a format or filter) in ``outdir``.
+
+    Skips the calling test, with the reason, where LibreOffice is not installed
+    (CI installs Debian's libreoffice-writer and libreoffice-calc). ``profile``
+    is a folder of the test's own, so that runs never share LibreOffice's settings.
+    """
+    import pytest
+
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if office is None:
+        pytest.skip("LibreOffice is not installed (CI installs Debian's libreoffice packages)")
+    command = [office, "--headless", f"-env:UserInstallation=file://{profile}"]
+    command += ["--convert-to", target, "--outdir", str(outdir), str(document)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300)

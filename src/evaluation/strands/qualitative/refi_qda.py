@@ -453,22 +453,26 @@ def _positions(selection: Selection) -> tuple[int, int] | None:
         return None
 
 
-def _fits(project: Project, reading: Reading) -> tuple[int, int]:
-    """(selections that do not fit, word cuts) of every coded selection under ``reading``."""
-    misfits = cuts = 0
+def _spans(project: Project, reading: Reading) -> Iterator[tuple[CountedText, tuple | str]]:
+    """Each coded selection's span under ``reading`` (or why it does not fit), with its text."""
     for source in project.sources:
         if source.text is None:
             continue
         counted = CountedText(source.text, reading)
         for selection in source.selections:
             positions = _positions(selection)
-            if positions is None:
-                continue
-            span = counted.span(*positions)
-            if isinstance(span, str):
-                misfits += 1
-            else:
-                cuts += counted.cuts_words(*span)
+            if positions is not None:
+                yield counted, counted.span(*positions)
+
+
+def _fits(project: Project, reading: Reading) -> tuple[int, int]:
+    """(selections that do not fit, word cuts) of every coded selection under ``reading``."""
+    misfits = cuts = 0
+    for counted, span in _spans(project, reading):
+        if isinstance(span, str):
+            misfits += 1
+        else:
+            cuts += counted.cuts_words(*span)
     return misfits, cuts
 
 
@@ -826,21 +830,12 @@ SENTENCE_ENDS = ".!?"
 def _short_by_one(project: Project, reading: Reading) -> tuple[int, int]:
     """(selections ending right before a sentence's last mark, selections) under ``reading``."""
     short = total = 0
-    for source in project.sources:
-        if source.text is None:
+    for counted, span in _spans(project, reading):
+        if isinstance(span, str):
             continue
-        counted = CountedText(source.text, reading)
-        for selection in source.selections:
-            positions = _positions(selection)
-            span = None if positions is None else counted.span(*positions)
-            if not isinstance(span, tuple):
-                continue
-            total += 1
-            stop = span[1]
-            text = counted.text
-            short += (
-                0 < stop < len(text) and text[stop] in SENTENCE_ENDS and text[stop - 1].isalnum()
-            )
+        total += 1
+        stop, text = span[1], counted.text
+        short += 0 < stop < len(text) and text[stop] in SENTENCE_ENDS and text[stop - 1].isalnum()
     return short, total
 
 
