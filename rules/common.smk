@@ -13,6 +13,9 @@ from evaluation.runtime import run_step
 import evaluation.strands.registry as evaluation_strands
 import evaluation.runtime.workflow as evaluation_workflow
 
+# config.yaml as written: a key written twice stops the run (YAML keeps the second).
+if Path("config.yaml").is_file():
+    evaluation_config.load_config_file("config.yaml")
 CONFIG = evaluation_config.validate_config(config)
 # A file the config names must exist: a missing optional file is never skipped.
 evaluation_config.stop_on_missing_files(CONFIG)

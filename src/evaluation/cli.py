@@ -79,20 +79,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def _config_yaml(config: str) -> dict | None:
     """The config file's keys as written (None when there is no such file)."""
-    from evaluation.core.config import ConfigError
+    from evaluation.core.config import load_config_file
 
     path = Path(config)
     if not path.is_file():
         return None
-    import yaml
-
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError:
-        raise ConfigError(f"config file '{config}' is not valid YAML") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"config file '{config}' must hold keys such as cutoff_date")
-    return raw
+    return load_config_file(path)
 
 
 def _date_range(config: str) -> tuple[str, str]:

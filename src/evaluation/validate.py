@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from evaluation.core.codebook import normalise_header, use_codebook
 from evaluation.core.config import (
     ConfigError,
     configured_files,
+    load_config_file,
     study_groups,
     study_strands,
     validate_config,
@@ -223,14 +223,7 @@ def load_config(config: str | Path | Mapping) -> tuple[dict, Path, str | None]:
                 f"config file '{path}' not found; run the command in the project folder "
                 "(where config.yaml is) or give --config PATH"
             )
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f" near line {mark.line + 1}" if mark else ""
-            raise ConfigError(f"config file '{path}' is not valid YAML{line}") from None
-        if not isinstance(raw, Mapping):
-            raise ConfigError(f"config file '{path}' must hold keys such as cutoff_date")
+        raw = load_config_file(path)
         base, name = path.resolve().parent, str(config)
     cfg = validate_config(raw)
     # the study's codebook: the folder the config names, else codebook/ beside the config

@@ -8,6 +8,7 @@ is wrong and what it should be.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -264,8 +265,98 @@ def _validate_qualitative(cfg: Mapping) -> None:
     refi_qda_settings(settings)
 
 
+#: Every top-level key a study's config may have (README, "Configuration").
+CONFIG_KEYS = (
+    "activity",
+    "bands",
+    "case_trackers",
+    "codebook",
+    "cutoff_date",
+    "disclosure",
+    "grouping",
+    "project_start",
+    "qualitative",
+    "register",
+    "report",
+    "surveys",
+    "valid_date_range",
+)
+#: The keys of ``disclosure:``: a misspelt one would publish without protection.
+DISCLOSURE_KEYS = ("min_cell", "review_threshold")
+
+
+def check_known_keys(mapping: Mapping, known: tuple[str, ...], where: str) -> None:
+    """Stop on a key the pipeline does not know, suggesting the key meant.
+
+    A misspelt key (``cut_off_date``, ``min_cells``) was ignored, and the run
+    went on with the default: another census date, or no suppression at all.
+    """
+    unknown = sorted(str(key) for key in mapping if key not in known)
+    if not unknown:
+        return
+    named = []
+    for key in unknown:
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        named.append(f"'{key}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+    raise ConfigError(
+        f"config {where} has key(s) the pipeline does not know: {', '.join(named)}. "
+        f"The keys it reads there: {', '.join(known)}"
+    )
+
+
+def load_config_file(path: str | Path) -> dict:
+    """A config file's keys as written, refusing a key written twice in one mapping.
+
+    YAML lets the last of two equal keys win without a word, so a second
+    ``cutoff_date`` line silently replaced the first.
+    """
+    import yaml
+
+    class StrictLoader(yaml.SafeLoader):
+        """PyYAML's safe loader that stops on a key written twice."""
+
+    def mapping(loader, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise ConfigError(
+                    f"config file '{path}' writes the key '{key}' twice (lines {seen[key]} and "
+                    f"{line}); YAML would keep the second without a word: delete one"
+                )
+            seen[key] = line
+        return loader.construct_mapping(node, deep=deep)
+
+    StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    try:
+        raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=StrictLoader) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" near line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"config file '{path}' is not valid YAML{line}") from None
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"config file '{path}' must hold keys such as cutoff_date")
+    return dict(raw)
+
+
+def _one_workbook_per_group(trackers: Mapping) -> None:
+    """Two groups naming one workbook would count its mothers twice, under two names."""
+    by_file: dict[str, str] = {}
+    for group, path in trackers.items():
+        key = Path(str(path)).as_posix().casefold()
+        if key in by_file:
+            raise ConfigError(
+                f"config keys 'case_trackers: {by_file[key]}' and 'case_trackers: {group}' "
+                f"both name {path}: each group needs its own workbook"
+            )
+        by_file[key] = str(group)
+
+
 def validate_config(config: Mapping) -> dict:
     """Check the merged config and return a normalised copy (dates as ISO text)."""
+    check_known_keys(config, CONFIG_KEYS, "file")
+    check_known_keys(config.get("disclosure") or {}, DISCLOSURE_KEYS, "key 'disclosure'")
     cfg = dict(config)
     cfg["cutoff_date"] = parse_iso_date(
         cfg.get("cutoff_date", "2023-12-31"), "cutoff_date"
@@ -303,6 +394,7 @@ def validate_config(config: Mapping) -> dict:
             **dict(cfg["register"]),
             "files": {str(k): str(v) for k, v in register_files.items()},
         }
+    _one_workbook_per_group(trackers)
     slugs = [slug(name) for name in trackers]
     if len(set(slugs)) != len(slugs):
         raise ConfigError("config key 'case_trackers': two prison names give the same file name")
