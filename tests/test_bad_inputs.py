@@ -322,3 +322,15 @@ def test_validate_and_a_snakemake_run_give_the_same_verdict(
         logged = sorted(finding_key(r) for r in log.to_dict("records"))
         assert logged == sorted(finding_key(f) for f in summary.warnings)
         assert any(f.check == "sheet_copy" for f in summary.warnings)
+
+
+def test_validate_on_the_diary_alone_stops_on_a_prison_number_without_printing_it(tmp_path):
+    """Held-out act_prison_number_canonical: `evaluation validate activity_log.xlsx` said
+    "The pipeline can run on these files" (no tracker ids to compare with)."""
+    (tmp_path / "case").mkdir()
+    inputs = BY_NAME["activity_prison_number_as_case_id"].build(tmp_path / "case")
+    cfg = study_config("read_activity", inputs)
+    summary = validate_all(cfg, [str(inputs["path"])])
+    assert [(f.row, f.column, f.value) for f in summary.errors] == [(4, "case_id", None)]
+    assert "looks like a prison number" in summary.errors[0].message
+    assert "K4821QT" not in summary.render(max_warnings=None)

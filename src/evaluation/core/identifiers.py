@@ -36,6 +36,32 @@ UK_PHONE = re.compile(
 )
 
 PRISON_NUMBER = re.compile(r"\b[A-Z]\d{4}[A-Z]{2}\b", re.IGNORECASE)
+#: A whole cell that is a prison number typed with spaces, hyphens or dots
+#: between its parts ("a1234 bc", "A-1234-BC"): in an id column, still a prison number.
+_SPACED_PRISON_NUMBER = re.compile(
+    r"\s*[A-Z][\s.\-]*\d{4}[\s.\-]*[A-Z][\s.\-]*[A-Z]\s*", re.IGNORECASE
+)
+
+
+def looks_like_prison_number(value) -> bool:
+    """True when a cell holds a prison number (A1234BC), also typed with separators.
+
+    Used on id cells and on any value a message would show: such a value is
+    named by where it is, never printed.
+    """
+    if value is None or not isinstance(value, str):
+        return False
+    return bool(PRISON_NUMBER.search(value) or _SPACED_PRISON_NUMBER.fullmatch(value))
+
+
+def prison_number_message(column: str) -> str:
+    """What a finding says about a prison number in ``column`` (the value is never shown)."""
+    return (
+        f"{column} looks like {kind_descriptions()['prison_number']}, which identifies a "
+        "person; replace it with the study's pseudonymous id in the source file "
+        "(the value is not shown here)"
+    )
+
 
 NHS_NUMBER = re.compile(r"(?<![\d\w])(\d{3})[ \-]?(\d{3})[ \-]?(\d{4})(?![\d\w])")
 

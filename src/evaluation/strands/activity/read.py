@@ -24,6 +24,7 @@ from evaluation.core.excel import (
     report_sheet_copies,
 )
 from evaluation.core.findings import FindingLog, Ledger
+from evaluation.core.identifiers import looks_like_prison_number, prison_number_message
 from evaluation.core.parsing import DistinctCells, cell_text, parse_date, parse_integer
 from evaluation.core.stage import StageResult
 from evaluation.core.tidy import write_csv
@@ -166,6 +167,13 @@ def _diary_checks(
         if value is None or not str(value).strip():
             return None, None
         typed = str(value).strip()
+        if looks_like_prison_number(typed):  # named by its cell, never printed
+            return None, _problem(
+                prison_number_message("case_id"),
+                "prison_number",
+                None,
+                "a pseudonymous case id such as EP-014, or blank",
+            )
         if typed in as_in_tracker or case_lookup is None:
             case = typed
         else:
@@ -226,13 +234,16 @@ def _log_problems(
             (row, order, column, problem) for row, problem in zip(rows, problems, strict=True)
         ]
     for row, _, column, problem in sorted(cells, key=lambda cell: cell[:2]):
+        message, value = problem["message"], problem["value"]
+        if looks_like_prison_number(value):  # in any column: named by its cell, never printed
+            message, value = f"{message} (the value looks like a prison number: not shown)", None
         log.error(
             file,
-            problem["message"],
+            message,
             sheet=sheet,
             row=row,
             column=column,
-            value=problem["value"],
+            value=value,
             expected=problem["expected"],
             check=problem["check"],
         )

@@ -33,6 +33,7 @@ from evaluation.core.excel import (
     report_sheet_copies,
 )
 from evaluation.core.findings import REDACTED, DataValidationError, FindingLog, Ledger
+from evaluation.core.identifiers import looks_like_prison_number, prison_number_message
 from evaluation.core.parsing import (
     DistinctCells,
     cell_text,
@@ -109,9 +110,12 @@ class _SheetParser:
     ):
         for row, value in zip(rows, values, strict=True):
             shown = None if free_text else (REDACTED if value is None else cell_text(value))
+            said = message
+            if looks_like_prison_number(shown):  # an identifier is named, never printed
+                shown, said = None, f"{message} (the value looks like a prison number: not shown)"
             getattr(self.log, severity)(
                 self.file,
-                message,
+                said,
                 sheet=self.sheet,
                 row=int(row),
                 column=column,
@@ -213,7 +217,19 @@ class _SheetParser:
                 "identifier is blank",
                 "a pseudonymous case id such as EP-014",
             )
-        return self._series(cells.take([str(v).strip() for v in cells.values]), "string")
+        prison_numbers = cells.rows_where([looks_like_prison_number(str(v)) for v in cells.values])
+        for row in self.raw["excel_row"].to_numpy()[prison_numbers]:
+            self.log.error(
+                self.file,
+                prison_number_message(column),
+                sheet=self.sheet,
+                row=int(row),
+                column=column,
+                value=None,
+                expected="a pseudonymous case id such as EP-014",
+            )
+        ids = [None if looks_like_prison_number(str(v)) else str(v).strip() for v in cells.values]
+        return self._series(cells.take(ids), "string")  # never echoed by a later message
 
     def text_list(self, column: str, separator: str) -> pd.Series:
         def join(value):
