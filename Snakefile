@@ -48,6 +48,13 @@ include: "rules/workbook.smk"
 include: "rules/provenance.smk"
 
 
+# A failed run withdraws every output of earlier runs (evaluation.core.stale):
+# tables, figures and a report made before the failure must not look current,
+# and the next run must meet the same problem again, not reuse them.
+onerror:
+    evaluation_stale.report_withdrawn(evaluation_stale.withdraw_outputs())
+
+
 rule all:
     default_target: True
     input:

@@ -48,3 +48,46 @@ def stop_on_stale_outputs(published: dict[str, tuple[tuple[str, ...], list[str]]
             + ", ".join(stale)
             + ". Delete them, or restore the codebook entries that wrote them."
         )
+
+
+#: The folders a run writes its outputs to (logs/ stays: it says why a run failed).
+OUTPUT_FOLDERS = ("data/processed", "figures", "report/tables", "report/build")
+
+
+def withdraw_outputs(folders: Iterable[str | Path] = OUTPUT_FOLDERS) -> int:
+    """Delete every file under ``folders`` (the folders stay); the number of files deleted.
+
+    Called when a run fails. Snakemake deletes the failed job's own outputs,
+    but the tables, figures and report an earlier run made from them stay,
+    and a second run then finds them up to date and "succeeds" on the old
+    results. With the outputs withdrawn, the next run rebuilds everything and
+    stops again at the same problem until it is corrected.
+    """
+    import shutil
+
+    deleted = 0
+    for folder in folders:
+        root = Path(folder)
+        if not root.is_dir():
+            continue
+        for path in sorted(root.iterdir()):
+            if path.is_dir() and not path.is_symlink():
+                deleted += sum(1 for p in path.rglob("*") if p.is_file())
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+                deleted += 1
+    return deleted
+
+
+def report_withdrawn(deleted: int) -> None:
+    """Tell the researcher, after the run's own error, what a failed run did to the outputs."""
+    import sys
+
+    print(
+        f"The run failed, so the {deleted} output files of earlier runs (data/processed/, "
+        "figures/, report/tables/, report/build/) were withdrawn: none of them can be taken "
+        "for current results. Correct the problem named above and run again. (logs/ is kept; "
+        "`evaluation baseline NAME` keeps a copy of a good run's outputs.)",
+        file=sys.stderr,
+    )
