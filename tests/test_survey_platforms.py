@@ -251,6 +251,19 @@ def test_jisc_statements_numbered_as_questions_lose_the_grids_stem(exports, tmp_
     pd.testing.assert_frame_equal(statements, original)
 
 
+def test_a_semicolon_separated_export_says_so(tmp_path):
+    text = ORIGINAL.read_text(encoding="utf-8-sig")
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    semicolons = tmp_path / "semicolons.csv"
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows(records)
+    semicolons.write_text(buffer.getvalue(), encoding="utf-8")
+    with pytest.raises(DataValidationError) as excinfo:
+        read_practitioner_wave(semicolons, "Y1")
+    (error,) = _errors(excinfo)  # one clear cause, not one error per missing column
+    assert error.row == 1 and "separated by semicolons" in error.message
+
+
 def test_jisc_grid_with_an_unknown_statement_stops(exports, tmp_path):
     def edit(records):
         position = next(i for i, h in enumerate(records[0]) if h.startswith("4.3.a. "))

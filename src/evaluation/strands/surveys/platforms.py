@@ -137,7 +137,18 @@ def read_csv_records(path: Path, log: FindingLog) -> list[list[str]]:
             expected="a UTF-8 or Windows-1252 CSV",
         )
     warn_if_fallback(path, encoding, log)
-    return csv_records(text)
+    records = csv_records(text)
+    if records and len(records[0]) == 1 and records[0][0].count(";") >= 2:
+        _stop(
+            log,
+            path,
+            "the columns are separated by semicolons, not commas (a spreadsheet set to a "
+            "European locale saved it so): export the responses from the survey tool again, "
+            "or save the file as 'CSV UTF-8 (Comma delimited)'",
+            row=1,
+            expected="comma-separated values, as the survey tools export them",
+        )
+    return records
 
 
 def _is_redcap(header: list[str]) -> bool:
