@@ -711,6 +711,8 @@ def validate_all(
         except Exception as exc:  # noqa: BLE001 - reported as a finding, never swallowed
             checks.extend(_crashed(strand, mine, exc, cfg, base, case_ids))
             continue
+        if strand == "qualitative":
+            _check_primary_coder(results, cfg)
         checks.extend(_summarise(mine, results, cross))
         reads, cutoffs = results
         for result in (*reads.values(), *cutoffs.values()):
@@ -744,6 +746,21 @@ def validate_all(
         names = _configured_path((cfg.get("qualitative") or {}).get("disallowed_names"), base)
         cross.extend(audit_log_guard(summary, [names] if names else []))
     return summary
+
+
+def _check_primary_coder(results: StrandResults, cfg: dict) -> None:
+    """Config ``qualitative: primary_coder`` against the coders at the cut-off, as the
+    run's ``qualitative_tables`` checks it (the same finding, in the cut-off's findings)."""
+    from evaluation.strands.qualitative.analysis import primary_coder_problem
+    from evaluation.strands.qualitative.validation import CUTOFF
+
+    at_cut = results[1].get(CUTOFF)
+    configured = (cfg.get("qualitative") or {}).get("primary_coder")
+    if at_cut is None or not at_cut.frames or configured is None:
+        return
+    problem = primary_coder_problem(at_cut["segments"], configured)
+    if problem is not None:
+        at_cut.findings.findings.append(problem)
 
 
 def _resolved(path: str | Path) -> Path:

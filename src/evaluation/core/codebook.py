@@ -246,11 +246,31 @@ class Banding:
             result[hit] = band.label
         unbanded = numeric.notna() & result.isna()
         if unbanded.any():
-            bad = numeric[unbanded].tolist()
-            raise ValueError(
-                f"band {self.name!r}: values {bad} fall in no band; check the band definitions"
-            )
+            raise BandCoverageError(self, numeric[unbanded])
         return result
+
+    def describe(self) -> str:
+        """The bands as written: '18-24 [18, 24]; 25-29 [25, 29]; ...'."""
+        return "; ".join(f"{b.label} {b.describe()}" for b in self.bands)
+
+
+class BandCoverageError(ValueError):
+    """Values that fall in no band of a banding: how many, and their range (never a list)."""
+
+    def __init__(self, banding: Banding, values: pd.Series):
+        self.banding = banding
+        self.count = int(len(values))
+        self.low, self.high = float(values.min()), float(values.max())
+        super().__init__(
+            f"band {banding.name!r}: {self.count} value(s) of {banding.source!r} "
+            f"({self.span()}) fall in no band; check the band definitions"
+        )
+
+    def span(self) -> str:
+        """'30 to 70', or '31' for one distinct value."""
+        if self.low == self.high:
+            return f"{self.low:g}"
+        return f"from {self.low:g} to {self.high:g}"
 
 
 def banding(name: str, overrides: dict | None = None) -> Banding:

@@ -13,6 +13,7 @@ import datetime as dt
 import pandas as pd
 
 from evaluation.core import codebook
+from evaluation.core.findings import ERROR, DataValidationError, Finding
 
 #: Review fields whose latest value (on or before the cut-off) describes a case.
 LATEST_REVIEW_FIELDS = {
@@ -58,7 +59,52 @@ def quarter_periods(project_start: dt.date, cutoff: dt.date) -> dict[str, str]:
 
 
 def _band(values: pd.Series, name: str, overrides: dict | None) -> pd.Series:
-    return codebook.banding(name, overrides).assign(values)
+    return _assign_bands([(values, name)], overrides)[name]
+
+
+def _assign_bands(
+    columns: list[tuple[pd.Series, str]], overrides: dict | None
+) -> dict[str, pd.Series]:
+    """Each banding's labels; values that fall in no band stop the run, every banding at once.
+
+    A banding comes from the codebook's ``bands:`` (derived.yaml) or, when
+    overridden, from config key ``bands: <name>``: the finding names the one
+    that needs fixing, with how many values it leaves out and their range.
+    """
+    labels: dict[str, pd.Series] = {}
+    errors: list[Finding] = []
+    for values, name in columns:
+        banding = codebook.banding(name, overrides)
+        try:
+            labels[name] = banding.assign(values)
+        except codebook.BandCoverageError as exc:
+            errors.append(_uncovered(exc, overridden=bool(overrides and name in overrides)))
+    if errors:
+        raise DataValidationError(errors)
+    return labels
+
+
+def _uncovered(exc: codebook.BandCoverageError, *, overridden: bool) -> Finding:
+    banding = exc.banding
+    if overridden:
+        where, file = f"config key 'bands: {banding.name}'", "config.yaml"
+        fix = f"or remove 'bands: {banding.name}' to use the codebook's bands"
+    else:
+        file = str(codebook.codebook_dir() / "derived.yaml")
+        where, fix = f"the codebook's bands: {banding.name}", "or check the data"
+    return Finding(
+        severity=ERROR,
+        source="case_tracker",
+        file=file,
+        message=(
+            f"{where} leaves {exc.count} value(s) of column '{banding.source}' in no band "
+            f"(values {exc.span()}); the bands are: {banding.describe()}"
+        ),
+        expected=(
+            f"bands that together cover every value of '{banding.source}', {exc.span()} "
+            f"included, {fix}"
+        ),
+    )
 
 
 def _children_summary(children: pd.DataFrame) -> pd.DataFrame:
@@ -120,18 +166,22 @@ def derive_mothers(
 ) -> pd.DataFrame:
     """One row per mother at the cut-off with every derived variable of the codebook."""
     mothers = cases.copy()
-    mothers["age_group"] = _band(mothers["age"], "age_group", band_overrides)
-    sentence = codebook.banding("sentence_band", band_overrides)
-    mothers["sentence_band"] = sentence.assign(mothers["sentence_months"])
+    banded = _assign_bands(
+        [
+            (mothers["age"], "age_group"),
+            (mothers["sentence_months"], "sentence_band"),
+            (mothers["incarceration_count"], "incarceration_history"),
+            (mothers["n_children_under_18"], "family_size"),
+            (mothers["social_workers_involved"], "social_workers_band"),
+        ],
+        band_overrides,
+    )
+    for name, labels in banded.items():
+        mothers[name] = labels
     indeterminate = mothers["sentence_indeterminate"].fillna(False).astype(bool)
-    mothers.loc[indeterminate, "sentence_band"] = sentence.indeterminate_label
-    mothers["incarceration_history"] = _band(
-        mothers["incarceration_count"], "incarceration_history", band_overrides
-    )
-    mothers["family_size"] = _band(mothers["n_children_under_18"], "family_size", band_overrides)
-    mothers["social_workers_band"] = _band(
-        mothers["social_workers_involved"], "social_workers_band", band_overrides
-    )
+    mothers.loc[indeterminate, "sentence_band"] = codebook.banding(
+        "sentence_band", band_overrides
+    ).indeterminate_label
     mothers["start_quarter"] = "Q" + quarter_index(
         mothers["first_contact_date"], project_start
     ).astype("string")

@@ -12,7 +12,7 @@ import pandas as pd
 import yaml
 
 from evaluation.core.codebook import load_codebook, normalise_text, value_set
-from evaluation.core.findings import FindingLog
+from evaluation.core.findings import ERROR, DataValidationError, Finding, FindingLog
 from evaluation.core.tidy import TIDY_COLUMNS, percent
 from evaluation.strands.qualitative.theme_lists import WHERE as THEME_LISTS_FILE
 from evaluation.strands.qualitative.theme_lists import (
@@ -56,18 +56,50 @@ JOINT_COLUMNS = [
 ]
 
 
+class PrimaryCoderError(DataValidationError, ValueError):
+    """Config ``qualitative: primary_coder`` names no coder: a stop with its finding.
+
+    A data error for the run's message (file, key, value, what is expected),
+    and still the ValueError callers of :func:`choose_primary_coder` knew.
+    """
+
+
+def primary_coder_problem(segments: pd.DataFrame, configured: str | None) -> Finding | None:
+    """The error when config ``qualitative: primary_coder`` names no coder of the segments.
+
+    The run (rule ``qualitative_tables``) stops on it and ``evaluation
+    validate`` reports it, the same finding.
+    """
+    if configured is None:
+        return None
+    coders = sorted(segments["coder"].unique().tolist())
+    if normalise_text(configured) in {normalise_text(c) for c in coders}:
+        return None
+    return Finding(
+        severity=ERROR,
+        source="qualitative",
+        file="config.yaml",
+        message=(
+            "config key 'qualitative: primary_coder' names a coder who coded no segment "
+            "(at the cut-off)"
+        ),
+        value=str(configured),
+        expected=(
+            f"one of the coders in the data: {', '.join(coders) or 'none'}, or null for the "
+            "coder with most segments"
+        ),
+    )
+
+
 def choose_primary_coder(segments: pd.DataFrame, configured: str | None = None) -> str | None:
     """The configured coder, or the coder with most segments (ties: first in sort order)."""
     coders = sorted(segments["coder"].unique().tolist())
     if configured is not None:
+        problem = primary_coder_problem(segments, configured)
+        if problem is not None:
+            raise PrimaryCoderError([problem])
         folded = {normalise_text(c): c for c in coders}
-        match = folded.get(normalise_text(configured))
-        if match is None:
-            raise ValueError(
-                f"config key 'qualitative: primary_coder' is {configured!r}, but no segment is coded by that coder; "
-                f"coders in the data: {', '.join(coders) or 'none'} (or use null for the coder with most segments)"
-            )
-        return match
+        return folded[normalise_text(configured)]
     if not coders:
         return None
     counts = segments.groupby("coder")["segment_id"].nunique()
