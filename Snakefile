@@ -4,9 +4,14 @@
 # `evaluation` package with its inputs, outputs and params. Read the stages in
 # the order they are included to follow the data.
 
+import time
+
 from snakemake.utils import min_version
 
 min_version("9.27")
+
+# When this run began: a failed run repeats the errors its rules logged since.
+RUN_STARTED = time.time()
 
 
 configfile: "config.yaml"
@@ -52,7 +57,7 @@ include: "rules/provenance.smk"
 # tables, figures and a report made before the failure must not look current,
 # and the next run must meet the same problem again, not reuse them.
 onerror:
-    evaluation_stale.report_withdrawn(evaluation_stale.withdraw_outputs())
+    evaluation_stale.report_failure(evaluation_stale.withdraw_outputs(), RUN_STARTED)
 
 
 rule all:

@@ -9,10 +9,13 @@ the new data version over the old results.
 
 from __future__ import annotations
 
+import os
+import time
+
 import openpyxl
 from workflow import copy_project, snakemake
 
-from evaluation.core.stale import OUTPUT_FOLDERS, withdraw_outputs
+from evaluation.core.stale import OUTPUT_FOLDERS, run_errors, withdraw_outputs
 
 
 def files_under(workdir, folders=OUTPUT_FOLDERS) -> list[str]:
@@ -59,8 +62,25 @@ def test_after_a_failed_run_nothing_old_is_left_and_the_next_run_fails_again(tmp
     assert first.returncode != 0
     assert "EP-005" in first.stdout + first.stderr  # the reader names the clash
     assert "were withdrawn" in first.stderr
+    summary = first.stderr.split("What stopped the run:")[-1]  # repeated last, where it is read
+    assert "EP-005" in summary and "case_id is used in more than one workbook" in summary
     assert files_under(workdir) == []  # no table, figure or report of the earlier run
     second = snakemake(workdir, check=False)
     assert second.returncode != 0  # not a "success" on old results
     assert "EP-005" in second.stdout + second.stderr
     assert files_under(workdir, ("report/tables", "report/build", "figures")) == []
+
+
+def test_run_errors_repeats_this_runs_logged_errors_once_each(tmp_path):
+    logs = tmp_path / "logs"
+    (logs / "read").mkdir(parents=True)
+    old = logs / "old.log"
+    old.write_text("ERROR: from an earlier run\n", encoding="utf-8")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    started = time.time() - 1
+    (logs / "read/send.log").write_text(
+        "INFO evaluation: step\nERROR: send.xlsx, row 4: clash\nERROR: send.xlsx, row 4: clash\n",
+        encoding="utf-8",
+    )
+    assert run_errors(started, logs) == ["ERROR: send.xlsx, row 4: clash"]
+    assert run_errors(started, tmp_path / "nowhere") == []

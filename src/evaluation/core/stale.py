@@ -80,14 +80,48 @@ def withdraw_outputs(folders: Iterable[str | Path] = OUTPUT_FOLDERS) -> int:
     return deleted
 
 
-def report_withdrawn(deleted: int) -> None:
-    """Tell the researcher, after the run's own error, what a failed run did to the outputs."""
+#: How many of a failed run's errors the closing summary repeats.
+SUMMARY_LINES = 20
+
+
+def run_errors(started: float, logs: str | Path = "logs") -> list[str]:
+    """The ``ERROR:`` lines of the rule logs written since ``started`` (a time), in order, once each."""
+    root = Path(logs)
+    if not root.is_dir():
+        return []
+    written = sorted(
+        (path.stat().st_mtime, str(path), path)
+        for path in root.rglob("*.log")
+        if path.is_file() and path.stat().st_mtime >= started
+    )
+    lines: list[str] = []
+    for _, _, path in written:
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("ERROR:") and line not in lines:
+                lines.append(line)
+    return lines
+
+
+def report_failure(deleted: int, started: float, logs: str | Path = "logs") -> None:
+    """After Snakemake's own account of a failed run: what stopped it, and what was withdrawn.
+
+    Snakemake frames a step's error with its traceback; the researcher's
+    messages (file, sheet, row, column, value, what was expected) are
+    repeated here last, where they are read.
+    """
     import sys
 
-    print(
+    errors = run_errors(started, logs)
+    out = []
+    if errors:
+        out.append("What stopped the run:")
+        out += [f"  {line}" for line in errors[:SUMMARY_LINES]]
+        if len(errors) > SUMMARY_LINES:
+            out.append(f"  ... and {len(errors) - SUMMARY_LINES} more in {logs}/")
+    out.append(
         f"The run failed, so the {deleted} output files of earlier runs (data/processed/, "
         "figures/, report/tables/, report/build/) were withdrawn: none of them can be taken "
         "for current results. Correct the problem named above and run again. (logs/ is kept; "
-        "`evaluation baseline NAME` keeps a copy of a good run's outputs.)",
-        file=sys.stderr,
+        "`evaluation baseline NAME` keeps a copy of a good run's outputs.)"
     )
+    print("\n".join(out), file=sys.stderr)
