@@ -1779,6 +1779,33 @@ def _line(text: str):
     return lambda path: _append_line(path, text)
 
 
+def _cp1252_behind_a_bom(path: Path) -> None:
+    """The file re-saved as Windows-1252 with a new row ('Zoë'), the UTF-8 mark left in front."""
+    text = (
+        path.read_bytes().decode("utf-8-sig").rstrip("\r\n")
+        + "\r\nZo\u00eb,Carer,,14/02/2022,1\r\n"
+    )
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("cp1252"))
+
+
+def _cp1252_row_appended_to_utf8(path: Path) -> None:
+    """A UTF-8 file ('Zoë' in UTF-8) with a row appended in Windows-1252 ('Chloë')."""
+    text = (
+        path.read_bytes().decode("utf-8-sig").rstrip("\r\n")
+        + "\r\nZo\u00eb,Carer,,14/02/2022,1\r\n"
+    )
+    path.write_bytes(
+        b"\xef\xbb\xbf"
+        + text.encode("utf-8")
+        + "Chlo\u00eb,Carer,,15/02/2022,1\r\n".encode("cp1252")
+    )
+
+
+def _verify_zoe_read(outcome: Outcome) -> None:
+    assert not [f for f in outcome.findings if f.severity == ERROR]
+    assert not [f for f in outcome.findings if "\u00ef\u00bb\u00bf" in f.render()]
+
+
 def _drop_csv_column(column: str):
     def change(path: Path) -> None:
         text = path.read_bytes().decode("utf-8-sig")
@@ -1860,6 +1887,36 @@ QUALITATIVE_CASES = [
                 column="interview_date",
                 value="30/02/2022",
                 expected="no such day",
+            ),
+        ),
+    ),
+    Case(
+        "participants_cp1252_behind_a_utf8_bom",
+        "participants",
+        "read_qualitative",
+        qualitative("participants", _cp1252_behind_a_bom),
+        (
+            W(
+                "participants.csv",
+                row=1,
+                message="starts with a UTF-8 byte-order mark but its text is Windows-1252",
+                expected="UTF-8 throughout",
+            ),
+        ),
+        verify=_verify_zoe_read,
+        note="held-out csv_cp1252_with_bom: 'required column missing' on 'ï»¿participant_id' before",
+    ),
+    Case(
+        "participants_cp1252_row_appended_to_a_utf8_file",
+        "participants",
+        "read_qualitative",
+        qualitative("participants", _cp1252_row_appended_to_utf8),
+        (
+            E(
+                "participants.csv",
+                row=PARTICIPANTS_NEXT + 1,
+                message="the file mixes two encodings",
+                expected="one encoding, UTF-8",
             ),
         ),
     ),

@@ -29,6 +29,7 @@ from evaluation.core.findings import FindingLog, Ledger
 from evaluation.core.identifiers import check_texts, read_disallowed_names, scan_text
 from evaluation.core.parsing import DATE_EXPECTED, parse_date
 from evaluation.core.stage import StageResult
+from evaluation.core.textio import UTF8_BOM, EncodingProblem, decode_bytes, warn_if_fallback
 from evaluation.core.tidy import write_csv
 from evaluation.strands.qualitative import refi_qda as refi_qda_module
 
@@ -130,10 +131,12 @@ def read_csv_table(path: str | Path, log: FindingLog) -> CsvTable:
     path = Path(path)
     raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-        log.warning(path, "file is not valid UTF-8; read as Windows-1252", check="encoding")
+        text, encoding = decode_bytes(raw)
+    except EncodingProblem as exc:  # read on as Windows-1252 so that later rows are checked
+        text = raw.removeprefix(UTF8_BOM).decode("cp1252", errors="replace")
+        log.error(path, str(exc), row=exc.line, expected="one encoding, UTF-8", check="encoding")
+    else:
+        warn_if_fallback(path, encoding, log)
     reader = csv.reader(io.StringIO(text, newline=""))
     rows: list[tuple[int, list[str]]] = []
     header: list[str] = []
