@@ -382,6 +382,20 @@ def _trailing_blanks(path: Path) -> None:
     workbook.save(path)
 
 
+def _title_rows(sheet: str, *titles: str):
+    """Change: rows typed above the column names of ``sheet`` (a title, a blank line)."""
+
+    def change(path: Path) -> None:
+        workbook = openpyxl.load_workbook(path)
+        worksheet = workbook[sheet]
+        worksheet.insert_rows(1, amount=len(titles))
+        for row, title in enumerate(titles, start=1):
+            worksheet.cell(row=row, column=1, value=title or None)
+        workbook.save(path)
+
+    return change
+
+
 def _drop_sheet(name: str):
     def change(path: Path) -> None:
         workbook = openpyxl.load_workbook(path)
@@ -1312,6 +1326,35 @@ TRACKER_CASES = [
         hidden=("K4821QT",),
     ),
     Case(
+        "tracker_title_row_above_the_column_names",
+        "case_tracker",
+        "read_case_tracker",
+        tracker_file(_title_rows("Baseline", "HMP Test - case tracker (synthetic)")),
+        (
+            E(
+                TRACKER,
+                sheet="Baseline",
+                row=1,
+                message="the column names are on row 2, not row 1: delete the rows above them",
+            ),
+        ),
+        note="held-out ct_title_row: one 'required column not found' per column (23) before",
+    ),
+    Case(
+        "tracker_title_and_blank_row_above_the_children_columns",
+        "case_tracker",
+        "read_case_tracker",
+        tracker_file(_title_rows("Children", "Children of the mothers", "")),
+        (
+            E(
+                TRACKER,
+                sheet="Children",
+                row=1,
+                message="the column names are on row 3, not row 1",
+            ),
+        ),
+    ),
+    Case(
         "tracker_trailing_empty_rows_and_columns",
         "case_tracker",
         "read_case_tracker",
@@ -2222,6 +2265,20 @@ ACTIVITY_CASES = [
             ),
         ),
         hidden=("K4821QT",),
+    ),
+    Case(
+        "activity_title_row_above_the_column_names",
+        "activity",
+        "read_activity",
+        diary(change=_title_rows("Log", "Activity diary 2021")),
+        (
+            E(
+                ACTIVITY,
+                sheet="Log",
+                row=1,
+                message="the column names are on row 2, not row 1: delete the rows above them",
+            ),
+        ),
     ),
     Case(
         "activity_unknown_prison",

@@ -151,6 +151,32 @@ def match_sheet_name(available: list[str], wanted: str) -> str | None:
     return None
 
 
+#: How far below row 1 :func:`read_sheet` looks for column names typed under a title.
+HEADER_SEARCH_ROWS = 10
+
+
+def _header_row_below(header: list, by_position: list, columns: list[str]) -> int | None:
+    """The Excel row (2..) holding the expected column names when row 1 does not, else None.
+
+    A row counts when it names more of the columns than row 1 and at least
+    half of them: a title row above the header, not a renamed column or two.
+    """
+    wanted = {normalise_header(c) for c in columns}
+
+    def named(cells) -> int:
+        return len({normalise_header(c) for c in cells if isinstance(c, str)} & wanted)
+
+    in_row_1 = named(header)
+    if in_row_1 == len(wanted):
+        return None
+    n_rows = len(by_position[0]) if by_position else 0
+    for offset in range(min(HEADER_SEARCH_ROWS, n_rows)):
+        count = named(column[offset] for column in by_position)
+        if count > in_row_1 and 2 * count >= len(wanted):
+            return offset + 2
+    return None
+
+
 def read_sheet(
     workbook,
     sheet_name: str,
@@ -197,6 +223,17 @@ def read_sheet(
         )
         return None
     errors_before = len(log.errors)
+    header_row = _header_row_below(header, by_position, columns)
+    if header_row is not None:
+        log.error(
+            file,
+            f"the column names are on row {header_row}, not row 1: delete the rows above them "
+            "(a title or notes above the column names)",
+            sheet=contract_sheet,
+            row=1,
+            expected="the column names in row 1, the data from row 2",
+        )
+        return None
     for (top, left), (bottom, right) in merged:
         if top == 0 and right > left:
             span = f"{_column_letter(left)}1:{_column_letter(right)}{bottom + 1}"
