@@ -396,6 +396,17 @@ def _title_rows(sheet: str, *titles: str):
     return change
 
 
+def _header_cell(sheet: str, column: int, text: str):
+    """Change: row 1 of ``sheet`` gets ``text`` in ``column`` (1-based)."""
+
+    def change(path: Path) -> None:
+        workbook = openpyxl.load_workbook(path)
+        workbook[sheet].cell(row=1, column=column, value=text)
+        workbook.save(path)
+
+    return change
+
+
 def _drop_sheet(name: str):
     def change(path: Path) -> None:
         workbook = openpyxl.load_workbook(path)
@@ -1353,6 +1364,22 @@ TRACKER_CASES = [
                 message="the column names are on row 3, not row 1",
             ),
         ),
+    ),
+    Case(
+        "tracker_extra_column_named_with_a_prison_number",
+        "case_tracker",
+        "read_case_tracker",
+        tracker_file(_header_cell("Baseline", len(BASELINE_HEADER) + 1, "K4821QT")),
+        (
+            W(
+                TRACKER,
+                sheet="Baseline",
+                row=1,
+                column="<a prison number, not shown>",
+                message="column not in the codebook is ignored",
+            ),
+        ),
+        hidden=("K4821QT",),
     ),
     Case(
         "tracker_trailing_empty_rows_and_columns",

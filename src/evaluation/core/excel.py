@@ -27,6 +27,7 @@ import pandas as pd
 
 from evaluation.core.codebook import normalise_header
 from evaluation.core.findings import FindingLog
+from evaluation.core.identifiers import looks_like_prison_number
 from evaluation.core.parsing import (
     DistinctCells,
     blank_cells,
@@ -151,6 +152,16 @@ def match_sheet_name(available: list[str], wanted: str) -> str | None:
     return None
 
 
+#: Shown in a message in place of a header cell that holds a prison number.
+PRISON_NUMBER_SHOWN = "<a prison number, not shown>"
+
+
+def _shown(cell) -> str:
+    """A header cell as a message shows it: its text as typed, never a prison number."""
+    text = str(cell)
+    return PRISON_NUMBER_SHOWN if looks_like_prison_number(text) else text
+
+
 #: How far below row 1 :func:`read_sheet` looks for column names typed under a title.
 HEADER_SEARCH_ROWS = 10
 
@@ -244,7 +255,7 @@ def read_sheet(
                 sheet=contract_sheet,
                 row=1,
                 column=_column_letter(left),
-                value=None if is_blank(header[left]) else str(header[left]).strip(),
+                value=None if is_blank(header[left]) else _shown(header[left]).strip(),
                 expected="one column name per cell in row 1",
                 check="merged_header",
             )
@@ -265,7 +276,7 @@ def read_sheet(
             continue
         key = normalise_header(raw_name)
         if key not in wanted:
-            ignored.append(str(raw_name).strip())
+            ignored.append(_shown(raw_name).strip())
             continue
         name = wanted[key]
         if name in position:
@@ -276,7 +287,7 @@ def read_sheet(
                 sheet=contract_sheet,
                 row=1,
                 column=name,
-                value=str(raw_name),
+                value=_shown(raw_name),
             )
             continue
         position[name] = index
@@ -291,7 +302,7 @@ def read_sheet(
         )
     missing = [c for c in columns if c not in position]
     if missing:
-        found = ", ".join(str(h).strip() for h in header if not is_blank(h))
+        found = ", ".join(_shown(h).strip() for h in header if not is_blank(h))
         for name in missing:
             log.error(
                 file,
