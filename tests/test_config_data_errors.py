@@ -63,3 +63,13 @@ def test_a_known_primary_coder_in_another_case_is_accepted(tmp_path):
     cfg["qualitative"]["primary_coder"] = "km"
     assert pipeline_verdict(cfg, tmp_path / "steps").verdict != "stop"
     assert not [f for f in validate_all(cfg).errors if f.file == "config.yaml"]
+
+
+def test_overlapping_bands_in_the_config_name_the_key(tmp_path):
+    (tmp_path / "case").mkdir()
+    cfg = study_config("read_case_tracker", tracker()(tmp_path / "case"))
+    cfg["bands"] = {"age_group": {"bands": [["18-35", "[18, 35]"], ["30+", "[30, inf)"]]}}
+    (finding,) = _same_stop(cfg, tmp_path)
+    assert finding.file == "config.yaml"
+    assert finding.message.startswith("config key 'bands: age_group' cannot be used: ")
+    assert "overlap" in finding.message

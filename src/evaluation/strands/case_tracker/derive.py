@@ -74,14 +74,31 @@ def _assign_bands(
     labels: dict[str, pd.Series] = {}
     errors: list[Finding] = []
     for values, name in columns:
-        banding = codebook.banding(name, overrides)
+        overridden = bool(overrides and name in overrides)
+        try:
+            banding = codebook.banding(name, overrides)
+        except ValueError as exc:  # an override's interval unreadable, or bands that overlap
+            if not overridden:
+                raise
+            errors.append(_unusable(name, exc))
+            continue
         try:
             labels[name] = banding.assign(values)
         except codebook.BandCoverageError as exc:
-            errors.append(_uncovered(exc, overridden=bool(overrides and name in overrides)))
+            errors.append(_uncovered(exc, overridden=overridden))
     if errors:
         raise DataValidationError(errors)
     return labels
+
+
+def _unusable(name: str, exc: ValueError) -> Finding:
+    return Finding(
+        severity=ERROR,
+        source="case_tracker",
+        file="config.yaml",
+        message=f"config key 'bands: {name}' cannot be used: {exc}",
+        expected="[label, interval] pairs such as ['18-24', '[18, 24]'], no two overlapping",
+    )
 
 
 def _uncovered(exc: codebook.BandCoverageError, *, overridden: bool) -> Finding:
