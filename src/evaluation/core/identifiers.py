@@ -111,7 +111,7 @@ KINDS = (
 DEFAULT_DESCRIPTIONS = {
     "email": "an e-mail address",
     "uk_phone": "a UK telephone number",
-    "prison_number": "a prison number (like A1234BC)",
+    "prison_number": "a prison number (a letter, four digits, two letters)",
     "nhs_number": "an NHS number (valid checksum)",
     "ni_number": "a National Insurance number",
     "postcode": "a UK postcode",

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.core.findings import DataValidationError, FindingLog, Ledger
-from evaluation.core.identifiers import PRISON_NUMBER, kind_descriptions
+from evaluation.core.identifiers import kind_descriptions, looks_like_prison_number
 from evaluation.core.parsing import blank_cells, distinct_cells, is_blank, parse_date
 from evaluation.core.stage import StageResult
 from evaluation.strands.surveys import spec
@@ -135,7 +135,7 @@ def read_mothers_wave(
         )
     wide = pd.DataFrame({"source_row": source_rows})
     wide["case_id"] = case_ids.take([str(value).strip() for value in case_ids.values])
-    prison_numbers = wide["case_id"].map(lambda v: bool(v and PRISON_NUMBER.search(v)))
+    prison_numbers = wide["case_id"].map(looks_like_prison_number)
     for row in wide.loc[prison_numbers, "source_row"]:
         message, context = _prison_number_problem(case_column, "a case id such as EP-014")
         problems.append((row, 0, message, context))
@@ -260,7 +260,7 @@ def read_practitioner_wave(
     id_column, end_column = export.columns[RESPONSE_ID], export.columns[END_DATE]
     sheet = export.sheet or None
     checked_from = len(log.findings)
-    identifying = {row for row, value in export.ids if value and PRISON_NUMBER.search(value)}
+    identifying = {row for row, value in export.ids if looks_like_prison_number(value)}
     for row in sorted(identifying):  # any row, kept or left out: the file holds it
         _prison_number_error(log, path, row, id_column, "a response id", sheet)
     long_rows = []
