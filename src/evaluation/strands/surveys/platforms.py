@@ -151,6 +151,18 @@ def read_csv_records(path: Path, log: FindingLog) -> list[list[str]]:
     return records
 
 
+def data_rows(records: list[list[str]], export: PlatformExport):
+    """(row number as the file shows it, record) of each row under the header.
+
+    A blank row is counted in the export's ledger (``BLANK_ROW``), not read.
+    """
+    for offset, record in enumerate(records[1:]):
+        if all(is_blank(v) for v in record):
+            export.excluded[BLANK_ROW] += 1
+            continue
+        yield offset + 2, record
+
+
 def _is_redcap(header: list[str]) -> bool:
     settings = platform_codebook()["platforms"]["redcap"]
     names = [h.strip() for h in header]
@@ -584,11 +596,7 @@ def read_jisc(records: list[list[str]], path: Path, log: FindingLog) -> Platform
     )
     unfinished = settings["excluded"]["unfinished"]
     export.excluded = {BLANK_ROW: 0, unfinished: 0}
-    for offset, record in enumerate(records[1:]):
-        row = offset + 2
-        if all(is_blank(v) for v in record):
-            export.excluded[BLANK_ROW] += 1
-            continue
+    for row, record in data_rows(records, export):
 
         def cell(name, record=record):
             index = position[name]
@@ -765,11 +773,7 @@ def read_redcap(
     complete = str(settings["complete_status"])
     export.excluded = {BLANK_ROW: 0, incomplete: 0}
     status_name = header[status_column]
-    for offset, record in enumerate(records[1:]):
-        row = offset + 2
-        if all(is_blank(v) for v in record):
-            export.excluded[BLANK_ROW] += 1
-            continue
+    for row, record in data_rows(records, export):
 
         def cell(index, record=record):
             return record[index].strip() if index < len(record) else ""
