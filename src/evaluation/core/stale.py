@@ -122,6 +122,6 @@ def report_failure(deleted: int, started: float, logs: str | Path = "logs") -> N
         f"The run failed, so the {deleted} output files of earlier runs (data/processed/, "
         "figures/, report/tables/, report/build/) were withdrawn: none of them can be taken "
         "for current results. Correct the problem named above and run again. (logs/ is kept; "
-        "`evaluation baseline NAME` keeps a copy of a good run's outputs.)"
+        "`evaluation baseline NAME` keeps a good run's published tables.)"
     )
     print("\n".join(out), file=sys.stderr)
