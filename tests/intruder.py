@@ -2,8 +2,8 @@
 
 The promise: no count from 1 to k-1 can be learned from anything a run publishes.
 This module attacks a finished project folder from the outside, reading only what
-is published (``report/tables/*.csv``, ``report/build/report.{md,html,docx}`` and
-``figures/*.svg``). It deliberately does NOT import :mod:`evaluation.disclosure`
+is published (``report/tables/*.csv``, ``report/build/report.{md,html,docx}``,
+``report/build/tables.xlsx`` and ``figures/*.svg``). It deliberately does NOT import :mod:`evaluation.disclosure`
 (the code under test): it builds its own linear programme from the published CSVs
 and solves it with :func:`scipy.optimize.linprog` (HiGHS).
 
@@ -96,19 +96,87 @@ def declared_exempt(workdir: Path) -> set[str]:
     return {o["output"] for o in outputs if o.get("status") == "exempt" and o.get("reason")}
 
 
+#: How the tables workbook marks a cell that has no value at all (not a suppressed count).
+NOT_APPLICABLE = "[z]"
+
+
+def _workbook_text(value) -> str:
+    """A workbook cell as the CSVs write it: '' for empty or ``[c]``, integers without '.0'."""
+    if value is None or value == "[c]":
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _workbook_rows(workdir: Path) -> dict[str, list[list]]:
+    """Each sheet of ``report/build/tables.xlsx`` as its rows of cell values."""
+    path = Path(workdir) / "report" / "build" / "tables.xlsx"
+    if not path.exists():
+        return {}
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    sheets = {s.title: [list(row) for row in s.iter_rows(values_only=True)] for s in book}
+    book.close()
+    return sheets
+
+
+def workbook_text(workdir: Path) -> list[tuple[str, str]]:
+    """(sheet, text) of every text cell of the tables workbook: cover, notes, labels."""
+    return [
+        (name, value)
+        for name, rows in _workbook_rows(workdir).items()
+        for row in rows
+        for value in row
+        if isinstance(value, str)
+    ]
+
+
+def read_workbook(workdir: Path) -> dict[str, pd.DataFrame]:
+    """Every sheet of ``report/build/tables.xlsx`` as a table of text, keyed by sheet name.
+
+    A sheet's header is its first row of two cells or more (the title and notes above
+    it are single cells). ``[c]`` reads as an empty (suppressed) cell and ``[z]`` as
+    :data:`NOT_APPLICABLE`: the workbook tells the intruder which empty cells are
+    not counts at all, which the CSVs do not.
+    """
+    sheets = {}
+    for name, rows in _workbook_rows(workdir).items():
+        start = next(
+            (i for i, row in enumerate(rows) if sum(v is not None for v in row) >= 2), None
+        )
+        if start is None:
+            continue
+        header = [_workbook_text(v) for v in rows[start]]
+        body = [[_workbook_text(v) for v in row] for row in rows[start + 1 :]]
+        sheets[name] = pd.DataFrame(body, columns=header)
+    return sheets
+
+
 def read_tables(workdir: Path) -> dict[str, pd.DataFrame]:
     """Every published, non-exempt table of ``workdir``, as text (empty string = empty cell).
 
     Tables the study declares exempt with a reason are left out, except ``joint_display``,
-    whose theme counts are still checked.
+    whose theme counts are still checked. Where the tables workbook marks an empty
+    cell ``[z]`` (no value, not a suppressed count), the table says so too.
     """
     folder = Path(workdir) / "report" / "tables"
     exempt = declared_exempt(Path(workdir)) - EXEMPT_TABLES
-    return {
+    tables = {
         path.stem: pd.read_csv(path, dtype=str, keep_default_na=False)
         for path in sorted(folder.glob("*.csv"))
         if path.stem not in exempt
     }
+    for name, sheet in read_workbook(Path(workdir)).items():
+        frame = tables.get(name)
+        if frame is None or len(sheet) != len(frame):
+            continue
+        for column in frame.columns:
+            if column in sheet.columns:
+                marked = (sheet[column] == NOT_APPLICABLE).to_numpy() & (frame[column] == "")
+                frame.loc[marked, column] = NOT_APPLICABLE
+    return tables
 
 
 # --------------------------------------------------------------------------
@@ -339,6 +407,16 @@ def small_in_documents(workdir: Path, k: int, labels: frozenset[str] = frozenset
             for value, words in prose_counts(chunk, labels):
                 if _small(value, k):
                     found.append(f"report.docx: {value} ({words!r}) in {_context(chunk)!r}")
+    exempt = declared_exempt(Path(workdir)) | EXEMPT_TABLES
+    sheets = {n: f for n, f in read_workbook(Path(workdir)).items() if n not in exempt}
+    for finding in small_in_tables(sheets, k):
+        found.append(f"tables.xlsx sheet {finding.replace('.csv ', ' ', 1)}")
+    for name, text in workbook_text(Path(workdir)):  # the cover and notes say things in words
+        if name in exempt:
+            continue
+        for value, words in prose_counts(text, labels):
+            if _small(value, k):
+                found.append(f"tables.xlsx sheet {name}: {value} ({words!r}) in {_context(text)!r}")
     for chart in sorted((Path(workdir) / "figures").glob("*.svg")):
         for chunk in svg_text(chart.read_text(encoding="utf-8")):
             for value, words in svg_counts(chunk):

@@ -434,3 +434,42 @@ def test_the_interim_cut_gives_nothing_away(interim_protected_run):
     assert found["recovered"] == [], listing(found["recovered"])
     log = json.loads((interim_protected_run / "report/build/disclosure_log.json").read_text())
     assert {entry["status"] for entry in log["outputs"]} <= {"pass", "exempt"}
+
+
+def write_workbook(workdir: Path, sheets: dict[str, list[list]]) -> None:
+    """A tables workbook in the published layout: title, a note, then the header and rows."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    build = workdir / "report" / "build"
+    build.mkdir(parents=True, exist_ok=True)
+    book.save(build / "tables.xlsx")
+
+
+def test_the_intruder_reads_the_tables_workbook_too(tmp_path):
+    """Small counts in the workbook's sheets or its cover's words are found; [z] is no count."""
+    workdir = publish(tmp_path, {"ages": f"{HEADER}\nA,P1,12,30,40\nA,P2,4,,\n"})
+    write_workbook(
+        workdir,
+        {
+            "Cover": [["A report"], ["Of the 3 mothers who withdrew, none is counted."]],
+            "ages": [
+                ["Ages"],
+                ["This worksheet contains one table."],
+                ["row", "column", "n", "denominator", "pct"],
+                ["A", "P1", 12, 30, 40.0],
+                ["A", "P2", 2, "[z]", "[z]"],  # differs from the CSV: a careless release
+            ],
+        },
+    )
+    found = intruder.small_visible_counts(workdir, 5)
+    assert any(f.startswith("tables.xlsx sheet Cover: 3") for f in found), found
+    assert any("tables.xlsx sheet ages" in f and "n=2" in f for f in found), found
+    assert any(f.startswith("ages.csv") and "n=4" in f for f in found), found
+    ages = intruder.read_tables(workdir)["ages"]
+    assert list(ages["denominator"]) == ["30", intruder.NOT_APPLICABLE]  # [z]: not a count
