@@ -30,7 +30,6 @@ import argparse
 import csv
 import datetime as dt
 import io
-import string
 from collections import Counter
 from functools import cache
 from pathlib import Path
@@ -40,6 +39,12 @@ import yaml
 from openpyxl import Workbook
 
 from evaluation.core.xlsx import workbook_bytes
+from tools.synthetic.surveys import (
+    QUALTRICS_METADATA,
+    QUALTRICS_METADATA_IMPORT_IDS,
+    QUALTRICS_METADATA_QUESTIONS,
+    response_id,
+)
 
 SEED = 20210630
 CREATOR = "evaluation synthetic generator"
@@ -960,54 +965,22 @@ def sheets(built: dict, rng) -> dict[str, list[list]]:
     }
 
 
-def _response_id(rng) -> str:
-    alphabet = np.array(list(string.ascii_letters + string.digits))
-    return "R_" + "".join(rng.choice(alphabet, size=15))
-
-
 SURVEY_HEADER = [
-    "StartDate",
-    "EndDate",
-    "Status",
-    "Progress",
-    "Duration (in seconds)",
-    "Finished",
-    "RecordedDate",
-    "ResponseId",
-    "DistributionChannel",
-    "UserLanguage",
+    *QUALTRICS_METADATA,
     "organisation",
     "role",
     "service_status",
     "comments",
 ]
 SURVEY_QUESTIONS = [
-    "Start Date",
-    "End Date",
-    "Response Type",
-    "Progress",
-    "Duration (in seconds)",
-    "Finished",
-    "Recorded Date",
-    "Response ID",
-    "Distribution Channel",
-    "User Language",
+    *QUALTRICS_METADATA_QUESTIONS,
     "Which local authority are you answering for? (code from the invitation)",
     "What is your role?",
     "Which recurrent-care service does the authority have at present?",
     "Is there anything else you would like to tell us?",
 ]
 SURVEY_IMPORT_IDS = [
-    '{"ImportId":"startDate","timeZone":"Europe/London"}',
-    '{"ImportId":"endDate","timeZone":"Europe/London"}',
-    '{"ImportId":"status"}',
-    '{"ImportId":"progress"}',
-    '{"ImportId":"duration"}',
-    '{"ImportId":"finished"}',
-    '{"ImportId":"recordedDate","timeZone":"Europe/London"}',
-    '{"ImportId":"_recordId"}',
-    '{"ImportId":"distributionChannel"}',
-    '{"ImportId":"userLanguage"}',
+    *QUALTRICS_METADATA_IMPORT_IDS,
     '{"ImportId":"QID1_TEXT"}',
     '{"ImportId":"QID2"}',
     '{"ImportId":"QID3"}',
@@ -1045,7 +1018,7 @@ def survey_rows(built: dict, rng) -> list[list[str]]:
                 str(seconds),
                 "False" if unfinished else "True",
                 end.strftime("%Y-%m-%d %H:%M:%S"),
-                _response_id(rng),
+                response_id(rng),
                 "preview" if preview else "anonymous",
                 "EN-GB",
                 r["organisation"],

@@ -607,9 +607,50 @@ COMMENTS = [
 ]
 
 
-def _response_id(rng) -> str:
+def response_id(rng) -> str:
+    """A Qualtrics response id ('R_' and 15 letters or digits)."""
     alphabet = np.array(list(string.ascii_letters + string.digits))
     return "R_" + "".join(rng.choice(alphabet, size=15))
+
+
+#: The columns every Qualtrics export starts with: variable names, question
+#: texts and import ids (its three header rows), in the tool's order.
+QUALTRICS_METADATA = [
+    "StartDate",
+    "EndDate",
+    "Status",
+    "Progress",
+    "Duration (in seconds)",
+    "Finished",
+    "RecordedDate",
+    "ResponseId",
+    "DistributionChannel",
+    "UserLanguage",
+]
+QUALTRICS_METADATA_QUESTIONS = [
+    "Start Date",
+    "End Date",
+    "Response Type",
+    "Progress",
+    "Duration (in seconds)",
+    "Finished",
+    "Recorded Date",
+    "Response ID",
+    "Distribution Channel",
+    "User Language",
+]
+QUALTRICS_METADATA_IMPORT_IDS = [
+    '{"ImportId":"startDate","timeZone":"Europe/London"}',
+    '{"ImportId":"endDate","timeZone":"Europe/London"}',
+    '{"ImportId":"status"}',
+    '{"ImportId":"progress"}',
+    '{"ImportId":"duration"}',
+    '{"ImportId":"finished"}',
+    '{"ImportId":"recordedDate","timeZone":"Europe/London"}',
+    '{"ImportId":"_recordId"}',
+    '{"ImportId":"distributionChannel"}',
+    '{"ImportId":"userLanguage"}',
+]
 
 
 def _stamp(date: dt.date, rng) -> tuple[str, str]:
@@ -738,7 +779,7 @@ def practitioner_rows(rng) -> list[dict]:
     for row in rows:
         row["StartDate"], row["EndDate"] = _stamp(row.pop("date"), rng)
         row["RecordedDate"] = row["EndDate"]
-        row["ResponseId"] = _response_id(rng)
+        row["ResponseId"] = response_id(rng)
         row["Duration (in seconds)"] = str(int(rng.integers(240, 1500)))
     return rows
 
@@ -746,7 +787,7 @@ def practitioner_rows(rng) -> list[dict]:
 def scale_practitioner_rows(rows: list[dict], scale: int, rng) -> list[dict]:
     out = [dict(r) for r in rows]
     for _ in range(2, scale + 1):
-        out += [{**r, "ResponseId": _response_id(rng)} for r in rows]
+        out += [{**r, "ResponseId": response_id(rng)} for r in rows]
     return out
 
 
@@ -755,16 +796,7 @@ def practitioner_csv_text(rows: list[dict]) -> str:
     n_items = len(STATEMENTS)
     agree = [f"agree_{i:02d}" for i in range(1, n_items + 1)]
     header = [
-        "StartDate",
-        "EndDate",
-        "Status",
-        "Progress",
-        "Duration (in seconds)",
-        "Finished",
-        "RecordedDate",
-        "ResponseId",
-        "DistributionChannel",
-        "UserLanguage",
+        *QUALTRICS_METADATA,
         "role",
         "role_5_TEXT",
         "heard_via",
@@ -773,16 +805,7 @@ def practitioner_csv_text(rows: list[dict]) -> str:
         "comments",
     ]
     questions = [
-        "Start Date",
-        "End Date",
-        "Response Type",
-        "Progress",
-        "Duration (in seconds)",
-        "Finished",
-        "Recorded Date",
-        "Response ID",
-        "Distribution Channel",
-        "User Language",
+        *QUALTRICS_METADATA_QUESTIONS,
         "What is your role?",
         "What is your role? - Other - Text",
         "How did you first hear about the prison social work service?",
@@ -791,16 +814,7 @@ def practitioner_csv_text(rows: list[dict]) -> str:
         "Is there anything else you would like to tell us?",
     ]
     import_ids = [
-        '{"ImportId":"startDate","timeZone":"Europe/London"}',
-        '{"ImportId":"endDate","timeZone":"Europe/London"}',
-        '{"ImportId":"status"}',
-        '{"ImportId":"progress"}',
-        '{"ImportId":"duration"}',
-        '{"ImportId":"finished"}',
-        '{"ImportId":"recordedDate","timeZone":"Europe/London"}',
-        '{"ImportId":"_recordId"}',
-        '{"ImportId":"distributionChannel"}',
-        '{"ImportId":"userLanguage"}',
+        *QUALTRICS_METADATA_IMPORT_IDS,
         '{"ImportId":"QID1"}',
         '{"ImportId":"QID1_5_TEXT"}',
         '{"ImportId":"QID2"}',
