@@ -399,8 +399,7 @@ def read_forms(path: Path, log: FindingLog) -> PlatformExport:
             value=cell.error or f"={cell.formula}",
             expected="an answer as Microsoft Forms exports it",
         )
-    if log.errors:
-        raise DataValidationError(log.errors)
+    log.raise_if_errors()
     lookup = question_lookup()
     folded = {codebook.normalise_text(h): i for i, h in enumerate(header) if h}
     position: dict[str, int] = {}

@@ -303,9 +303,8 @@ def qualtrics_export(
         **{i: header[p] for i, p in agreement.items()},
     }
     statements = {name: cell_at(questions, index_of[name]) for name in category_items}
-    statements.update(
-        agreement_statements({i: cell_at(questions, p) for i, p in agreement.items()})
-    )
+    # as written: read_practitioner_wave takes the grid's stem off every platform's statements
+    statements.update({i: cell_at(questions, p) for i, p in agreement.items()})
     codes = None
     if _numeric_values(rows, list(position.values())):
         codes = platform_settings("qualtrics")["codes"]

@@ -251,7 +251,7 @@ def read_practitioner_wave(
     export = read_platform_export(path, log, format, dictionary)
     low, high = (dt.date.fromisoformat(d) for d in valid_date_range)
     value_sets = {item: item_value_set(item) for item in export.statements}
-    # a grid written 'Stem - Statement' on every platform loses the shared stem, as Qualtrics' does
+    # a grid written 'Stem - Statement' loses the stem its statements share, on every platform
     statements = {
         **export.statements,
         **agreement_statements({i: export.statements[i] for i in export.agreement_items}),
